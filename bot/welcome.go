@@ -1,0 +1,62 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+)
+
+// DefaultWelcome greets a follower who came through no scene or an unknown
+// one.
+const DefaultWelcome = "欢迎关注！回复「签到」每日领积分，回复「帮助」查看全部指令。"
+
+// follow handles a subscribe event, with the scene from qrscene_<scene>.
+func (b *Bot) follow(ctx context.Context, msg Message, scene string) (Reply, error) {
+	res, err := b.tags.FollowOA(ctx, msg.AppID, msg.OpenID, scene)
+	if err != nil {
+		return Reply{}, err
+	}
+	return b.welcome(ctx, res, scene, true)
+}
+
+// scan handles a SCAN event: a follower scanned a scene's code again.
+func (b *Bot) scan(ctx context.Context, msg Message, scene string) (Reply, error) {
+	res, err := b.tags.ScanOA(ctx, msg.AppID, msg.OpenID, scene)
+	if err != nil {
+		return Reply{}, err
+	}
+	return b.welcome(ctx, res, scene, false)
+}
+
+// welcome builds the reply to an arrival and credits the scene's bonus
+// once per member and scene.
+func (b *Bot) welcome(ctx context.Context, res tagging.ArrivalResult, scene string, follow bool) (Reply, error) {
+	if res.UnknownScene {
+		b.log.Warn("unknown scene; default welcome sent", "scene", scene, "member", res.Member.ID)
+	}
+	text := DefaultWelcome
+	if !follow {
+		text = "欢迎回来！回复「签到」每日领积分。"
+	}
+	if sc := res.Scene; sc != nil {
+		if sc.Welcome != "" {
+			text = sc.Welcome
+		}
+		if sc.BonusPoints > 0 {
+			applied, err := b.loyalty.Post(ctx, loyalty.Entry{
+				MemberID: res.Member.ID, Delta: sc.BonusPoints, Kind: model.PointsSceneBonus,
+				IdemKey: fmt.Sprintf("scene_bonus:%d:%s", res.Member.ID, sc.Scene), Note: "渠道礼: " + sc.Scene,
+			})
+			if err != nil {
+				return Reply{}, err
+			}
+			if applied {
+				text += fmt.Sprintf("\n已赠送 %d 积分。", sc.BonusPoints)
+			}
+		}
+	}
+	return Reply{Text: text, Kind: KindWelcome}, nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/config"
+	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
+)
+
+// app is one wired Siyu: storage, queue and services.
+type app struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *gorm.DB
+	redis   *tasks.Redis
+	queues  tasks.Queues
+	enq     *tasks.Enqueuer
+	tags    *tagging.Service
+	loyalty *loyalty.Service
+	bot     *bot.Bot
+	metrics *handler.Metrics
+	now     func() time.Time
+}
+
+// newLogger builds the structured logger the config asks for.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp opens the database (migrating it) and Redis and builds the
+// services. The caller must call close.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
+	quietLibraryLogs()
+	a := &app{cfg: cfg, log: log, queues: tasks.Queues{Prefix: cfg.RedisPrefix}, now: time.Now}
+	var err error
+	a.db, err = model.Open(ctx, model.DBOptions{MySQLDSN: cfg.MySQLDSN, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if err := model.Migrate(ctx, a.db); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.redis, err = tasks.OpenRedis(cfg.RedisURL)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.redis.Client.Ping(pingCtx).Err(); err != nil {
+		a.close()
+		return nil, fmt.Errorf("SIYU_REDIS_URL: Redis at %s does not answer: %w", a.redis.Addr, err)
+	}
+	a.logStorage()
+	a.enq = tasks.NewEnqueuer(a.redis.ConnOpt, a.queues)
+	a.tags = tagging.New(a.db, a.now)
+	a.loyalty = loyalty.New(a.db, loyalty.Options{Location: cfg.Location, Now: a.now, CheckIn: loyalty.CheckInRules(cfg.CheckIn)})
+	a.bot = bot.New(a.tags, a.loyalty, log)
+	a.metrics = handler.NewMetrics()
+	return a, nil
+}
+
+func (a *app) logStorage() {
+	if a.cfg.MySQLDSN == "" {
+		a.log.Info("storage: embedded SQLite (set SIYU_MYSQL_DSN for MySQL)", "dir", a.cfg.DataDir)
+	} else {
+		a.log.Info("storage: MySQL")
+	}
+	if a.redis.Embedded {
+		a.log.Warn("queue: embedded in-process Redis; queued tasks and dedupe marks do not survive a restart (set SIYU_REDIS_URL for Redis)", "addr", a.redis.Addr)
+	} else {
+		a.log.Info("queue: Redis", "addr", a.redis.Addr)
+	}
+}
+
+// handler builds the HTTP surface.
+func (a *app) handler() http.Handler {
+	return handler.New(handler.Deps{
+		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Loyalty: a.loyalty,
+		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
+		OA: handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+	})
+}
+
+// worker builds the queue worker with every task handler and schedule.
+func (a *app) worker() *tasks.Worker {
+	mux := tasks.NewMux(tasks.Deps{})
+	return tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
+		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
+	})
+}
+
+func (a *app) close() {
+	if a.enq != nil {
+		a.enq.Close()
+	}
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	if a.db != nil {
+		if sqlDB, err := a.db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}
+}

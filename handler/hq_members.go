@@ -1,0 +1,89 @@
+package handler
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+)
+
+func (s *Server) findMembers(c *gin.Context) {
+	f := tagging.MemberFilter{
+		OpenID: c.Query("openid"), ExternalUserID: c.Query("external_userid"), UnionID: c.Query("unionid"),
+		Tag: c.Query("tag"), StoreCode: c.Query("store_code"), GuideUserID: c.Query("guide_userid"),
+	}
+	var err error
+	if f.Limit, err = queryInt(c, "limit", 50); err != nil {
+		writeError(c, err)
+		return
+	}
+	if f.Offset, err = queryInt(c, "offset", 0); err != nil {
+		writeError(c, err)
+		return
+	}
+	ms, err := s.tags.FindMembers(c, f)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"members": ms})
+}
+
+func (s *Server) getMember(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	m, err := s.tags.GetMember(c, id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, m)
+}
+
+// memberLedger lists the member's latest ledger entries.
+func (s *Server) memberLedger(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 50)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	entries, err := s.loyalty.Ledger(c, id, limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"entries": entries})
+}
+
+// pathID parses a positive integer path parameter.
+func pathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.Errorf(model.EINVALID, "%s %q: want a positive integer", name, c.Param(name))
+	}
+	return id, nil
+}
+
+// queryInt parses a non-negative integer query parameter with a default.
+func queryInt(c *gin.Context, name string, def int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, model.Errorf(model.EINVALID, "%s %q: want a non-negative integer", name, v)
+	}
+	return n, nil
+}

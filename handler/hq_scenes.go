@@ -1,0 +1,84 @@
+package handler
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/model"
+)
+
+// sceneRequest is the body of POST /api/hq/scenes.
+type sceneRequest struct {
+	Scene       string   `json:"scene"`
+	Tags        []string `json:"tags"`
+	StoreCode   string   `json:"store_code"`
+	GuideUserID string   `json:"guide_userid"`
+	Welcome     string   `json:"welcome"`
+	BonusPoints int64    `json:"bonus_points"`
+}
+
+// decodeJSON decodes the body into v, refusing unknown fields and trailing
+// data with a message that says what is wrong.
+func decodeJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if _, ok := err.(interface{ Limit() int64 }); ok {
+			return err
+		}
+		return invalid("request body is not valid JSON for this endpoint: %v", err)
+	}
+	if dec.More() {
+		return invalid("request body has data after the JSON object")
+	}
+	return nil
+}
+
+func (s *Server) saveScene(c *gin.Context) {
+	var req sceneRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	sc, created, err := s.tags.SaveScene(c, model.Scene{
+		Scene: req.Scene, Tags: req.Tags, StoreCode: req.StoreCode, GuideUserID: req.GuideUserID,
+		Welcome: req.Welcome, BonusPoints: req.BonusPoints,
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, sc)
+}
+
+func (s *Server) listScenes(c *gin.Context) {
+	scenes, err := s.tags.ListScenes(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"scenes": scenes})
+}
+
+func (s *Server) getScene(c *gin.Context) {
+	sc, err := s.tags.GetScene(c, c.Param("scene"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sc)
+}
+
+func (s *Server) deleteScene(c *gin.Context) {
+	if err := s.tags.DeleteScene(c, c.Param("scene")); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

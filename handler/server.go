@@ -1,0 +1,105 @@
+// Package handler is Siyu's HTTP surface: platform callbacks, the HQ API,
+// the sidebar, health and metrics. Handlers decode, call one service
+// method and encode; errors go through writeError.
+package handler
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	"gorm.io/gorm"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/tagging"
+)
+
+// Deps are what the HTTP surface needs, passed in by cmd/siyu.
+type Deps struct {
+	DB      *gorm.DB
+	Redis   redis.UniversalClient
+	Prefix  string // Redis key prefix
+	Bot     *bot.Bot
+	Tagging *tagging.Service
+	Loyalty *loyalty.Service
+	Metrics *Metrics
+	Logger  *slog.Logger
+
+	OA      OAConfig
+	MaxSkew time.Duration
+	HQToken string
+	Now     func() time.Time // nil = time.Now
+
+	// QueueDashboard, if set, is mounted at /admin/queues/ (HQ admin only).
+	QueueDashboard http.Handler
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	db      *gorm.DB
+	rdb     redis.UniversalClient
+	bot     *bot.Bot
+	tags    *tagging.Service
+	loyalty *loyalty.Service
+	metrics *Metrics
+	log     *slog.Logger
+	replies *ReplyCache
+
+	oaCfg   OAConfig
+	oa      *officialaccount.OfficialAccount
+	maxSkew time.Duration
+	hqToken string
+	now     func() time.Time
+	queues  http.Handler
+}
+
+// New builds the HTTP handler with every route.
+func New(d Deps) http.Handler {
+	s := &Server{
+		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
+		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
+		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.Use(requestContext(s.log), recoverer(), limitBody())
+	s.routes(r)
+	return r
+}
+
+// healthz answers 200 while the process serves.
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// readyz answers 200 only while the database and Redis answer.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	defer cancel()
+	checks := gin.H{"database": "ok", "redis": "ok"}
+	ready := true
+	if sqlDB, err := s.db.DB(); err != nil || sqlDB.PingContext(ctx) != nil {
+		checks["database"], ready = "unavailable", false
+	}
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		checks["redis"], ready = "unavailable", false
+	}
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	c.JSON(status, gin.H{"ready": ready, "checks": checks})
+}

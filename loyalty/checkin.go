@@ -1,0 +1,131 @@
+package loyalty
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+)
+
+// CheckInRules sets what a daily check-in earns: Base points, plus
+// StreakStep for each consecutive day before today (at most StreakCap extra),
+// plus WeekBonus on every 7th consecutive day; and Growth value per check-in.
+type CheckInRules struct {
+	Base, StreakStep, StreakCap, WeekBonus, Growth int64
+}
+
+// DefaultCheckInRules: 5 points, +1 per consecutive day up to +5, +20 on
+// every 7th day in a row, 1 growth. A week in a row earns 5+6+7+8+9+10+30 = 75.
+var DefaultCheckInRules = CheckInRules{Base: 5, StreakStep: 1, StreakCap: 5, WeekBonus: 20, Growth: 1}
+
+// Points returns what a check-in on the given streak day (1 = first day)
+// earns.
+func (r CheckInRules) Points(streak int) int64 {
+	extra := min(int64(streak-1)*r.StreakStep, r.StreakCap)
+	p := r.Base + extra
+	if streak > 0 && streak%7 == 0 {
+		p += r.WeekBonus
+	}
+	return p
+}
+
+// CheckInResult is what the member is told after checking in.
+type CheckInResult struct {
+	Day      string // business day, YYYY-MM-DD
+	Already  bool   // true: checked in earlier today, nothing credited now
+	Credited int64  // points credited by this check-in (0 when Already)
+	Balance  int64  // points balance after it
+	Streak   int    // consecutive days including today
+	Growth   int64  // growth credited
+	// NextPoints is what tomorrow's check-in earns if the streak holds.
+	NextPoints int64
+}
+
+// CheckIn checks the member in for today's business day: one check-in per
+// (member, day), enforced by a unique index, credited through the ledger
+// with key checkin:<member>:<day>. A second call the same day returns
+// Already=true and credits nothing. Errors: ErrMemberNotFound, or the
+// database's.
+func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, error) {
+	now := s.now()
+	day := s.BusinessDay(now)
+	yesterday := s.BusinessDay(now.In(s.loc).AddDate(0, 0, -1))
+	var res CheckInResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res = CheckInResult{Day: day}
+		var m model.Member
+		if err := tx.Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
+			if err == gorm.ErrRecordNotFound {
+				return model.ErrMemberNotFound
+			}
+			return err
+		}
+		if m.LastCheckinDay == day {
+			return s.alreadyCheckedIn(&res, m)
+		}
+		streak := 1
+		if m.LastCheckinDay == yesterday {
+			streak = m.CheckinStreak + 1
+		}
+		points := s.rules.Points(streak)
+		ci := model.CheckIn{MemberID: memberID, Day: day, Streak: streak, Points: points}
+		if err := tx.Create(&ci).Error; err != nil {
+			if model.IsDuplicate(err) {
+				// A concurrent check-in won the unique index; re-read its result.
+				if err := tx.Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
+					return err
+				}
+				return s.alreadyCheckedIn(&res, m)
+			}
+			return err
+		}
+		applied, err := post(tx, Entry{
+			MemberID: memberID, Delta: points, Growth: s.rules.Growth, Kind: model.PointsCheckIn,
+			IdemKey: fmt.Sprintf("checkin:%d:%s", memberID, day), Note: fmt.Sprintf("签到第%d天", streak),
+		}, map[string]any{"checkin_streak": streak, "last_checkin_day": day, "last_active_at": now.UTC()})
+		if err != nil {
+			return err
+		}
+		if !applied { // the check-in row was new, so its ledger key must be too
+			return fmt.Errorf("check-in ledger key for member %d on %s already used", memberID, day)
+		}
+		res.Credited, res.Growth, res.Streak = points, s.rules.Growth, streak
+		// Read the balance back: our own update is the newest row version,
+		// including any credit that committed since the first read.
+		if err := tx.Select("points").First(&m, memberID).Error; err != nil {
+			return err
+		}
+		res.Balance = m.Points
+		res.NextPoints = s.rules.Points(streak + 1)
+		return nil
+	})
+	return res, err
+}
+
+func (s *Service) alreadyCheckedIn(res *CheckInResult, m model.Member) error {
+	res.Already = true
+	res.Balance = m.Points
+	res.Streak = m.CheckinStreak
+	res.NextPoints = s.rules.Points(m.CheckinStreak + 1)
+	return nil
+}
+
+// TodayCheckedIn reports whether the member has checked in today.
+func (s *Service) TodayCheckedIn(ctx context.Context, memberID int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&model.CheckIn{}).
+		Where("member_id = ? AND day = ?", memberID, s.BusinessDay(s.now())).Count(&n).Error
+	return n > 0, err
+}
+
+// RecentCheckIns returns the member's check-ins since the given time, newest
+// first.
+func (s *Service) RecentCheckIns(ctx context.Context, memberID int64, since time.Time) ([]model.CheckIn, error) {
+	var out []model.CheckIn
+	err := s.db.WithContext(ctx).Where("member_id = ? AND day >= ?", memberID, s.BusinessDay(since)).
+		Order("day DESC").Find(&out).Error
+	return out, err
+}

@@ -1,0 +1,75 @@
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// Platforms an Identity belongs to.
+const (
+	PlatformOA    = "wechat_oa" // an Official Account follower; ExternalID is the openid
+	PlatformWeCom = "wecom"     // a WeCom external contact; ExternalID is the external_userid
+)
+
+// Member is one person, however many identities they have. Points and
+// Growth are denormalised balances kept equal to their ledgers.
+type Member struct {
+	ID             int64      `gorm:"primaryKey" json:"id"`
+	UnionID        *string    `gorm:"size:64;uniqueIndex" json:"-"`
+	Nickname       string     `gorm:"size:128" json:"nickname,omitempty"`
+	Points         int64      `gorm:"not null;default:0" json:"points"`
+	Growth         int64      `gorm:"not null;default:0" json:"growth"`
+	Level          string     `gorm:"size:32;not null;default:''" json:"level"`
+	CheckinStreak  int        `gorm:"not null;default:0" json:"checkin_streak"`
+	LastCheckinDay string     `gorm:"size:10;not null;default:''" json:"last_checkin_day,omitempty"`
+	Subscribed     bool       `gorm:"not null;default:false" json:"subscribed"`
+	FirstScene     string     `gorm:"size:64;not null;default:'';index" json:"first_scene"`
+	GuideUserID    string     `gorm:"size:64;not null;default:'';index" json:"guide_userid"`
+	StoreCode      string     `gorm:"size:64;not null;default:'';index" json:"store_code"`
+	MergedInto     *int64     `gorm:"index" json:"merged_into,omitempty"`
+	LastActiveAt   *time.Time `json:"last_active_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+
+	// Filled from other tables for the API, never stored on this row.
+	OpenID         string   `gorm:"-" json:"openid"`
+	ExternalUserID string   `gorm:"-" json:"external_userid"`
+	UnionIDValue   string   `gorm:"-" json:"unionid"`
+	Tags           []string `gorm:"-" json:"tags"`
+}
+
+// Identity ties a platform account to a Member. The key (platform, app id,
+// external id) lets a second Official Account or corp be added later.
+type Identity struct {
+	ID         int64  `gorm:"primaryKey"`
+	MemberID   int64  `gorm:"not null;index"`
+	Platform   string `gorm:"size:16;not null;uniqueIndex:uk_identity"`
+	AppID      string `gorm:"size:64;not null;uniqueIndex:uk_identity"`
+	ExternalID string `gorm:"size:128;not null;uniqueIndex:uk_identity"`
+	CreatedAt  time.Time
+}
+
+// Member event kinds recorded in the timeline.
+const (
+	EventFollow   = "follow"
+	EventUnfollow = "unfollow"
+	EventScan     = "scan"
+	EventCheckIn  = "checkin"
+	EventMessage  = "message"
+	EventClick    = "click"
+)
+
+// MemberEvent is one dated thing that happened to a member: a follow, a scan
+// of a scene (a touch), a check-in, a message. It feeds the guide's timeline
+// and the lifecycle.
+type MemberEvent struct {
+	ID        int64     `gorm:"primaryKey" json:"id"`
+	MemberID  int64     `gorm:"not null;index:idx_member_event_time,priority:1" json:"member_id"`
+	Kind      string    `gorm:"size:32;not null" json:"kind"`
+	Scene     string    `gorm:"size:64;not null;default:''" json:"scene,omitempty"`
+	Detail    string    `gorm:"size:512;not null;default:''" json:"detail,omitempty"`
+	CreatedAt time.Time `gorm:"index:idx_member_event_time,priority:2" json:"created_at"`
+}
+
+// NormalizeTag trims a tag name; tags are compared as written (Chinese).
+func NormalizeTag(s string) string { return strings.TrimSpace(s) }

@@ -1,0 +1,29 @@
+package model
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// AllModels lists every table, in creation order. Later features append
+// their types here.
+func AllModels() []any {
+	return []any{
+		&Member{}, &Identity{}, &MemberEvent{},
+		&Tag{}, &MemberTag{},
+		&Scene{},
+		&PointsEntry{}, &CheckIn{},
+		&Store{}, &Guide{},
+	}
+}
+
+// Migrate brings the schema up to date. It only adds tables, columns and
+// indexes, so it is safe to run at every start and from several instances.
+func Migrate(ctx context.Context, db *gorm.DB) error {
+	if err := db.WithContext(ctx).AutoMigrate(AllModels()...); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+// Package modeltest gives tests a fresh, migrated database: a new MySQL
+// database on the server in TEST_MYSQL_DSN when it is set (CI), else an
+// embedded SQLite file in the test's temp dir.
+package modeltest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+)
+
+var seq atomic.Int64
+
+// DSN returns the MySQL DSN of a fresh, empty database for t (dropped when t
+// ends), or "" when TEST_MYSQL_DSN is unset. A set TEST_MYSQL_DSN whose
+// server does not answer fails the test: it never skips.
+func DSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_MYSQL_DSN")
+	if base == "" {
+		return ""
+	}
+	mc, err := gomysql.ParseDSN(base)
+	if err != nil {
+		t.Fatalf("TEST_MYSQL_DSN: %v", err)
+	}
+	mc.DBName = ""
+	admin, err := sql.Open("mysql", mc.FormatDSN())
+	if err != nil {
+		t.Fatalf("TEST_MYSQL_DSN: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("siyu_t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1))
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("TEST_MYSQL_DSN is set but MySQL does not answer: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`")
+	})
+	mc.DBName = name
+	mc.ParseTime = true
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["charset"] = "utf8mb4"
+	mc.Loc = time.UTC
+	return mc.FormatDSN()
+}
+
+// NewDB returns a migrated database for t, closed when t ends.
+func NewDB(t testing.TB) *gorm.DB {
+	t.Helper()
+	ctx := context.Background()
+	opts := model.DBOptions{MySQLDSN: DSN(t), SQLitePath: t.TempDir() + "/siyu.db"}
+	db, err := model.Open(ctx, opts)
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	if err := model.Migrate(ctx, db); err != nil {
+		t.Fatalf("migrate test database: %v", err)
+	}
+	return db
+}
+
+// UsingMySQL reports whether tests run against MySQL.
+func UsingMySQL() bool { return os.Getenv("TEST_MYSQL_DSN") != "" }

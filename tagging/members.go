@@ -1,0 +1,176 @@
+package tagging
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+)
+
+// errRaced means a concurrent transaction created the same identity first;
+// the caller's transaction is retried and then finds it.
+var errRaced = errors.New("identity created concurrently")
+
+// withRetry runs fn in a transaction, retrying when it lost a creation race.
+func (s *Service) withRetry(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var err error
+	for range 3 {
+		err = s.db.WithContext(ctx).Transaction(fn)
+		if !errors.Is(err, errRaced) {
+			return err
+		}
+	}
+	return err
+}
+
+// findOrCreate returns the member behind (platform, appID, externalID),
+// creating member and identity when new. created reports the latter.
+func findOrCreate(tx *gorm.DB, platform, appID, externalID string) (m model.Member, created bool, err error) {
+	var id model.Identity
+	err = tx.Where("platform = ? AND app_id = ? AND external_id = ?", platform, appID, externalID).Take(&id).Error
+	if err == nil {
+		err = tx.Take(&m, id.MemberID).Error
+		return m, false, err
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return m, false, err
+	}
+	if err := tx.Create(&m).Error; err != nil {
+		return m, false, err
+	}
+	id = model.Identity{MemberID: m.ID, Platform: platform, AppID: appID, ExternalID: externalID}
+	if err := tx.Create(&id).Error; err != nil {
+		if model.IsDuplicate(err) {
+			return m, false, errRaced
+		}
+		return m, false, err
+	}
+	return m, true, nil
+}
+
+// FindOrCreateOAMember returns the member behind an Official Account openid,
+// creating it when new (a follower from before Siyu, say).
+func (s *Service) FindOrCreateOAMember(ctx context.Context, appID, openID string) (model.Member, error) {
+	var m model.Member
+	err := s.withRetry(ctx, func(tx *gorm.DB) error {
+		var err error
+		var created bool
+		m, created, err = findOrCreate(tx, model.PlatformOA, appID, openID)
+		if err == nil && created {
+			m.Subscribed = true
+			err = tx.Model(&m).Update("subscribed", true).Error
+		}
+		return err
+	})
+	return m, err
+}
+
+// MemberFilter selects members for the HQ look-up; empty fields match all.
+type MemberFilter struct {
+	OpenID, ExternalUserID, UnionID, Tag string
+	StoreCode, GuideUserID               string
+	Limit, Offset                        int
+}
+
+// FindMembers returns the members matching f, newest first, with their
+// identities and tags filled in. Limit defaults to 50 and is capped at 500.
+func (s *Service) FindMembers(ctx context.Context, f MemberFilter) ([]model.Member, error) {
+	q := s.db.WithContext(ctx).Model(&model.Member{}).Where("merged_into IS NULL")
+	if f.OpenID != "" {
+		q = q.Where("id IN (?)", s.db.Model(&model.Identity{}).Select("member_id").
+			Where("platform = ? AND external_id = ?", model.PlatformOA, f.OpenID))
+	}
+	if f.ExternalUserID != "" {
+		q = q.Where("id IN (?)", s.db.Model(&model.Identity{}).Select("member_id").
+			Where("platform = ? AND external_id = ?", model.PlatformWeCom, f.ExternalUserID))
+	}
+	if f.UnionID != "" {
+		q = q.Where("union_id = ?", f.UnionID)
+	}
+	if f.Tag != "" {
+		q = q.Where("id IN (?)", s.db.Table("member_tags").Select("member_tags.member_id").
+			Joins("JOIN tags ON tags.id = member_tags.tag_id").Where("tags.name = ?", strings.TrimSpace(f.Tag)))
+	}
+	if f.StoreCode != "" {
+		q = q.Where("store_code = ?", f.StoreCode)
+	}
+	if f.GuideUserID != "" {
+		q = q.Where("guide_user_id = ?", f.GuideUserID)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 500)
+	var out []model.Member
+	if err := q.Order("id DESC").Limit(f.Limit).Offset(f.Offset).Find(&out).Error; err != nil {
+		return nil, err
+	}
+	return out, s.fill(ctx, out)
+}
+
+// GetMember returns one member with identities and tags, following a merge
+// to the surviving member. Errors: model.ErrMemberNotFound.
+func (s *Service) GetMember(ctx context.Context, id int64) (model.Member, error) {
+	var m model.Member
+	for range 3 {
+		err := s.db.WithContext(ctx).Take(&m, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return m, model.ErrMemberNotFound
+		} else if err != nil {
+			return m, err
+		}
+		if m.MergedInto == nil {
+			break
+		}
+		id = *m.MergedInto
+	}
+	ms := []model.Member{m}
+	err := s.fill(ctx, ms)
+	return ms[0], err
+}
+
+// fill loads identities and tags for a page of members in two queries.
+func (s *Service) fill(ctx context.Context, ms []model.Member) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ms))
+	byID := make(map[int64]*model.Member, len(ms))
+	for i := range ms {
+		ids[i] = ms[i].ID
+		byID[ms[i].ID] = &ms[i]
+		ms[i].Tags = []string{}
+		if ms[i].UnionID != nil {
+			ms[i].UnionIDValue = *ms[i].UnionID
+		}
+	}
+	var idents []model.Identity
+	if err := s.db.WithContext(ctx).Where("member_id IN ?", ids).Order("id").Find(&idents).Error; err != nil {
+		return err
+	}
+	for _, it := range idents {
+		m := byID[it.MemberID]
+		switch {
+		case it.Platform == model.PlatformOA && m.OpenID == "":
+			m.OpenID = it.ExternalID
+		case it.Platform == model.PlatformWeCom && m.ExternalUserID == "":
+			m.ExternalUserID = it.ExternalID
+		}
+	}
+	var rows []struct {
+		MemberID int64
+		Name     string
+	}
+	if err := s.db.WithContext(ctx).Table("member_tags").Select("DISTINCT member_tags.member_id, tags.name").
+		Joins("JOIN tags ON tags.id = member_tags.tag_id").Where("member_tags.member_id IN ?", ids).
+		Order("tags.name").Scan(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		byID[r.MemberID].Tags = append(byID[r.MemberID].Tags, r.Name)
+	}
+	return nil
+}
