@@ -24,7 +24,7 @@ func (s *Server) findMembers(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	ms, err := s.tags.FindMembers(c, f)
+	ms, err := s.tags.FindMembers(c.Request.Context(), f)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -38,7 +38,7 @@ func (s *Server) getMember(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	m, err := s.tags.GetMember(c, id)
+	m, err := s.tags.GetMember(c.Request.Context(), id)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -58,7 +58,7 @@ func (s *Server) memberLedger(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	entries, err := s.loyalty.Ledger(c, id, limit)
+	entries, err := s.loyalty.Ledger(c.Request.Context(), id, limit)
 	if err != nil {
 		writeError(c, err)
 		return

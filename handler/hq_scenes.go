@@ -42,7 +42,7 @@ func (s *Server) saveScene(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	sc, created, err := s.tags.SaveScene(c, model.Scene{
+	sc, created, err := s.tags.SaveScene(c.Request.Context(), model.Scene{
 		Scene: req.Scene, Tags: req.Tags, StoreCode: req.StoreCode, GuideUserID: req.GuideUserID,
 		Welcome: req.Welcome, BonusPoints: req.BonusPoints,
 	})
@@ -67,7 +67,7 @@ func (s *Server) listScenes(c *gin.Context) {
 }
 
 func (s *Server) getScene(c *gin.Context) {
-	sc, err := s.tags.GetScene(c, c.Param("scene"))
+	sc, err := s.tags.GetScene(c.Request.Context(), c.Param("scene"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) getScene(c *gin.Context) {
 }
 
 func (s *Server) deleteScene(c *gin.Context) {
-	if err := s.tags.DeleteScene(c, c.Param("scene")); err != nil {
+	if err := s.tags.DeleteScene(c.Request.Context(), c.Param("scene")); err != nil {
 		writeError(c, err)
 		return
 	}

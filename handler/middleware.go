@@ -43,7 +43,7 @@ func requestContext(base *slog.Logger) gin.HandlerFunc {
 		} else if c.Writer.Status() >= 400 {
 			level = slog.LevelInfo
 		}
-		l.Log(c, level, "http", "method", c.Request.Method, "path", c.Request.URL.Path,
+		l.Log(c.Request.Context(), level, "http", "method", c.Request.Method, "path", c.Request.URL.Path,
 			"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
 	}
 }

@@ -87,7 +87,7 @@ func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status":
 
 // readyz answers 200 only while the database and Redis answer.
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	checks := gin.H{"database": "ok", "redis": "ok"}
 	ready := true

@@ -148,7 +148,7 @@ func (s *Server) checkOAMsgSignature(c *gin.Context, body []byte) error {
 func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	log := logger(c)
 	key := oaDedupeKey(msg)
-	claim, stored, err := s.replies.claim(c, key)
+	claim, stored, err := s.replies.claim(c.Request.Context(), key)
 	if err != nil {
 		log.Warn("dedupe unavailable; handling anyway", "err", err)
 	}
@@ -160,18 +160,18 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 		s.metrics.Callbacks.WithLabelValues("wechat", "retry", "busy").Inc()
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(c, callbackBudget)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
 	defer cancel()
 	r, err := s.bot.Handle(ctx, msg)
 	if err != nil {
 		log.Error("callback failed; polite reply sent", "err", err, "msg_type", msg.MsgType, "event", msg.Event)
 		s.metrics.Callbacks.WithLabelValues("wechat", msgKind(msg), "error").Inc()
-		if err := s.replies.abort(context.WithoutCancel(c), key); err != nil {
+		if err := s.replies.abort(context.WithoutCancel(c.Request.Context()), key); err != nil {
 			log.Warn("dedupe abort", "err", err)
 		}
 		return politeError
 	}
-	if err := s.replies.finish(context.WithoutCancel(c), key, r.Text); err != nil {
+	if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, r.Text); err != nil {
 		log.Warn("dedupe finish", "err", err)
 	}
 	s.metrics.Callbacks.WithLabelValues("wechat", r.Kind, "ok").Inc()

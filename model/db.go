@@ -84,7 +84,8 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("connect to MySQL %s: %w", mc.Addr, err)
 	}
-	return db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"), nil
+	// Set returns a chained instance; Session makes it safe to reuse.
+	return db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci").Session(&gorm.Session{}), nil
 }
 
 // ensureMySQLDatabase creates the DSN's database when the server says it

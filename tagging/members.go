@@ -80,19 +80,16 @@ type MemberFilter struct {
 func (s *Service) FindMembers(ctx context.Context, f MemberFilter) ([]model.Member, error) {
 	q := s.db.WithContext(ctx).Model(&model.Member{}).Where("merged_into IS NULL")
 	if f.OpenID != "" {
-		q = q.Where("id IN (?)", s.db.Model(&model.Identity{}).Select("member_id").
-			Where("platform = ? AND external_id = ?", model.PlatformOA, f.OpenID))
+		q = q.Where("id IN (SELECT member_id FROM identities WHERE platform = ? AND external_id = ?)", model.PlatformOA, f.OpenID)
 	}
 	if f.ExternalUserID != "" {
-		q = q.Where("id IN (?)", s.db.Model(&model.Identity{}).Select("member_id").
-			Where("platform = ? AND external_id = ?", model.PlatformWeCom, f.ExternalUserID))
+		q = q.Where("id IN (SELECT member_id FROM identities WHERE platform = ? AND external_id = ?)", model.PlatformWeCom, f.ExternalUserID)
 	}
 	if f.UnionID != "" {
 		q = q.Where("union_id = ?", f.UnionID)
 	}
 	if f.Tag != "" {
-		q = q.Where("id IN (?)", s.db.Table("member_tags").Select("member_tags.member_id").
-			Joins("JOIN tags ON tags.id = member_tags.tag_id").Where("tags.name = ?", strings.TrimSpace(f.Tag)))
+		q = q.Where("id IN (SELECT mt.member_id FROM member_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name = ?)", strings.TrimSpace(f.Tag))
 	}
 	if f.StoreCode != "" {
 		q = q.Where("store_code = ?", f.StoreCode)

@@ -65,8 +65,7 @@ func (s *Service) RemoveTags(ctx context.Context, memberID int64, names []string
 		return err
 	}
 	return s.db.WithContext(ctx).
-		Where("member_id = ? AND source = ? AND tag_id IN (?)", memberID, source,
-			s.db.Model(&model.Tag{}).Select("id").Where("name IN ?", clean)).
+		Where("member_id = ? AND source = ? AND tag_id IN (SELECT id FROM tags WHERE name IN ?)", memberID, source, clean).
 		Delete(&model.MemberTag{}).Error
 }
 

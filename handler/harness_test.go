@@ -1,0 +1,181 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx/wxsim"
+)
+
+const (
+	testAppID  = "wx0123456789abcdef"
+	testToken  = "siyu-test-token"
+	testAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	testHQ     = "hq-test-token"
+)
+
+// testEnv is a whole HTTP surface on a fresh database and Redis prefix.
+type testEnv struct {
+	t       *testing.T
+	srv     *httptest.Server
+	db      *gorm.DB
+	tags    *tagging.Service
+	loyalty *loyalty.Service
+	oa      wxsim.OA // safe mode by default
+	clock   *testClock
+}
+
+// testClock is a settable clock shared by the services.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+type envOption func(*handler.Deps)
+
+func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
+	t.Helper()
+	db := modeltest.NewDB(t)
+	rdb, prefix := taskstest.NewRedis(t)
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	clock := &testClock{t: time.Now()}
+	tags := tagging.New(db, clock.Now)
+	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules})
+	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
+	d := handler.Deps{
+		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log), Tagging: tags, Loyalty: l,
+		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now,
+		OA: handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	srv := httptest.NewServer(handler.New(d))
+	t.Cleanup(srv.Close)
+	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock,
+		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey}}
+}
+
+// postRaw posts a callback with the given query and body.
+func (e *testEnv) postRaw(path string, q url.Values, body []byte) (int, []byte) {
+	e.t.Helper()
+	resp, err := http.Post(e.srv.URL+path+"?"+q.Encode(), "text/xml", bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// say posts a signed OA callback and returns the decrypted reply text;
+// any non-200 fails the test.
+func (e *testEnv) say(oa wxsim.OA, plain []byte) string {
+	e.t.Helper()
+	signed, err := oa.Sign(plain, e.clock.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	status, body := e.postRaw("/wechat/callback", signed.Query, signed.Body)
+	if status != http.StatusOK {
+		e.t.Fatalf("callback: status %d: %s", status, body)
+	}
+	r, err := oa.DecodeReply(body)
+	if err != nil {
+		e.t.Fatalf("decode reply: %v", err)
+	}
+	return r.Content
+}
+
+// hq calls the HQ API with the test token and decodes JSON into out.
+func (e *testEnv) hq(method, path string, in, out any) int {
+	e.t.Helper()
+	return e.hqAs(testHQ, method, path, in, out)
+}
+
+func (e *testEnv) hqAs(token, method, path string, in, out any) int {
+	e.t.Helper()
+	var body io.Reader
+	if in != nil {
+		if s, ok := in.(string); ok {
+			body = strings.NewReader(s)
+		} else {
+			b, _ := json.Marshal(in)
+			body = bytes.NewReader(b)
+		}
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), method, e.srv.URL+path, body)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// checkLedger fails the test if any member's balance differs from its
+// ledger or is negative.
+func (e *testEnv) checkLedger() {
+	e.t.Helper()
+	bad, err := e.loyalty.CheckLedger(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range bad {
+		e.t.Errorf("member %d: points %d, ledger %d; growth %d, ledger %d", m.MemberID, m.Points, m.LedgerPoints, m.Growth, m.LedgerGrowth)
+	}
+}
+
+// count returns the number of rows of model in the database.
+func (e *testEnv) count(model any, where ...any) int64 {
+	e.t.Helper()
+	var n int64
+	q := e.db.Model(model)
+	if len(where) > 0 {
+		q = q.Where(where[0], where[1:]...)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// testLogWriter shows server logs with -v when SIYU_TEST_LOG is set.
+func testLogWriter() io.Writer {
+	if os.Getenv("SIYU_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}
