@@ -35,7 +35,7 @@ const (
 
 // testEnv is a whole HTTP surface on a fresh database and Redis prefix.
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	db      *gorm.DB
 	tags    *tagging.Service
@@ -55,7 +55,7 @@ func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 type envOption func(*handler.Deps)
 
-func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
+func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
@@ -81,9 +81,15 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 // postRaw posts a callback with the given query and body.
 func (e *testEnv) postRaw(path string, q url.Values, body []byte) (int, []byte) {
 	e.t.Helper()
-	resp, err := http.Post(e.srv.URL+path+"?"+q.Encode(), "text/xml", bytes.NewReader(body))
+	return postTo(e.t, e.srv.URL+path, q, body)
+}
+
+// postTo posts body to rawURL with query q and returns status and body.
+func postTo(t testing.TB, rawURL string, q url.Values, body []byte) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(rawURL+"?"+q.Encode(), "text/xml", bytes.NewReader(body))
 	if err != nil {
-		e.t.Fatalf("POST %s: %v", path, err)
+		t.Fatalf("POST %s: %v", rawURL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

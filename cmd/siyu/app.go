@@ -17,6 +17,7 @@ import (
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
+	"github.com/siyu/siyu/wx"
 )
 
 // app is one wired Siyu: storage, queue and services.
@@ -48,7 +49,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // openApp opens the database (migrating it) and Redis and builds the
 // services. The caller must call close.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
-	quietLibraryLogs()
+	wx.QuietLibraryLogs()
 	a := &app{cfg: cfg, log: log, queues: tasks.Queues{Prefix: cfg.RedisPrefix}, now: time.Now}
 	var err error
 	a.db, err = model.Open(ctx, model.DBOptions{MySQLDSN: cfg.MySQLDSN, DataDir: cfg.DataDir})

@@ -1,0 +1,56 @@
+package wx
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestLimiterBucketPerAPI(t *testing.T) {
+	l := newLimiter()
+	// No 60-second window may exceed WeCom's 10,000 calls.
+	if perMin := float64(l.perSec)*60 + float64(l.burst); perMin > weComCallsPerMinute {
+		t.Fatalf("limiter allows %.0f calls/min, more than %d", perMin, weComCallsPerMinute)
+	}
+	// Behaviour, on a slow limiter: a burst passes, then a wait that cannot
+	// fit in the deadline fails at once, while another API has its own bucket.
+	l.perSec, l.burst = 0.01, 3
+	ctx := context.Background()
+	for range 3 {
+		if err := l.wait(ctx, "/a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := l.wait(short, "/a"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("wait on an empty bucket: %v, want DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("hopeless wait took %v, want an immediate error", d)
+	}
+	if err := l.wait(short, "/b"); err != nil {
+		t.Errorf("other API throttled: %v", err)
+	}
+}
+
+func TestMarkTagSemaphore(t *testing.T) {
+	l := newLimiter()
+	ctx := context.Background()
+	for range markTagConcurrency {
+		if err := l.acquireMarkTag(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := l.acquireMarkTag(short); err == nil {
+		t.Fatal("sixth acquire succeeded")
+	}
+	l.releaseMarkTag()
+	if err := l.acquireMarkTag(ctx); err != nil {
+		t.Fatalf("acquire after release: %v", err)
+	}
+}
