@@ -56,8 +56,10 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 	var res CheckInResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = CheckInResult{Day: day}
+		// Lock the member row: the balance read here is then the balance the
+		// credit lands on, and a concurrent check-in of the same member waits.
 		var m model.Member
-		if err := tx.Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
+		if err := lockMember(tx).Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
 			if err == gorm.ErrRecordNotFound {
 				return model.ErrMemberNotFound
 			}
@@ -93,12 +95,7 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 			return fmt.Errorf("check-in ledger key for member %d on %s already used", memberID, day)
 		}
 		res.Credited, res.Growth, res.Streak = points, s.rules.Growth, streak
-		// Read the balance back: our own update is the newest row version,
-		// including any credit that committed since the first read.
-		if err := tx.Select("points").First(&m, memberID).Error; err != nil {
-			return err
-		}
-		res.Balance = m.Points
+		res.Balance = m.Points + points
 		res.NextPoints = s.rules.Points(streak + 1)
 		return nil
 	})

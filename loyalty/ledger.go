@@ -106,6 +106,16 @@ func consumeOldestFirst(tx *gorm.DB, memberID, amount int64) error {
 	return nil
 }
 
+// lockMember makes the next member read lock the row until the transaction
+// ends (SELECT … FOR UPDATE on MySQL; SQLite's immediate transactions
+// already hold the write lock).
+func lockMember(tx *gorm.DB) *gorm.DB {
+	if model.IsMySQL(tx) {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
 // Post applies one ledger entry in its own transaction. See post for the
 // errors; applied is false when the idempotency key was seen before.
 func (s *Service) Post(ctx context.Context, e Entry) (applied bool, err error) {

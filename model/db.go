@@ -31,7 +31,10 @@ type DBOptions struct {
 // timeout and immediate transactions, so concurrent writers queue instead of
 // failing with SQLITE_BUSY. Errors name what failed.
 func Open(ctx context.Context, opts DBOptions) (*gorm.DB, error) {
-	cfg := &gorm.Config{TranslateError: true, Logger: opts.Logger, NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	// Single statements need no transaction of their own; the services open
+	// transactions where several statements must commit together.
+	cfg := &gorm.Config{TranslateError: true, SkipDefaultTransaction: true, Logger: opts.Logger,
+		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	if cfg.Logger == nil {
 		cfg.Logger = logger.Discard
 	}
@@ -64,6 +67,9 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 		return nil, fmt.Errorf("SIYU_MYSQL_DSN: %w", err)
 	}
 	mc.ParseTime = true
+	// Client-side parameter interpolation: one round trip per statement
+	// instead of prepare, execute and close.
+	mc.InterpolateParams = true
 	if mc.Params == nil {
 		mc.Params = map[string]string{}
 	}

@@ -52,10 +52,19 @@ func findOrCreate(tx *gorm.DB, platform, appID, externalID string) (m model.Memb
 }
 
 // FindOrCreateOAMember returns the member behind an Official Account openid,
-// creating it when new (a follower from before Siyu, say).
+// creating it when new (a follower from before Siyu, say). The common case,
+// a known member, is one query outside any transaction.
 func (s *Service) FindOrCreateOAMember(ctx context.Context, appID, openID string) (model.Member, error) {
 	var m model.Member
-	err := s.withRetry(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Joins("JOIN identities ON identities.member_id = members.id").
+		Where("identities.platform = ? AND identities.app_id = ? AND identities.external_id = ?", model.PlatformOA, appID, openID).
+		Take(&m).Error
+	if err == nil {
+		return m, nil
+	} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return m, err
+	}
+	err = s.withRetry(ctx, func(tx *gorm.DB) error {
 		var err error
 		var created bool
 		m, created, err = findOrCreate(tx, model.PlatformOA, appID, openID)
