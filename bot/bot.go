@@ -42,6 +42,8 @@ type Reply struct {
 	Text    string
 	Kind    string
 	CheckIn *loyalty.CheckInResult // set for a check-in
+	// Credited is the points this message credited (check-in, scene bonus).
+	Credited int64
 }
 
 // Bot answers members in the Official Account chat.
@@ -157,7 +159,7 @@ func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
 			text += fmt.Sprintf("\n🎉 连续签到满 %d 天，今日含周奖励！", r.Streak)
 		}
 	}
-	return Reply{Text: text, Kind: KindCheckIn, CheckIn: &r}, nil
+	return Reply{Text: text, Kind: KindCheckIn, CheckIn: &r, Credited: r.Credited}, nil
 }
 
 func (b *Bot) points(ctx context.Context, m model.Member) (Reply, error) {

@@ -37,6 +37,7 @@ func (b *Bot) welcome(ctx context.Context, res tagging.ArrivalResult, scene stri
 	if res.UnknownScene {
 		b.log.Warn("unknown scene; default welcome sent", "scene", scene, "member", res.Member.ID)
 	}
+	var credited int64
 	text := DefaultWelcome
 	if !follow {
 		text = "欢迎回来！回复「签到」每日领积分。"
@@ -54,9 +55,10 @@ func (b *Bot) welcome(ctx context.Context, res tagging.ArrivalResult, scene stri
 				return Reply{}, err
 			}
 			if applied {
+				credited = sc.BonusPoints
 				text += fmt.Sprintf("\n已赠送 %d 积分。", sc.BonusPoints)
 			}
 		}
 	}
-	return Reply{Text: text, Kind: KindWelcome}, nil
+	return Reply{Text: text, Kind: KindWelcome, Credited: credited}, nil
 }

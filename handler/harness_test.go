@@ -22,6 +22,7 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
 	"github.com/siyu/siyu/wx/wxsim"
 )
@@ -42,6 +43,8 @@ type testEnv struct {
 	loyalty *loyalty.Service
 	oa      wxsim.OA // safe mode by default
 	clock   *testClock
+	redis   *tasks.Redis
+	prefix  string
 }
 
 // testClock is a settable clock shared by the services.
@@ -74,7 +77,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	srv := httptest.NewServer(handler.New(d))
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock,
+	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock, redis: rdb, prefix: prefix,
 		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey}}
 }
 

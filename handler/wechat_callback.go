@@ -176,13 +176,13 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	}
 	s.metrics.Callbacks.WithLabelValues("wechat", r.Kind, "ok").Inc()
 	if ci := r.CheckIn; ci != nil {
+		result := "credited"
 		if ci.Already {
-			s.metrics.CheckIns.WithLabelValues("already").Inc()
-		} else {
-			s.metrics.CheckIns.WithLabelValues("credited").Inc()
-			s.metrics.PointsCredited.Add(float64(ci.Credited))
+			result = "already"
 		}
+		s.metrics.CheckIns.WithLabelValues(result).Inc()
 	}
+	s.metrics.PointsCredited.Add(float64(r.Credited))
 	return r.Text
 }
 

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/wx/wxsim"
 )
 
@@ -292,5 +294,55 @@ func TestCallbackNotConfigured(t *testing.T) {
 	s, _ := e.oa.Sign(e.oa.Text("o_x", "签到", 0, e.clock.Now()), e.clock.Now())
 	if status, _ := e.postRaw("/wechat/callback", s.Query, s.Body); status != http.StatusServiceUnavailable {
 		t.Errorf("status = %d, want 503 when SIYU_WECHAT_TOKEN is unset", status)
+	}
+}
+
+// TestFailureGetsPoliteReplyAndRetryIsHandledAgain: when the database is
+// gone the member gets a polite reply at once, and the dedupe mark is
+// cleared so the platform's retry is handled afresh rather than swallowed.
+func TestFailureGetsPoliteReplyAndRetryIsHandledAgain(t *testing.T) {
+	e := newTestEnv(t)
+	body := e.oa.Text("o_frank", "签到", 0, e.clock.Now())
+	sqlDB, _ := e.db.DB()
+	sqlDB.Close()
+	start := time.Now()
+	got := e.say(e.oa, body)
+	if !strings.Contains(got, "稍后再试") {
+		t.Errorf("reply with the database down = %q, want the polite retry text", got)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("reply took %s, want well within WeChat's 5 s", d)
+	}
+	keys, err := e.redis.Client.Keys(context.Background(), e.prefix+":dedupe:*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Errorf("dedupe keys after a failure = %v (%v), want none so the retry is handled", keys, err)
+	}
+}
+
+// TestLockWaitStillRepliesInTime: a member row held by another transaction
+// makes the check-in wait; the callback's deadline turns that into a polite
+// reply well inside WeChat's 5 s instead of a hang.
+func TestLockWaitStillRepliesInTime(t *testing.T) {
+	if !modeltest.UsingMySQL() {
+		t.Skip("row-lock waits are exercised on MySQL (CI sets TEST_MYSQL_DSN)")
+	}
+	e := newTestEnv(t)
+	e.say(e.oa, e.oa.Subscribe("o_gina", "", e.clock.Now()))
+	tx := e.db.Begin()
+	defer tx.Rollback()
+	if err := tx.Exec("SELECT id FROM members FOR UPDATE").Error; err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	got := e.say(e.oa, e.oa.Text("o_gina", "签到", 0, e.clock.Now()))
+	if d := time.Since(start); d > 4500*time.Millisecond {
+		t.Errorf("reply took %s, want under 4.5 s", d)
+	}
+	if !strings.Contains(got, "稍后再试") {
+		t.Errorf("reply = %q, want the polite retry text", got)
+	}
+	tx.Rollback()
+	if got := e.say(e.oa, e.oa.Text("o_gina", "签到", 0, e.clock.Now())); !strings.Contains(got, "签到成功") {
+		t.Errorf("after the lock is released = %q, want 签到成功", got)
 	}
 }
