@@ -179,4 +179,3 @@ func grep(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
-
