@@ -52,3 +52,5 @@ func badPadding(t *testing.T, oa wxsim.OA) string {
 	cipher.NewCBCEncrypter(block, key[:16]).CryptBlocks(plain, plain)
 	return base64.StdEncoding.EncodeToString(plain)
 }
+
+func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }

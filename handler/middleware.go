@@ -79,8 +79,10 @@ func limitBody() gin.HandlerFunc {
 // Roles of HQ API callers.
 const RoleHQAdmin = "hq_admin"
 
-// requireHQ admits requests bearing the HQ token (role hq_admin). Without
-// a token configured the HQ API is disabled (503 says how to enable it).
+// requireHQ admits requests bearing the HQ token (role hq_admin), as
+// `Authorization: Bearer <token>` or, for browsers opening the queue
+// dashboard, HTTP Basic auth with the token as the password. Without a token
+// configured the HQ API is disabled (503 says how to enable it).
 func requireHQ(token string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if token == "" {
@@ -88,8 +90,14 @@ func requireHQ(token string) gin.HandlerFunc {
 			return
 		}
 		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok {
+			_, got, ok = c.Request.BasicAuth()
+		}
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
 			c.Header("WWW-Authenticate", `Bearer realm="siyu-hq"`)
+			if strings.HasPrefix(c.Request.URL.Path, "/admin/") {
+				c.Header("WWW-Authenticate", `Basic realm="siyu-hq"`)
+			}
 			writeError(c, model.Errorf(model.EUNAUTHORIZED, "missing or invalid bearer token"))
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hibiken/asynqmon"
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
@@ -33,6 +34,8 @@ type app struct {
 	bot     *bot.Bot
 	metrics *handler.Metrics
 	now     func() time.Time
+
+	queueStats *tasks.QueueCollector
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -77,6 +80,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.loyalty = loyalty.New(a.db, loyalty.Options{Location: cfg.Location, Now: a.now, CheckIn: loyalty.CheckInRules(cfg.CheckIn)})
 	a.bot = bot.New(a.tags, a.loyalty, log)
 	a.metrics = handler.NewMetrics()
+	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
+	a.metrics.Registry.MustRegister(a.queueStats)
 	return a, nil
 }
 
@@ -98,7 +103,8 @@ func (a *app) handler() http.Handler {
 	return handler.New(handler.Deps{
 		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Loyalty: a.loyalty,
 		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
-		OA: handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		OA:             handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		QueueDashboard: asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: a.redis.ConnOpt}),
 	})
 }
 
@@ -111,6 +117,9 @@ func (a *app) worker() *tasks.Worker {
 }
 
 func (a *app) close() {
+	if a.queueStats != nil {
+		a.queueStats.Close()
+	}
 	if a.enq != nil {
 		a.enq.Close()
 	}
