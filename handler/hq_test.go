@@ -12,7 +12,9 @@ func TestHQAuth(t *testing.T) {
 	e := newTestEnv(t, func(d *handlerDeps) {
 		d.QueueDashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("dashboard")) })
 	})
-	var errBody struct{ Error struct{ Code, Message string } }
+	var errBody struct {
+		Error struct{ Code, Message string }
+	}
 	if st := e.hqAs("", "GET", "/api/hq/scenes", nil, &errBody); st != 401 || errBody.Error.Code != "unauthorized" {
 		t.Errorf("no token = %d %+v, want 401 unauthorized", st, errBody)
 	}
@@ -59,7 +61,9 @@ func TestSceneValidation(t *testing.T) {
 		{"trailing data", `{"scene":"s1"} {"scene":"s2"}`, "after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out struct{ Error struct{ Code, Message string } }
+			var out struct {
+				Error struct{ Code, Message string }
+			}
 			st := e.hq("POST", "/api/hq/scenes", tc.body, &out)
 			if st != 400 || out.Error.Code != "invalid" || !strings.Contains(out.Error.Message, tc.want) {
 				t.Errorf("status %d, error %+v; want 400 invalid mentioning %q", st, out.Error, tc.want)
