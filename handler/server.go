@@ -76,7 +76,10 @@ func New(d Deps) http.Handler {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.ContextWithFallback = true
+	// Services get c.Request.Context(); without fallback a *gin.Context passed by
+	// mistake is a plain, never-cancelled context rather than a data race
+	// with gin reusing it.
+	r.ContextWithFallback = false
 	r.Use(requestContext(s.log), recoverer(), limitBody())
 	s.routes(r)
 	return r
