@@ -208,6 +208,17 @@ func (c *Config) validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Sprintf("SIYU_LOG_FORMAT=%q: want text or json", c.LogFormat))
 	}
+	if c.WeCom.AgentID != "" {
+		if _, err := strconv.Atoi(c.WeCom.AgentID); err != nil {
+			errs = append(errs, fmt.Sprintf("SIYU_WECOM_AGENT_ID=%q: want the app's numeric AgentId", c.WeCom.AgentID))
+		}
+	}
+	if c.WeCom.AgentSecret != "" && c.WeCom.AgentID == "" {
+		errs = append(errs, "SIYU_WECOM_AGENT_ID: required with SIYU_WECOM_AGENT_SECRET")
+	}
+	if (c.WeCom.AgentSecret != "" || c.WeCom.ContactSecret != "") && c.WeCom.CorpID == "" {
+		errs = append(errs, "SIYU_WECOM_CORPID: required with the WeCom secrets")
+	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 16 {
 		errs = append(errs, "SIYU_SESSION_SECRET: use at least 16 characters")
 	}

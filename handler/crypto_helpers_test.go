@@ -13,6 +13,8 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/wx/wxsim"
 )
 
@@ -54,3 +56,8 @@ func badPadding(t *testing.T, oa wxsim.OA) string {
 }
 
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// loyaltyEntry is an HQ adjustment crediting points to a member.
+func loyaltyEntry(memberID, points int64) loyalty.Entry {
+	return loyalty.Entry{MemberID: memberID, Delta: points, Kind: model.PointsAdjust, IdemKey: "test:" + fmtInt(memberID) + ":" + fmtInt(points)}
+}

@@ -47,14 +47,24 @@ type testEnv struct {
 	prefix  string
 }
 
-// testClock is a settable clock shared by the services.
+// testClock is a clock shared by the services that runs like real time
+// from a settable starting point, so rows stamped by the services and by the
+// database keep their real order.
 type testClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu      sync.Mutex
+	base    time.Time
+	started time.Time
 }
 
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func newTestClock() *testClock { now := time.Now(); return &testClock{base: now, started: now} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base.Add(time.Since(c.started))
+}
+
+func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.base, c.started = t, time.Now(); c.mu.Unlock() }
 
 type envOption func(*handler.Deps)
 
@@ -63,13 +73,13 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	clock := &testClock{t: time.Now()}
+	clock := newTestClock()
 	tags := tagging.New(db, clock.Now)
 	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules})
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	d := handler.Deps{
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log), Tagging: tags, Loyalty: l,
-		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now,
+		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db),
 		OA: handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 	}
 	for _, o := range opts {

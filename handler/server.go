@@ -37,6 +37,14 @@ type Deps struct {
 
 	// QueueDashboard, if set, is mounted at /admin/queues/ (HQ admin only).
 	QueueDashboard http.Handler
+
+	// The guide sidebar.
+	Scripts       *bot.ScriptLibrary
+	SidebarWeCom  SidebarWeCom // nil: WeCom not configured
+	WeComCorpID   string
+	WeComAgentID  string
+	SessionSecret string        // "": random per start
+	SessionTTL    time.Duration // default 12 h
 }
 
 // Server holds the handlers' dependencies.
@@ -56,6 +64,12 @@ type Server struct {
 	hqToken string
 	now     func() time.Time
 	queues  http.Handler
+
+	scripts      *bot.ScriptLibrary
+	sidebarWX    SidebarWeCom
+	sessions     *Sessions
+	wecomCorpID  string
+	wecomAgentID string
 }
 
 // New builds the HTTP handler with every route.
@@ -68,6 +82,11 @@ func New(d Deps) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if d.SessionTTL == 0 {
+		d.SessionTTL = 12 * time.Hour
+	}
+	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeComCorpID, d.WeComAgentID
+	s.sessions = NewSessions(d.SessionSecret, d.SessionTTL, s.now)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -57,6 +57,7 @@ const (
 	EventCheckIn  = "checkin"
 	EventMessage  = "message"
 	EventClick    = "click"
+	EventTag      = "tag" // a guide changed the member's tags
 )
 
 // MemberEvent is one dated thing that happened to a member: a follow, a scan

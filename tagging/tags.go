@@ -2,6 +2,7 @@ package tagging
 
 import (
 	"context"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -75,4 +76,75 @@ func cleanTags(names []string) ([]string, error) {
 		return nil, err
 	}
 	return sc.Tags, nil
+}
+
+// ChangeManualTags adds and removes a guide's (manual) tags on a member in
+// one transaction and returns the member with their tags. Scene and segment
+// tags are untouched. Errors: EINVALID for a bad tag, ErrMemberNotFound.
+func (s *Service) ChangeManualTags(ctx context.Context, memberID int64, add, remove []string, byGuide string) (model.Member, error) {
+	addClean, err := cleanTags(add)
+	if err != nil {
+		return model.Member{}, err
+	}
+	removeClean, err := cleanTags(remove)
+	if err != nil {
+		return model.Member{}, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&model.Member{}).Where("id = ?", memberID).Count(&n).Error; err != nil {
+			return err
+		} else if n == 0 {
+			return model.ErrMemberNotFound
+		}
+		if err := addTags(tx, memberID, addClean, model.TagSourceManual); err != nil {
+			return err
+		}
+		if len(removeClean) > 0 {
+			if err := tx.Where("member_id = ? AND source = ? AND tag_id IN (SELECT id FROM tags WHERE name IN ?)",
+				memberID, model.TagSourceManual, removeClean).Delete(&model.MemberTag{}).Error; err != nil {
+				return err
+			}
+		}
+		detail := tagChangeText(addClean, removeClean)
+		if err := tx.Create(&model.MemberEvent{MemberID: memberID, Kind: model.EventTag, Detail: byGuide + ": " + detail, CreatedAt: s.now().UTC()}).Error; err != nil {
+			return err
+		}
+		return tx.Model(&model.Member{}).Where("id = ?", memberID).Update("last_active_at", s.now().UTC()).Error
+	})
+	if err != nil {
+		return model.Member{}, err
+	}
+	return s.GetMember(ctx, memberID)
+}
+
+// tagChangeText describes a tag change for the timeline: "+VIP -新客".
+func tagChangeText(add, remove []string) string {
+	var b strings.Builder
+	for _, t := range add {
+		b.WriteString(" +" + t)
+	}
+	for _, t := range remove {
+		b.WriteString(" -" + t)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// tagSourceRank orders sources for display: a guide can remove only manual
+// tags, so manual wins when a tag has several sources.
+var tagSourceRank = map[string]int{model.TagSourceManual: 4, model.TagSourceScene: 3, model.TagSourceWeCom: 2, model.TagSourceSegment: 1}
+
+// TagSources returns, for each of the member's tags, the source that shows
+// in the sidebar (manual over scene over wecom over segment).
+func (s *Service) TagSources(ctx context.Context, memberID int64) (map[string]string, error) {
+	var rows []struct{ Name, Source string }
+	err := s.db.WithContext(ctx).Table("member_tags mt").Select("t.name, mt.source").
+		Joins("JOIN tags t ON t.id = mt.tag_id").Where("mt.member_id = ?", memberID).Scan(&rows).Error
+	out := map[string]string{}
+	for _, r := range rows {
+		if tagSourceRank[r.Source] > tagSourceRank[out[r.Name]] {
+			out[r.Name] = r.Source
+		}
+	}
+	return out, err
 }

@@ -36,6 +36,7 @@ type app struct {
 	now     func() time.Time
 
 	queueStats *tasks.QueueCollector
+	wx         *wx.Client
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -79,6 +80,11 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.tags = tagging.New(a.db, a.now)
 	a.loyalty = loyalty.New(a.db, loyalty.Options{Location: cfg.Location, Now: a.now, CheckIn: loyalty.CheckInRules(cfg.CheckIn)})
 	a.bot = bot.New(a.tags, a.loyalty, log)
+	a.wx, err = wx.New(a.wxConfig())
+	if err != nil {
+		a.close()
+		return nil, err
+	}
 	a.metrics = handler.NewMetrics()
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
@@ -105,7 +111,40 @@ func (a *app) handler() http.Handler {
 		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
 		OA:             handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
 		QueueDashboard: asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: a.redis.ConnOpt}),
+		Scripts:        bot.NewScriptLibrary(a.db),
+		SidebarWeCom:   a.sidebarWeCom(),
+		WeComCorpID:    a.cfg.WeCom.CorpID,
+		WeComAgentID:   a.cfg.WeCom.AgentID,
+		SessionSecret:  a.cfg.SessionSecret,
 	})
+}
+
+// wxConfig gives the outbound client the credentials that allow API calls:
+// callbacks need only the token and AES key, API calls need the secrets.
+func (a *app) wxConfig() wx.Config {
+	cfg := a.cfg
+	c := wx.Config{WeChatAPIBase: cfg.WeChat.APIBase, WeComAPIBase: cfg.WeCom.APIBase, Redis: a.redis.Client, KeyPrefix: cfg.RedisPrefix}
+	if cfg.WeChat.AppID != "" && cfg.WeChat.Secret != "" {
+		c.WeChatAppID, c.WeChatSecret = cfg.WeChat.AppID, cfg.WeChat.Secret
+	} else {
+		a.log.Warn("outbound Official Account calls disabled: set SIYU_WECHAT_APPID and SIYU_WECHAT_SECRET")
+	}
+	if cfg.WeCom.CorpID != "" && (cfg.WeCom.AgentSecret != "" || cfg.WeCom.ContactSecret != "") {
+		c.WeComCorpID, c.WeComAgentID = cfg.WeCom.CorpID, cfg.WeCom.AgentID
+		c.WeComAgentSecret, c.WeComContactSecret = cfg.WeCom.AgentSecret, cfg.WeCom.ContactSecret
+	} else {
+		a.log.Warn("outbound WeCom calls and the sidebar disabled: set SIYU_WECOM_CORPID and SIYU_WECOM_AGENT_SECRET / SIYU_WECOM_CONTACT_SECRET")
+	}
+	return c
+}
+
+// sidebarWeCom is the WeCom client the sidebar signs guides in with, or
+// nil when the corp is not configured.
+func (a *app) sidebarWeCom() handler.SidebarWeCom {
+	if a.wx == nil || a.cfg.WeCom.CorpID == "" || a.cfg.WeCom.AgentSecret == "" {
+		return nil
+	}
+	return a.wx
 }
 
 // worker builds the queue worker with every task handler and schedule.

@@ -158,8 +158,9 @@ func (s *Server) groupMsgSendResult(_ url.Values, body []byte) map[string]any {
 }
 
 // authUserInfo is GET /cgi-bin/auth/getuserinfo?code=. Code "code_<userid>"
-// belongs to member userid, "openid_<openid>" to a non-member; codes are
-// single-use, like WeCom's.
+// (optionally "code_<userid>~<anything>", so a test can sign the same user
+// in repeatedly) belongs to member userid, "openid_<openid>" to a
+// non-member; codes are single-use, like WeCom's.
 func (s *Server) authUserInfo(q url.Values, _ []byte) map[string]any {
 	code := q.Get("code")
 	if s.wc.codes[code] {
@@ -168,7 +169,8 @@ func (s *Server) authUserInfo(q url.Values, _ []byte) map[string]any {
 	switch {
 	case strings.HasPrefix(code, "code_") && len(code) > len("code_"):
 		s.wc.codes[code] = true
-		return okBody(map[string]any{"userid": strings.TrimPrefix(code, "code_"), "user_ticket": s.nextID("ticket")})
+		userID, _, _ := strings.Cut(strings.TrimPrefix(code, "code_"), "~")
+		return okBody(map[string]any{"userid": userID, "user_ticket": s.nextID("ticket")})
 	case strings.HasPrefix(code, "openid_") && len(code) > len("openid_"):
 		s.wc.codes[code] = true
 		return okBody(map[string]any{"openid": strings.TrimPrefix(code, "openid_")})

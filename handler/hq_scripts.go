@@ -1,0 +1,123 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/model"
+)
+
+type scriptGroupRequest struct {
+	Name string `json:"name"`
+	Sort int    `json:"sort"`
+}
+
+type scriptRequest struct {
+	GroupID    int64    `json:"group_id"`
+	Title      string   `json:"title"`
+	Content    string   `json:"content"`
+	Sort       int      `json:"sort"`
+	StoreCodes []string `json:"store_codes"`
+}
+
+// saveScriptGroup serves POST /api/hq/script-groups and PUT …/{id}.
+func (s *Server) saveScriptGroup(c *gin.Context) {
+	var req scriptGroupRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	g := model.ScriptGroup{Name: req.Name, SortOrder: req.Sort}
+	status := http.StatusCreated
+	if c.Param("id") != "" {
+		id, err := pathID(c, "id")
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		g.ID, status = id, http.StatusOK
+	}
+	g, err := s.scripts.SaveGroup(c.Request.Context(), g)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(status, g)
+}
+
+func (s *Server) deleteScriptGroup(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		err = s.scripts.DeleteGroup(c.Request.Context(), id)
+	}
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// saveScript serves POST /api/hq/scripts and PUT …/{id}.
+func (s *Server) saveScript(c *gin.Context) {
+	var req scriptRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	sc := model.Script{GroupID: req.GroupID, Title: req.Title, Content: req.Content, SortOrder: req.Sort, StoreCodes: req.StoreCodes}
+	status := http.StatusCreated
+	if c.Param("id") != "" {
+		id, err := pathID(c, "id")
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		sc.ID, status = id, http.StatusOK
+	}
+	sc, err := s.scripts.SaveScript(c.Request.Context(), sc)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(status, sc)
+}
+
+func (s *Server) deleteScript(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		err = s.scripts.DeleteScript(c.Request.Context(), id)
+	}
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// listScripts serves GET /api/hq/scripts?q=&group=: every script, by group.
+func (s *Server) listScripts(c *gin.Context) {
+	groups, err := s.scripts.List(c.Request.Context(), bot.ScriptQuery{Query: c.Query("q"), Group: c.Query("group")})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"groups": groups})
+}
+
+// scriptUsage serves GET /api/hq/scripts/usage?from=&to=: sends per script
+// and guide (business days, inclusive; default the last 30 days).
+func (s *Server) scriptUsage(c *gin.Context) {
+	from, to, err := dayRange(c, s.now(), s.loyalty.Location(), 30)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	usage, err := s.scripts.Usage(c.Request.Context(), from, to)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"from": from, "to": to, "usage": usage})
+}

@@ -1,0 +1,37 @@
+package handler
+
+import (
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+)
+
+// customerFor returns the customer with that external_userid if the
+// signed-in guide may see them: the guide the customer is bound to, or the
+// manager of the customer's store. Errors: EINVALID for an empty id,
+// ENOTFOUND for an unknown customer, EFORBIDDEN otherwise.
+func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Member, error) {
+	externalUserID = strings.TrimSpace(externalUserID)
+	if externalUserID == "" {
+		return model.Member{}, invalid("external_userid: required")
+	}
+	ms, err := s.tags.FindMembers(c.Request.Context(), tagging.MemberFilter{ExternalUserID: externalUserID, Limit: 1})
+	if err != nil {
+		return model.Member{}, err
+	}
+	if len(ms) == 0 {
+		return model.Member{}, model.Errorf(model.ENOTFOUND, "customer %s is not known to Siyu yet", externalUserID)
+	}
+	m := ms[0]
+	g, _ := guideOf(c)
+	switch {
+	case m.GuideUserID != "" && m.GuideUserID == g.UserID:
+	case g.Role == model.RoleStoreManager && g.StoreCode != "" && g.StoreCode == m.StoreCode:
+	default:
+		return model.Member{}, model.Errorf(model.EFORBIDDEN, "customer %s is not one of yours", externalUserID)
+	}
+	return m, nil
+}

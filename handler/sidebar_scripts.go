@@ -1,0 +1,61 @@
+package handler
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/bot"
+)
+
+// sidebarScripts serves GET /api/sidebar/scripts?q=&group=&external_userid=:
+// the scripts visible to the guide's store, by group, with variables filled
+// in for the customer when one is given.
+func (s *Server) sidebarScripts(c *gin.Context) {
+	g, storeName := guideOf(c)
+	vars := bot.ScriptVars{Name: "您", Guide: g.Name, Store: storeName}
+	if ext := c.Query("external_userid"); ext != "" {
+		m, err := s.customerFor(c, ext)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if m.Nickname != "" {
+			vars.Name = m.Nickname
+		}
+		vars.Points = strconv.FormatInt(m.Points, 10)
+		vars.Level = m.Level
+		if vars.Level == "" {
+			vars.Level = "会员"
+		}
+	}
+	groups, err := s.scripts.List(c.Request.Context(), bot.ScriptQuery{Query: c.Query("q"), Group: c.Query("group"), StoreCode: g.StoreCode})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	for gi := range groups {
+		for si := range groups[gi].Scripts {
+			sc := &groups[gi].Scripts[si]
+			sc.Content = bot.Fill(sc.Content, vars)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"groups": groups})
+}
+
+// sidebarScriptSent serves POST /api/sidebar/scripts/{id}/sent: the page
+// calls it after sendChatMessage succeeded, for HQ's usage counts.
+func (s *Server) sidebarScriptSent(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	g, _ := guideOf(c)
+	if err := s.scripts.RecordSent(c.Request.Context(), id, g.UserID, s.loyalty.BusinessDay(s.now())); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

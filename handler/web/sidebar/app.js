@@ -1,0 +1,281 @@
+// Siyu sidebar: runs inside WeCom's chat toolbar. It signs the guide in
+// (WeCom OAuth → session cookie), configures the JS-SDK, asks WeCom which
+// customer is open, and shows that customer's profile, tags and scripts.
+(function () {
+  'use strict';
+
+  var $ = function (id) { return document.getElementById(id); };
+  var state = { ext: '', me: null, profile: null, group: '', searchTimer: 0 };
+
+  function show(id) {
+    ['outside', 'loading', 'app'].forEach(function (x) { $(x).hidden = x !== id; });
+  }
+
+  function notice(text, ok) {
+    var n = $('notice');
+    n.textContent = text;
+    n.className = ok ? 'notice ok' : 'notice';
+    n.hidden = !text;
+    if (ok) setTimeout(function () { if (n.textContent === text) n.hidden = true; }, 2500);
+  }
+
+  // api calls the sidebar API; errors carry the server's message.
+  function api(method, path, body) {
+    var opts = { method: method, credentials: 'same-origin', headers: {} };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(path, opts).then(function (r) {
+      if (r.status === 204) return null;
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) {
+          var err = new Error((data.error && data.error.message) || ('请求失败 ' + r.status));
+          err.status = r.status;
+          throw err;
+        }
+        return data;
+      });
+    });
+  }
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function inWeCom() { return typeof window.wx !== 'undefined' && window.wx && typeof window.wx.invoke === 'function'; }
+
+  // signIn makes sure the guide has a session: an OAuth code in the URL is
+  // exchanged; without one, inside WeCom, we go through OAuth.
+  function signIn() {
+    return api('GET', '/api/sidebar/me').catch(function (err) {
+      if (err.status !== 401) throw err;
+      var code = new URLSearchParams(location.search).get('code');
+      if (code) {
+        return api('GET', '/api/sidebar/login?code=' + encodeURIComponent(code)).then(function (me) {
+          history.replaceState(null, '', location.pathname);
+          return me;
+        });
+      }
+      return api('GET', '/api/sidebar/config').then(function (cfg) {
+        if (!cfg.corpid || !/wxwork/i.test(navigator.userAgent)) { throw Object.assign(new Error('outside'), { outside: true }); }
+        location.replace('https://open.weixin.qq.com/connect/oauth2/authorize?appid=' + cfg.corpid +
+          '&redirect_uri=' + encodeURIComponent(location.href.split('#')[0]) +
+          '&response_type=code&scope=snsapi_base&agentid=' + cfg.agentid + '#wechat_redirect');
+        return new Promise(function () {});
+      });
+    });
+  }
+
+  // configureJSSDK runs wx.config and wx.agentConfig with server signatures.
+  function configureJSSDK() {
+    var url = location.href.split('#')[0];
+    return api('GET', '/api/sidebar/jssdk?url=' + encodeURIComponent(url)).then(function (sig) {
+      return new Promise(function (resolve, reject) {
+        var apis = ['getContext', 'getCurExternalContact', 'sendChatMessage'];
+        wx.config({ beta: true, debug: false, appId: sig.config.corpid, timestamp: sig.config.timestamp,
+          nonceStr: sig.config.nonceStr, signature: sig.config.signature, jsApiList: apis });
+        wx.ready(function () {
+          wx.agentConfig({ corpid: sig.agentConfig.corpid, agentid: sig.agentConfig.agentid,
+            timestamp: sig.agentConfig.timestamp, nonceStr: sig.agentConfig.nonceStr,
+            signature: sig.agentConfig.signature, jsApiList: apis,
+            success: resolve, fail: function (r) { reject(new Error('企业微信授权失败：' + (r && r.errMsg))); } });
+        });
+        if (wx.error) wx.error(function (r) { reject(new Error('JS-SDK 配置失败：' + (r && r.errMsg))); });
+      });
+    });
+  }
+
+  function invoke(name, args) {
+    return new Promise(function (resolve, reject) {
+      wx.invoke(name, args || {}, function (r) {
+        if (r && r.err_msg && r.err_msg.indexOf(':ok') < 0) reject(new Error(name + '：' + r.err_msg));
+        else resolve(r || {});
+      });
+    });
+  }
+
+  function currentCustomer() {
+    return invoke('getContext').then(function (ctx) {
+      if (ctx.entry && ctx.entry !== 'single_chat_tools' && ctx.entry !== 'contact_profile') {
+        throw new Error('请在与客户的单聊中打开侧边栏');
+      }
+      return invoke('getCurExternalContact');
+    }).then(function (r) {
+      if (!r.userId) throw new Error('没有拿到当前客户');
+      return r.userId;
+    });
+  }
+
+  // --- rendering ---
+
+  function renderProfile(p) {
+    var name = p.nickname || '客户';
+    $('name').textContent = name;
+    $('avatar').textContent = name.slice(0, 1);
+    $('level').textContent = p.level || '会员';
+    $('points').textContent = p.points;
+    $('streak').textContent = p.checkin_streak + ' 天';
+    $('growth').textContent = p.growth;
+    var sub = [];
+    if (p.last_active_at) sub.push('最近活跃 ' + when(p.last_active_at));
+    if (p.lifecycle) sub.push(p.lifecycle);
+    if (p.segment) sub.push(p.segment);
+    $('sub').textContent = sub.join(' · ');
+    if (p.next_level && p.next_level_growth > 0) {
+      var pct = Math.min(100, Math.round(100 * p.growth / p.next_level_growth));
+      $('growthbar').hidden = false;
+      $('growthbar').firstChild.style.width = pct + '%';
+      $('growthhint').textContent = '距 ' + p.next_level + ' 还差 ' + Math.max(0, p.next_level_growth - p.growth) + ' 成长值';
+    } else {
+      $('growthbar').hidden = true;
+      $('growthhint').textContent = p.points_expiring ? (p.points_expiring + ' 积分即将过期') : '';
+    }
+    $('scene').textContent = p.first_scene || '—';
+    $('store').textContent = p.store_code || '—';
+    $('guide').textContent = p.guide_userid || '—';
+    $('subscribed').textContent = p.subscribed ? '已关注' : (p.openid ? '已取关' : '未关注');
+    renderTags(p.tags || [], p.tag_sources || {});
+    renderTimeline(p.timeline || []);
+  }
+
+  function renderTags(tags, sources) {
+    var box = $('tags');
+    box.innerHTML = '';
+    if (!tags.length) box.appendChild(el('span', { 'class': 'empty' }, '还没有标签'));
+    tags.forEach(function (t) {
+      var src = sources[t] || 'manual';
+      var chip = el('span', { 'class': 'chip ' + src, 'data-tag': t }, t);
+      if (src === 'manual') {
+        var x = el('button', { type: 'button', 'aria-label': '移除标签 ' + t }, '×');
+        x.onclick = function () { changeTags([], [t]); };
+        chip.appendChild(x);
+      }
+      box.appendChild(chip);
+    });
+  }
+
+  function renderTimeline(items) {
+    var ul = $('timeline');
+    ul.innerHTML = '';
+    if (!items.length) ul.appendChild(el('li', { 'class': 'empty' }, '暂无动态'));
+    items.forEach(function (it) {
+      var li = el('li');
+      var text = el('span', {}, it.text);
+      if (it.points) {
+        text.appendChild(el('b', { 'class': it.points > 0 ? 'plus' : 'minus' }, ' ' + (it.points > 0 ? '+' : '') + it.points));
+      }
+      li.appendChild(text);
+      li.appendChild(el('time', {}, when(it.at)));
+      ul.appendChild(li);
+    });
+  }
+
+  function renderScripts(groups) {
+    var tabs = $('groups');
+    if (!state.groupsRendered) {
+      tabs.innerHTML = '';
+      [{ id: '', name: '全部' }].concat(groups).forEach(function (g) {
+        var b = el('button', { type: 'button', 'data-group': g.id }, g.name);
+        b.onclick = function () { state.group = String(g.id); loadScripts(); };
+        tabs.appendChild(b);
+      });
+      state.groupsRendered = !$('search').value;
+    }
+    Array.prototype.forEach.call(tabs.children, function (b) { b.className = b.getAttribute('data-group') === state.group ? 'on' : ''; });
+    var ul = $('scripts');
+    ul.innerHTML = '';
+    var n = 0;
+    groups.forEach(function (g) {
+      g.scripts.forEach(function (s) {
+        n++;
+        var li = el('li', { 'data-script': s.id });
+        var title = el('div', { 'class': 'title' }, s.title);
+        title.appendChild(el('span', {}, '点击发送'));
+        li.appendChild(title);
+        li.appendChild(el('div', { 'class': 'body' }, s.content));
+        li.onclick = function () { sendScript(s); };
+        ul.appendChild(li);
+      });
+    });
+    if (!n) ul.appendChild(el('li', { 'class': 'empty' }, $('search').value ? '没有找到相关话术' : '总部还没有配置话术'));
+  }
+
+  function when(ts) {
+    var d = new Date(ts);
+    if (isNaN(d)) return '';
+    var pad = function (x) { return (x < 10 ? '0' : '') + x; };
+    return (d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes());
+  }
+
+  // --- actions ---
+
+  function loadProfile() {
+    return api('GET', '/api/sidebar/contacts/' + encodeURIComponent(state.ext)).then(function (p) {
+      state.profile = p;
+      renderProfile(p);
+    });
+  }
+
+  function loadScripts() {
+    var q = $('search').value.trim();
+    var qs = '?external_userid=' + encodeURIComponent(state.ext) + '&q=' + encodeURIComponent(q) +
+      (state.group ? '&group=' + encodeURIComponent(state.group) : '');
+    return api('GET', '/api/sidebar/scripts' + qs).then(function (r) { renderScripts(r.groups); })
+      .catch(function (e) { notice(e.message); });
+  }
+
+  function sendScript(s) {
+    invoke('sendChatMessage', { msgtype: 'text', enterChat: true, text: { content: s.content } }).then(function () {
+      notice('已发送「' + s.title + '」', true);
+      return api('POST', '/api/sidebar/scripts/' + s.id + '/sent', {});
+    }).catch(function (e) { notice(e.message); });
+  }
+
+  function changeTags(add, remove) {
+    return api('POST', '/api/sidebar/contacts/' + encodeURIComponent(state.ext) + '/tags', { add: add, remove: remove })
+      .then(function () { notice(add.length ? '已添加标签' : '已移除标签', true); return loadProfile(); })
+      .catch(function (e) { notice(e.message); });
+  }
+
+  $('tagform').onsubmit = function (ev) {
+    ev.preventDefault();
+    var t = $('newtag').value.trim();
+    if (!t) return;
+    $('newtag').value = '';
+    changeTags([t], []);
+  };
+  $('search').oninput = function () {
+    clearTimeout(state.searchTimer);
+    state.searchTimer = setTimeout(loadScripts, 200);
+  };
+
+  // --- start ---
+
+  function start() {
+    if (!inWeCom()) {
+      show('outside');
+      return;
+    }
+    signIn().then(function (me) {
+      state.me = me;
+      return configureJSSDK();
+    }).then(currentCustomer).then(function (ext) {
+      state.ext = ext;
+      return Promise.all([loadProfile(), loadScripts()]);
+    }).then(function () {
+      show('app');
+    }).catch(function (e) {
+      if (e.outside) { show('outside'); return; }
+      show('loading');
+      $('loading').textContent = e.message;
+      notice(e.message);
+    });
+  }
+
+  window.siyuSidebar = { reload: start };
+  start();
+})();
