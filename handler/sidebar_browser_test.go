@@ -1,0 +1,173 @@
+package handler_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/siyu/siyu/model"
+)
+
+// wxStub stands in for WeCom's JS-SDK in the page: config and agentConfig
+// succeed, the open chat is with wm_alice, and sendChatMessage records what
+// the page sends.
+const wxStub = `
+window.__sent = [];
+window.wx = {
+  config: function () {},
+  ready: function (cb) { setTimeout(cb, 0); },
+  error: function () {},
+  agentConfig: function (o) { setTimeout(function () { o.success({}); }, 0); },
+  invoke: function (name, args, cb) {
+    var r = { err_msg: name + ':ok' };
+    if (name === 'getContext') r.entry = 'single_chat_tools';
+    if (name === 'getCurExternalContact') r.userId = 'wm_alice';
+    if (name === 'sendChatMessage') window.__sent.push(args);
+    setTimeout(function () { cb(r); }, 0);
+  }
+};`
+
+// chromiumPath finds the browser: TEST_CHROMIUM (CI sets it and the test
+// then fails if it is missing), else chromium on PATH, else the test skips.
+func chromiumPath(t *testing.T) string {
+	if p := os.Getenv("TEST_CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("TEST_CHROMIUM=%s: %v", p, err)
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no Chromium here; CI installs Debian's chromium and sets TEST_CHROMIUM")
+	return ""
+}
+
+// TestSidebarInBrowser opens the sidebar in headless Chromium, as a guide in
+// a chat with Alice: the profile renders, a search finds a script, tapping
+// it sends the filled-in text through sendChatMessage, and a tag added in the
+// page reaches the database. It saves a 390×844 screenshot.
+func TestSidebarInBrowser(t *testing.T) {
+	chrome := chromiumPath(t)
+	e := newSidebarEnv(t)
+	var g model.ScriptGroup
+	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "开场白"}, &g)
+	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "活动"}, nil)
+	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "问候", "content": "{{称呼}}您好，我是{{门店}}的{{导购}}～"}, nil)
+	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
+	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
+	e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelTimeout()
+
+	var profileName, points, scriptsText string
+	var sent []map[string]any
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.ActionFunc(func(ctx context.Context) error { // before any page script
+			_, err := page.AddScriptToEvaluateOnNewDocument(wxStub).Do(ctx)
+			return err
+		}),
+		chromedp.Navigate(e.srv.URL+"/sidebar/?code=code_g_sh_1"),
+	)
+	if err == nil {
+		err = chromedp.Run(ctx, chromedp.Poll(`!document.getElementById('app').hidden`, nil, chromedp.WithPollingTimeout(15*time.Second)))
+	}
+	if err != nil {
+		var body string
+		chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+		t.Fatalf("the sidebar did not show the customer: %v\npage: %s", err, body)
+	}
+	step := func(name string, actions ...chromedp.Action) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Run(sctx, actions...); err != nil {
+			var body string
+			chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+			t.Fatalf("%s: %v\npage: %s", name, err, body)
+		}
+	}
+	step("read the profile", chromedp.Text("#name", &profileName, chromedp.ByID), chromedp.Text("#points", &points, chromedp.ByID))
+	step("search scripts", chromedp.SendKeys("#search", "积分", chromedp.ByID),
+		chromedp.Poll(`document.querySelectorAll('#scripts li[data-script]').length === 1`, nil),
+		chromedp.Text("#scripts", &scriptsText, chromedp.ByID))
+	step("tap a script", chromedp.Click(`#scripts li[data-script]`, chromedp.ByQuery),
+		chromedp.Poll(`window.__sent.length === 1`, nil), chromedp.Evaluate(`window.__sent`, &sent))
+	step("add a tag", chromedp.SendKeys("#newtag", "高意向", chromedp.ByID), chromedp.Click(`#tagform button`, chromedp.ByQuery),
+		chromedp.Poll(`!!document.querySelector('#tags .chip[data-tag="高意向"]')`, nil))
+	step("clear the search",
+		chromedp.Evaluate(`(function(s){ s.value = ''; s.dispatchEvent(new Event('input')); return true; })(document.getElementById('search'))`, nil),
+		chromedp.Poll(`document.querySelectorAll('#scripts li[data-script]').length === 2`, nil))
+	if profileName != "Alice" || points != "120" {
+		t.Errorf("profile shows %q with %q points, want Alice with 120", profileName, points)
+	}
+	if !strings.Contains(scriptsText, "积分提醒") || strings.Contains(scriptsText, "问候") {
+		t.Errorf("search for 积分 shows %q, want only 积分提醒", scriptsText)
+	}
+	if len(sent) != 1 {
+		t.Fatalf("sendChatMessage calls = %v", sent)
+	}
+	text, _ := sent[0]["text"].(map[string]any)
+	if got := text["content"]; got != "Alice，您有120积分可以兑换好礼哦" || sent[0]["msgtype"] != "text" {
+		t.Errorf("sendChatMessage(%v), want the text with variables filled in", sent[0])
+	}
+	if n := e.count(&model.MemberTag{}, "source = ? AND tag_id IN (SELECT id FROM tags WHERE name = ?)", model.TagSourceManual, "高意向"); n != 1 {
+		t.Errorf("tag 高意向 rows = %d, want 1 (added in the page)", n)
+	}
+	if n := e.count(&model.ScriptUsage{}); n != 1 {
+		t.Errorf("script usage rows = %d, want 1", n)
+	}
+
+	var shot []byte
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&shot)); err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := filepath.Join("testdata", "artifacts")
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "sidebar.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", filepath.Join(dir, "sidebar.png"))
+}
+
+// TestSidebarOutsideWeCom: opened in a plain browser, the page says where
+// to open it instead of breaking.
+func TestSidebarOutsideWeCom(t *testing.T) {
+	chrome := chromiumPath(t)
+	e := newSidebarEnv(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelTimeout()
+	var text string
+	if err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/sidebar/"), chromedp.WaitVisible("#outside", chromedp.ByID),
+		chromedp.Text("#outside", &text, chromedp.ByID)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "企业微信") {
+		t.Errorf("outside WeCom the page says %q", text)
+	}
+}
