@@ -29,17 +29,12 @@ func (s *Server) saveScriptGroup(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	g := model.ScriptGroup{Name: req.Name, SortOrder: req.Sort}
-	status := http.StatusCreated
-	if c.Param("id") != "" {
-		id, err := pathID(c, "id")
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		g.ID, status = id, http.StatusOK
+	id, status, err := createOrUpdate(c)
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	g, err := s.scripts.SaveGroup(c.Request.Context(), g)
+	g, err := s.scripts.SaveGroup(c.Request.Context(), model.ScriptGroup{ID: id, Name: req.Name, SortOrder: req.Sort})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -66,17 +61,13 @@ func (s *Server) saveScript(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	sc := model.Script{GroupID: req.GroupID, Title: req.Title, Content: req.Content, SortOrder: req.Sort, StoreCodes: req.StoreCodes}
-	status := http.StatusCreated
-	if c.Param("id") != "" {
-		id, err := pathID(c, "id")
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		sc.ID, status = id, http.StatusOK
+	id, status, err := createOrUpdate(c)
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	sc, err := s.scripts.SaveScript(c.Request.Context(), sc)
+	sc, err := s.scripts.SaveScript(c.Request.Context(), model.Script{ID: id,
+		GroupID: req.GroupID, Title: req.Title, Content: req.Content, SortOrder: req.Sort, StoreCodes: req.StoreCodes})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -120,4 +111,14 @@ func (s *Server) scriptUsage(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"from": from, "to": to, "usage": usage})
+}
+
+// createOrUpdate tells a POST (create: id 0, 201) from a PUT …/{id}
+// (update: that id, 200).
+func createOrUpdate(c *gin.Context) (id int64, status int, err error) {
+	if c.Param("id") == "" {
+		return 0, http.StatusCreated, nil
+	}
+	id, err = pathID(c, "id")
+	return id, http.StatusOK, err
 }
