@@ -16,6 +16,7 @@ func AllModels() []any {
 		&Scene{},
 		&PointsEntry{}, &CheckIn{},
 		&Store{}, &Guide{},
+		&GuideRelation{}, &ContactWay{}, &QRCode{}, &WeComTag{},
 	}
 }
 
