@@ -269,4 +269,6 @@ func rowError(i int, err error) error {
 }
 
 // String formats an import result for logs.
-func (r ImportResult) String() string { return fmt.Sprintf("%d created, %d updated", r.Created, r.Updated) }
+func (r ImportResult) String() string {
+	return fmt.Sprintf("%d created, %d updated", r.Created, r.Updated)
+}

@@ -126,8 +126,8 @@ type ExternalContact struct {
 type FollowUser struct {
 	UserID     string
 	Remark     string
-	State      string   // the "contact me" state the contact was added through
-	CreateTime int64    // unix seconds
+	State      string    // the "contact me" state the contact was added through
+	CreateTime int64     // unix seconds
 	TagIDs     []string  // corp tag ids (type 1 tags only)
 	Tags       []CorpTag // the same tags with their names, as WeCom lists them
 }
