@@ -174,7 +174,7 @@ func (s *Service) ApplyWeComDetails(ctx context.Context, d WeComDetails) (model.
 				return err
 			}
 		}
-		if err := syncWeComTags(tx, d.CorpID, tags); err != nil {
+		if _, err := syncWeComTags(tx, d.CorpID, tags); err != nil {
 			return err
 		}
 		names := make([]string, 0, len(tags))

@@ -2,6 +2,7 @@ package tagging
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -60,11 +61,15 @@ func (s *Service) RecordWeComTags(ctx context.Context, corpID string, tags []Cor
 	if len(tags) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error { return syncWeComTags(tx, corpID, tags) })
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		_, err := syncWeComTags(tx, corpID, tags)
+		return err
+	})
 }
 
-// syncWeComTags upserts the id mappings, renaming member tags as it goes.
-func syncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) error {
+// syncWeComTags upserts the id mappings, renaming member tags as it goes,
+// and returns the tags that were renamed as they were before.
+func syncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) (renamed []CorpTag, err error) {
 	for _, t := range tags {
 		name := t.SiyuName()
 		if t.ID == "" || t.Name == "" || utf8.RuneCountInString(name) > 64 {
@@ -72,14 +77,14 @@ func syncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) error {
 		}
 		var cur model.WeComTag
 		err := forUpdate(tx.Where("corp_id = ? AND tag_id = ?", corpID, t.ID)).Take(&cur).Error
-		if err == gorm.ErrRecordNotFound {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			row := model.WeComTag{CorpID: corpID, TagID: t.ID, GroupID: t.GroupID, GroupName: t.Group, TagName: t.Name, Name: name}
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		upd := map[string]any{}
 		if t.GroupID != "" && cur.GroupID != t.GroupID {
@@ -88,16 +93,17 @@ func syncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) error {
 		if cur.Name != name {
 			upd["group_name"], upd["tag_name"], upd["name"] = t.Group, t.Name, name
 			if err := renameSourceTag(tx, cur.Name, name, model.TagSourceWeCom); err != nil {
-				return err
+				return nil, err
 			}
+			renamed = append(renamed, CorpTag{ID: cur.TagID, GroupID: cur.GroupID, Group: cur.GroupName, Name: cur.TagName})
 		}
 		if len(upd) > 0 {
 			if err := tx.Model(&cur).Updates(upd).Error; err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return renamed, nil
 }
 
 // renameSourceTag moves every member's tag from to tag to, for one source.
@@ -131,20 +137,21 @@ func renameSourceTag(tx *gorm.DB, from, to, source string) error {
 	return tx.Where("tag_id = ? AND source = ?", fromID, source).Delete(&model.MemberTag{}).Error
 }
 
-// PruneWeComTags forgets the corp's recorded tags that are not in present
-// (the full corp tag list, read after a tag or group was deleted in WeCom)
-// and takes their names off members where the tag came from WeCom. It
-// returns the forgotten tags so their cached ids can be dropped. Errors:
-// the database's.
-func (s *Service) PruneWeComTags(ctx context.Context, corpID string, present []CorpTag) ([]CorpTag, error) {
+// ReconcileWeComTags brings the recorded corp tags in line with present,
+// the full corp tag list read after tags changed in WeCom: renamed tags
+// rename their wecom-source member tags; tags no longer present are
+// forgotten and taken off members where they came from WeCom. It returns
+// the stale tags (deleted ones, and renamed ones as they were) so their
+// cached ids can be dropped. Errors: the database's.
+func (s *Service) ReconcileWeComTags(ctx context.Context, corpID string, present []CorpTag) ([]CorpTag, error) {
 	keep := map[string]bool{}
 	for _, t := range present {
 		keep[t.ID] = true
 	}
 	var gone []CorpTag
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		gone = nil
-		if err := syncWeComTags(tx, corpID, present); err != nil {
+		var err error
+		if gone, err = syncWeComTags(tx, corpID, present); err != nil {
 			return err
 		}
 		var rows []model.WeComTag
@@ -173,6 +180,23 @@ func (s *Service) PruneWeComTags(ctx context.Context, corpID string, present []C
 		return nil
 	})
 	return gone, err
+}
+
+// WeComTagIDs returns the recorded corp tag ids of the named Siyu tags;
+// names without one are left out.
+func (s *Service) WeComTagIDs(ctx context.Context, corpID string, names []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	var rows []model.WeComTag
+	if err := s.db.WithContext(ctx).Where("corp_id = ? AND name IN ?", corpID, names).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Name] = r.TagID
+	}
+	return out, nil
 }
 
 // setWeComTags makes the member's wecom-source tags exactly names, less
