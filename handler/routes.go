@@ -14,6 +14,8 @@ func (s *Server) routes(r *gin.Engine) {
 
 	r.GET("/wechat/callback", s.wechatVerify)
 	r.POST("/wechat/callback", s.wechatCallback)
+	r.GET("/wecom/callback", s.wecomVerify)
+	r.POST("/wecom/callback", s.wecomCallback)
 
 	hq := r.Group("/api/hq", requireHQ(s.hqToken))
 	hq.POST("/scenes", s.saveScene)
@@ -23,6 +25,21 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.GET("/members", s.findMembers)
 	hq.GET("/members/:id", s.getMember)
 	hq.GET("/members/:id/ledger", s.memberLedger)
+	hq.POST("/members/:id/tags", s.editMemberTags)
+	hq.GET("/members/:id/relations", s.memberRelations)
+
+	hq.POST("/stores", s.saveStore)
+	hq.GET("/stores", s.listStores)
+	hq.POST("/stores/import", s.importStores)
+	hq.POST("/guides", s.saveGuide)
+	hq.GET("/guides", s.listGuides)
+	hq.POST("/guides/import", s.importGuides)
+	hq.POST("/guides/sync", s.syncGuides)
+	hq.POST("/contact-ways", s.createContactWay)
+	hq.GET("/contact-ways", s.listContactWays)
+	hq.DELETE("/contact-ways/:id", s.deleteContactWay)
+	hq.POST("/qrcodes", s.createQRCode)
+	hq.GET("/qrcodes", s.listQRCodes)
 
 	if s.queues != nil {
 		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	"gorm.io/gorm"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/tagging"
 )
@@ -31,12 +33,25 @@ type Deps struct {
 	Logger  *slog.Logger
 
 	OA      OAConfig
+	WeCom   WeComConfig
 	MaxSkew time.Duration
 	HQToken string
 	Now     func() time.Time // nil = time.Now
 
 	// QueueDashboard, if set, is mounted at /admin/queues/ (HQ admin only).
 	QueueDashboard http.Handler
+
+	// Enqueuer puts callback work on the queue; nil refuses WeCom callbacks
+	// with 503.
+	Enqueuer Enqueuer
+	// Channels creates contact-way and QR codes and syncs guides; nil
+	// answers those HQ endpoints with 503.
+	Channels *channels.Service
+}
+
+// Enqueuer puts tasks on the queue; *tasks.Enqueuer implements it.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, t *asynq.Task, priority string, opts ...asynq.Option) error
 }
 
 // Server holds the handlers' dependencies.
@@ -50,12 +65,15 @@ type Server struct {
 	log     *slog.Logger
 	replies *ReplyCache
 
-	oaCfg   OAConfig
-	oa      *officialaccount.OfficialAccount
-	maxSkew time.Duration
-	hqToken string
-	now     func() time.Time
-	queues  http.Handler
+	oaCfg    OAConfig
+	oa       *officialaccount.OfficialAccount
+	wcCfg    WeComConfig
+	enq      Enqueuer
+	channels *channels.Service
+	maxSkew  time.Duration
+	hqToken  string
+	now      func() time.Time
+	queues   http.Handler
 }
 
 // New builds the HTTP handler with every route.
@@ -64,6 +82,7 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
+		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels,
 	}
 	if s.now == nil {
 		s.now = time.Now

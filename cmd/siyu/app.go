@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
@@ -31,6 +32,8 @@ type app struct {
 	tags    *tagging.Service
 	loyalty *loyalty.Service
 	bot     *bot.Bot
+	wx      *wx.Client
+	chans   *channels.Service
 	metrics *handler.Metrics
 	now     func() time.Time
 }
@@ -76,8 +79,35 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.tags = tagging.New(a.db, a.now)
 	a.loyalty = loyalty.New(a.db, loyalty.Options{Location: cfg.Location, Now: a.now, CheckIn: loyalty.CheckInRules(cfg.CheckIn)})
 	a.bot = bot.New(a.tags, a.loyalty, log)
+	a.wx, err = wx.New(wxConfig(cfg, a.redis))
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.chans = channels.New(a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
 	return a, nil
+}
+
+// wxConfig gives the outbound client the credentials that make a platform's
+// API usable; a platform configured for callbacks only (no secret) is left
+// out, and its calls fail with wx.ErrNotConfigured.
+func wxConfig(cfg config.Config, r *tasks.Redis) wx.Config {
+	c := wx.Config{
+		WeChatAPIBase: cfg.WeChat.APIBase, WeComAPIBase: cfg.WeCom.APIBase,
+		Redis: r.Client, KeyPrefix: cfg.RedisPrefix,
+	}
+	if cfg.WeChat.AppID != "" && cfg.WeChat.Secret != "" {
+		c.WeChatAppID, c.WeChatSecret = cfg.WeChat.AppID, cfg.WeChat.Secret
+	}
+	wc := cfg.WeCom
+	if wc.CorpID != "" && (wc.ContactSecret != "" || wc.AgentSecret != "") {
+		c.WeComCorpID, c.WeComContactSecret = wc.CorpID, wc.ContactSecret
+		if wc.AgentSecret != "" {
+			c.WeComAgentID, c.WeComAgentSecret = wc.AgentID, wc.AgentSecret
+		}
+	}
+	return c
 }
 
 func (a *app) logStorage() {
@@ -98,13 +128,18 @@ func (a *app) handler() http.Handler {
 	return handler.New(handler.Deps{
 		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Loyalty: a.loyalty,
 		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
-		OA: handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		OA:       handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		WeCom:    handler.WeComConfig{CorpID: a.cfg.WeCom.CorpID, Token: a.cfg.WeCom.Token, AESKey: a.cfg.WeCom.AESKey},
+		Enqueuer: a.enq, Channels: a.chans,
 	})
 }
 
 // worker builds the queue worker with every task handler and schedule.
 func (a *app) worker() *tasks.Worker {
-	mux := tasks.NewMux(tasks.Deps{})
+	mux := tasks.NewMux(tasks.Deps{
+		Tagging: a.tags, WeCom: a.wx, OA: a.wx, Queue: a.enq, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix,
+		Logger: a.log, Now: a.now, Location: a.cfg.Location,
+	})
 	return tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})
