@@ -75,6 +75,7 @@ func (s *Service) MergeByUnionID(ctx context.Context, memberID int64, unionID st
 func currentMember(tx *gorm.DB, id int64) (model.Member, error) {
 	var m model.Member
 	for range 5 {
+		m = model.Member{} // Take adds a set primary key to its conditions
 		if err := tx.Take(&m, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return m, model.ErrMemberNotFound
 		} else if err != nil {

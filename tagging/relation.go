@@ -45,7 +45,8 @@ func relationRows(tx *gorm.DB, corpID, guide, external string) ([]model.GuideRel
 // openRelation starts the relation of an add event, unless the history
 // already has it (a replay) or knows something newer (a stale add). A
 // newer add while a relation still looks active means its delete was never
-// delivered: the relation is restarted at the new time.
+// delivered: the relation is restarted at the new time. An add whose delete
+// arrived first fills in that ended row.
 func openRelation(tx *gorm.DB, memberID int64, a WeComArrival) (model.GuideRelation, bool, error) {
 	rows, err := relationRows(tx, a.CorpID, a.GuideUserID, a.ExternalUserID)
 	if err != nil {
@@ -62,6 +63,13 @@ func openRelation(tx *gorm.DB, memberID int64, a WeComArrival) (model.GuideRelat
 		}
 	}
 	for _, r := range rows {
+		if r.AddedAt == nil && r.EndedAt != nil && !r.EndedAt.Before(a.At) {
+			// The delete came first: this is the add it ended. Complete the
+			// history; the arrival itself still counts (scene, attribution).
+			r.AddedAt, r.State = &a.At, a.State
+			err := tx.Model(&r).Updates(map[string]any{"added_at": a.At, "state": a.State}).Error
+			return r, err == nil, err
+		}
 		if (r.AddedAt != nil && !r.AddedAt.Before(a.At)) || (r.EndedAt != nil && !r.EndedAt.Before(a.At)) {
 			return r, false, nil
 		}
