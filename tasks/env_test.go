@@ -105,7 +105,9 @@ func testLogger() *slog.Logger {
 func (e *env) start() { taskstest.StartWorker(e.t, e.rdb, e.prefix, e.deps) }
 
 // idle waits for the queues to drain.
-func (e *env) idle() taskstest.Counts { return taskstest.WaitIdle(e.t, e.rdb, e.prefix, 20*time.Second) }
+func (e *env) idle() taskstest.Counts {
+	return taskstest.WaitIdle(e.t, e.rdb, e.prefix, 20*time.Second)
+}
 
 // deliver enqueues an event as the callback handler does: the welcome on
 // critical, the event on default.
