@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -40,7 +39,7 @@ func (s *Server) editMemberTags(c *gin.Context) {
 		return
 	}
 	if s.enq != nil {
-		key := fmt.Sprintf("hq:%d", s.now().UnixNano())
+		key := "hq:" + c.GetString(ctxRequestID) // one mirror per request
 		if t, err := tasks.NewMirrorTagsTask(memberID, req.Remove, key); err == nil {
 			if err := s.enq.Enqueue(ctx, t, tasks.QueueDefault); err != nil {
 				logger(c).Warn("tags saved but not queued for WeCom", "member", memberID, "err", err)

@@ -11,7 +11,7 @@ type ContactWay struct {
 	Scene      string    `gorm:"size:64;not null;index" json:"scene"`
 	Guides     []string  `gorm:"serializer:json;type:text" json:"guides"`
 	Remark     string    `gorm:"size:128;not null;default:''" json:"remark,omitempty"`
-	SkipVerify bool      `gorm:"not null;default:true" json:"skip_verify"`
+	SkipVerify bool      `gorm:"not null;default:false" json:"skip_verify"`
 	QRCodeURL  string    `gorm:"size:512;not null;default:''" json:"qr_code"`
 	CreatedAt  time.Time `json:"created_at"`
 }
