@@ -72,7 +72,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 func wxFailure(op string, err error) error {
 	switch {
 	case errors.Is(err, wx.ErrNotConfigured):
-		return fmt.Errorf("%s: %w (configure it with the SIYU_WECOM_* / SIYU_WECHAT_* variables): %w", op, err, asynq.SkipRetry)
+		return fmt.Errorf("%s: %w (WeCom needs SIYU_WECOM_CORPID and SIYU_WECOM_CONTACT_SECRET, app messages SIYU_WECOM_AGENT_ID and SIYU_WECOM_AGENT_SECRET, the Official Account SIYU_WECHAT_APPID and SIYU_WECHAT_SECRET): %w", op, err, asynq.SkipRetry)
 	case wx.Retryable(err):
 		return fmt.Errorf("%s: %w", op, err)
 	}
