@@ -177,6 +177,8 @@ func joinFailures(errs []error) error {
 type stripSkip struct{ err error }
 
 func (s stripSkip) Error() string { return s.err.Error() }
+
+// As lets errors.As (and wx.ErrCode) see the errors inside.
 func (s stripSkip) As(target any) bool {
 	return errors.As(s.err, target)
 }
