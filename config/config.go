@@ -192,6 +192,14 @@ func (c *Config) validate() error {
 	if c.WeCom.AESKey != "" && c.WeCom.CorpID == "" {
 		errs = append(errs, "SIYU_WECOM_CORPID: required when SIYU_WECOM_AES_KEY is set")
 	}
+	if c.WeCom.AgentSecret != "" {
+		if _, err := strconv.Atoi(c.WeCom.AgentID); err != nil {
+			errs = append(errs, fmt.Sprintf("SIYU_WECOM_AGENT_ID=%q: want the app's numeric AgentId (required with SIYU_WECOM_AGENT_SECRET)", c.WeCom.AgentID))
+		}
+	}
+	if (c.WeCom.AgentSecret != "" || c.WeCom.ContactSecret != "") && c.WeCom.CorpID == "" {
+		errs = append(errs, "SIYU_WECOM_CORPID: required with SIYU_WECOM_AGENT_SECRET or SIYU_WECOM_CONTACT_SECRET")
+	}
 	for name, base := range map[string]string{"SIYU_WECHAT_API_BASE": c.WeChat.APIBase, "SIYU_WECOM_API_BASE": c.WeCom.APIBase} {
 		if base != "" {
 			u, err := url.Parse(base)

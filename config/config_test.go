@@ -70,4 +70,19 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 	if _, err := Load(env(map[string]string{"SIYU_WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"})); err == nil || !strings.Contains(err.Error(), "SIYU_WECHAT_APPID") {
 		t.Errorf("AES key without AppID: %v, want an error naming SIYU_WECHAT_APPID", err)
 	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SIYU_WECOM_CORPID": "ww1", "SIYU_WECOM_AGENT_SECRET": "s", "SIYU_WECOM_AGENT_ID": "app"}, "SIYU_WECOM_AGENT_ID"},
+		{map[string]string{"SIYU_WECOM_CORPID": "ww1", "SIYU_WECOM_AGENT_SECRET": "s"}, "SIYU_WECOM_AGENT_ID"},
+		{map[string]string{"SIYU_WECOM_CONTACT_SECRET": "s"}, "SIYU_WECOM_CORPID"},
+	} {
+		if _, err := Load(env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error naming %s", tc.env, err, tc.want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"SIYU_WECOM_CORPID": "ww1", "SIYU_WECOM_CONTACT_SECRET": "s"})); err != nil {
+		t.Errorf("contact secret alone: %v, want it accepted", err)
+	}
 }

@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	model.EFORBIDDEN:    http.StatusForbidden,
 	model.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	model.EINTERNAL:     http.StatusInternalServerError,
+	model.EUPSTREAM:     http.StatusBadGateway,
 	"too_large":         http.StatusRequestEntityTooLarge,
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,27 +13,37 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx"
 	"github.com/siyu/siyu/wx/wxsim"
+	"github.com/siyu/siyu/wx/wxtest"
 )
 
 const (
-	testAppID  = "wx0123456789abcdef"
-	testToken  = "siyu-test-token"
-	testAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-	testHQ     = "hq-test-token"
+	testAppID       = "wx0123456789abcdef"
+	testToken       = "siyu-test-token"
+	testAESKey      = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	testHQ          = "hq-test-token"
+	testWeComToken  = "siyu-wecom-token"
+	testWeComAESKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
 )
+
+// corpSeq makes each env's corp id unique, so token fetches reach that
+// env's fake upstream.
+var corpSeq atomic.Int64
 
 // testEnv is a whole HTTP surface on a fresh database and Redis prefix.
 type testEnv struct {
@@ -43,8 +54,14 @@ type testEnv struct {
 	loyalty *loyalty.Service
 	oa      wxsim.OA // safe mode by default
 	clock   *testClock
-	redis   *tasks.Redis
-	prefix  string
+
+	wc     wxsim.WeCom     // signs WeCom callbacks for the env's corp
+	up     *wxtest.Server  // the fake WeChat/WeCom upstream
+	wx     *wx.Client      // outbound client on up
+	rdb    *tasks.Redis    // the env's Redis
+	prefix string          // its key and queue prefix
+	enq    *tasks.Enqueuer // what the handler queues with
+	log    *slog.Logger
 }
 
 // testClock is a clock shared by the services that runs like real time
@@ -77,18 +94,49 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	tags := tagging.New(db, clock.Now)
 	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules})
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
+	up := wxtest.NewServer(t)
+	corp := fmt.Sprintf("wwtest%d", corpSeq.Add(1))
+	client, err := wx.New(wx.Config{
+		WeChatAppID: testAppID, WeChatSecret: "oasecret",
+		WeComCorpID: corp, WeComAgentID: "1000002", WeComAgentSecret: "agentsecret", WeComContactSecret: "contactsecret",
+		WeChatAPIBase: up.URL(), WeComAPIBase: up.URL(), HTTPTimeout: 2 * time.Second, Redis: rdb.Client, KeyPrefix: prefix,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
+	t.Cleanup(func() { enq.Close() })
 	d := handler.Deps{
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log), Tagging: tags, Loyalty: l,
 		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db),
-		OA: handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
+		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
+		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
+		Enqueuer: enq, Channels: channels.New(tags, client, client),
+		SidebarWeCom: client, WeComAgentID: "1000002", SessionSecret: testSessionSecret,
 	}
 	for _, o := range opts {
 		o(&d)
 	}
 	srv := httptest.NewServer(handler.New(d))
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock, redis: rdb, prefix: prefix,
-		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey}}
+	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock,
+		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey},
+		wc: wxsim.WeCom{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
+		up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, log: log}
+}
+
+// startWorker runs the queue worker on the env's queues, with the env's
+// services and outbound client.
+func (e *testEnv) startWorker() {
+	e.t.Helper()
+	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Tagging: e.tags, WeCom: e.wx, OA: e.wx, Queue: e.enq,
+		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log})
+}
+
+// idle waits until the env's queues have drained.
+func (e *testEnv) idle() taskstest.Counts {
+	e.t.Helper()
+	return taskstest.WaitIdle(e.t, e.rdb, e.prefix, 20*time.Second)
 }
 
 // postRaw posts a callback with the given query and body.

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	"gorm.io/gorm"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/tagging"
 )
@@ -31,6 +33,7 @@ type Deps struct {
 	Logger  *slog.Logger
 
 	OA      OAConfig
+	WeCom   WeComConfig
 	MaxSkew time.Duration
 	HQToken string
 	Now     func() time.Time // nil = time.Now
@@ -41,10 +44,21 @@ type Deps struct {
 	// The guide sidebar.
 	Scripts       *bot.ScriptLibrary
 	SidebarWeCom  SidebarWeCom // nil: WeCom not configured
-	WeComCorpID   string
 	WeComAgentID  string
 	SessionSecret string        // "": random per start
 	SessionTTL    time.Duration // default 12 h
+
+	// Enqueuer puts callback work on the queue; nil refuses WeCom callbacks
+	// with 503.
+	Enqueuer Enqueuer
+	// Channels creates contact-way and QR codes and syncs guides; nil
+	// answers those HQ endpoints with 503.
+	Channels *channels.Service
+}
+
+// Enqueuer puts tasks on the queue; *tasks.Enqueuer implements it.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, t *asynq.Task, priority string, opts ...asynq.Option) error
 }
 
 // Server holds the handlers' dependencies.
@@ -58,12 +72,15 @@ type Server struct {
 	log     *slog.Logger
 	replies *ReplyCache
 
-	oaCfg   OAConfig
-	oa      *officialaccount.OfficialAccount
-	maxSkew time.Duration
-	hqToken string
-	now     func() time.Time
-	queues  http.Handler
+	oaCfg    OAConfig
+	oa       *officialaccount.OfficialAccount
+	wcCfg    WeComConfig
+	enq      Enqueuer
+	channels *channels.Service
+	maxSkew  time.Duration
+	hqToken  string
+	now      func() time.Time
+	queues   http.Handler
 
 	scripts      *bot.ScriptLibrary
 	sidebarWX    SidebarWeCom
@@ -78,6 +95,7 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
+		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -85,7 +103,7 @@ func New(d Deps) http.Handler {
 	if d.SessionTTL == 0 {
 		d.SessionTTL = 12 * time.Hour
 	}
-	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeComCorpID, d.WeComAgentID
+	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeCom.CorpID, d.WeComAgentID
 	s.sessions = NewSessions(d.SessionSecret, d.SessionTTL, s.now)
 	if s.log == nil {
 		s.log = slog.Default()

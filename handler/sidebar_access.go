@@ -10,8 +10,8 @@ import (
 )
 
 // customerFor returns the customer with that external_userid if the
-// signed-in guide may see them: the guide the customer is bound to, or the
-// manager of the customer's store. Errors: EINVALID for an empty id,
+// signed-in guide may see them: a guide with an active WeCom relation to
+// them, or the manager of their store. Errors: EINVALID for an empty id,
 // ENOTFOUND for an unknown customer, EFORBIDDEN otherwise.
 func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Member, error) {
 	externalUserID = strings.TrimSpace(externalUserID)
@@ -27,10 +27,11 @@ func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Membe
 	}
 	m := ms[0]
 	g, _ := guideOf(c)
-	switch {
-	case m.GuideUserID != "" && m.GuideUserID == g.UserID:
-	case g.Role == model.RoleStoreManager && g.StoreCode != "" && g.StoreCode == m.StoreCode:
-	default:
+	ok, err := s.tags.GuideMaySee(c.Request.Context(), g, m.ID)
+	if err != nil {
+		return model.Member{}, err
+	}
+	if !ok {
 		return model.Member{}, model.Errorf(model.EFORBIDDEN, "customer %s is not one of yours", externalUserID)
 	}
 	return m, nil

@@ -13,7 +13,6 @@ import (
 
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/wx"
 	"github.com/siyu/siyu/wx/wxtest"
 )
 
@@ -29,15 +28,7 @@ type sidebarEnv struct {
 
 func newSidebarEnv(t *testing.T) *sidebarEnv {
 	t.Helper()
-	up := wxtest.NewServer(t)
-	client, err := wx.New(wx.Config{WeComCorpID: "wwcorp", WeComAgentID: "1000002", WeComAgentSecret: "agent-secret",
-		WeComContactSecret: "contact-secret", WeComAPIBase: up.URL(), WeChatAPIBase: up.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newTestEnv(t, func(d *handlerDeps) {
-		d.SidebarWeCom, d.WeComCorpID, d.WeComAgentID, d.SessionSecret = client, "wwcorp", "1000002", testSessionSecret
-	})
+	e := newTestEnv(t)
 	for _, st := range []model.Store{{Code: "sh001", Name: "上海一店"}, {Code: "bj001", Name: "北京一店"}} {
 		e.db.Create(&st)
 	}
@@ -51,7 +42,7 @@ func newSidebarEnv(t *testing.T) *sidebarEnv {
 	}
 	e.addCustomer("wm_alice", "Alice", "g_sh_1", "sh001", 120)
 	e.addCustomer("wm_bob", "Bob", "g_sh_2", "sh001", 0)
-	return &sidebarEnv{testEnv: e, upstream: up}
+	return &sidebarEnv{testEnv: e, upstream: e.up}
 }
 
 // addCustomer makes a WeCom customer bound to a guide, with points.
@@ -62,6 +53,10 @@ func (e *testEnv) addCustomer(ext, nickname, guide, store string, points int64) 
 		e.t.Fatal(err)
 	}
 	e.db.Create(&model.Identity{MemberID: m.ID, Platform: model.PlatformWeCom, AppID: "wwcorp", ExternalID: ext})
+	key := "wwcorp|" + guide + "|" + ext
+	added := time.Now()
+	e.db.Create(&model.GuideRelation{MemberID: m.ID, CorpID: "wwcorp", GuideUserID: guide, ExternalUserID: ext,
+		AddedAt: &added, ActiveKey: &key, EventKey: "test:" + key})
 	if points > 0 {
 		e.loyalty.Post(context.Background(), loyaltyEntry(m.ID, points))
 	}
@@ -280,7 +275,7 @@ func TestSidebarJSSDK(t *testing.T) {
 	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url="+url.QueryEscape("https://siyu.example.com/sidebar/?a=1#x"), "", &sig); st != 200 {
 		t.Fatalf("jssdk = %d", st)
 	}
-	if sig.Config.CorpID != "wwcorp" || len(sig.Config.Signature) != 40 || sig.AgentConfig.AgentID != "1000002" || len(sig.AgentConfig.Signature) != 40 {
+	if sig.Config.CorpID != e.wc.CorpID || len(sig.Config.Signature) != 40 || sig.AgentConfig.AgentID != "1000002" || len(sig.AgentConfig.Signature) != 40 {
 		t.Errorf("signatures = %+v", sig)
 	}
 	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url=javascript:alert(1)", "", nil); st != 400 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tasks"
 )
 
 // OAConfig holds the Official Account's callback credentials.
@@ -174,6 +176,9 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, r.Text); err != nil {
 		log.Warn("dedupe finish", "err", err)
 	}
+	if msg.MsgType == "event" && strings.EqualFold(msg.Event, "subscribe") {
+		s.queueUnionID(c, msg)
+	}
 	s.metrics.Callbacks.WithLabelValues("wechat", r.Kind, "ok").Inc()
 	if ci := r.CheckIn; ci != nil {
 		result := "credited"
@@ -184,6 +189,22 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	}
 	s.metrics.PointsCredited.Add(float64(r.Credited))
 	return r.Text
+}
+
+// queueUnionID queues reading a new follower's unionid, to merge them with
+// the WeCom contact who has it. It needs the OA API (SIYU_WECHAT_SECRET); a
+// failure to queue is logged: the follow itself succeeded.
+func (s *Server) queueUnionID(c *gin.Context, msg bot.Message) {
+	if s.enq == nil || s.oaCfg.Secret == "" {
+		return
+	}
+	t, err := tasks.NewResolveOAUnionIDTask(msg.AppID, msg.OpenID, strconv.FormatInt(msg.CreateTime, 10))
+	if err == nil {
+		err = s.enq.Enqueue(context.WithoutCancel(c.Request.Context()), t, tasks.QueueDefault)
+	}
+	if err != nil {
+		logger(c).Warn("follower's unionid not queued for merging", "openid", msg.OpenID, "err", err)
+	}
 }
 
 // oaDedupeKey identifies one delivery: MsgId for messages;

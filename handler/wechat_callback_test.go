@@ -313,7 +313,7 @@ func TestFailureGetsPoliteReplyAndRetryIsHandledAgain(t *testing.T) {
 	if d := time.Since(start); d > 4*time.Second {
 		t.Errorf("reply took %s, want well within WeChat's 5 s", d)
 	}
-	keys, err := e.redis.Client.Keys(context.Background(), e.prefix+":dedupe:*").Result()
+	keys, err := e.rdb.Client.Keys(context.Background(), e.prefix+":dedupe:*").Result()
 	if err != nil || len(keys) != 0 {
 		t.Errorf("dedupe keys after a failure = %v (%v), want none so the retry is handled", keys, err)
 	}

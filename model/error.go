@@ -16,6 +16,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EUNAVAILABLE  = "unavailable"
+	EUPSTREAM     = "upstream" // WeChat or WeCom refused a call made for the request
 )
 
 // Error is a domain error with a code and a message that is safe to show to

@@ -17,6 +17,7 @@ type Member struct {
 	ID             int64      `gorm:"primaryKey" json:"id"`
 	UnionID        *string    `gorm:"size:64;uniqueIndex" json:"-"`
 	Nickname       string     `gorm:"size:128" json:"nickname,omitempty"`
+	Avatar         string     `gorm:"size:512;not null;default:''" json:"avatar,omitempty"`
 	Points         int64      `gorm:"not null;default:0" json:"points"`
 	Growth         int64      `gorm:"not null;default:0" json:"growth"`
 	Level          string     `gorm:"size:32;not null;default:''" json:"level"`

@@ -17,6 +17,7 @@ func AllModels() []any {
 		&PointsEntry{}, &CheckIn{},
 		&Store{}, &Guide{},
 		&ScriptGroup{}, &Script{}, &ScriptUsage{},
+		&GuideRelation{}, &ContactWay{}, &QRCode{}, &WeComTag{},
 	}
 }
 

@@ -52,7 +52,7 @@ func (s *Service) arrive(ctx context.Context, appID, openID, scene, kind string)
 	}
 	res.Scene = sc
 	err := s.withRetry(ctx, func(tx *gorm.DB) error {
-		m, created, err := findOrCreate(tx, model.PlatformOA, appID, openID)
+		m, created, err := findOrCreateLocked(tx, model.PlatformOA, appID, openID) // locked: a merge may be moving this member
 		if err != nil {
 			return err
 		}

@@ -122,6 +122,7 @@ func (s *Service) FindMembers(ctx context.Context, f MemberFilter) ([]model.Memb
 func (s *Service) GetMember(ctx context.Context, id int64) (model.Member, error) {
 	var m model.Member
 	for range 3 {
+		m = model.Member{} // Take adds a set primary key to its conditions
 		err := s.db.WithContext(ctx).Take(&m, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return m, model.ErrMemberNotFound

@@ -79,6 +79,12 @@ type WorkerOptions struct {
 	Concurrency int
 	Location    *time.Location
 	Logger      *slog.Logger
+	// RetryUnit scales RetryDelay (0 = 1 s); tests shrink it.
+	RetryUnit time.Duration
+	// PollInterval is how often idle workers look for new tasks (0 =
+	// 200 ms) and DelayedInterval how often due retries and scheduled tasks
+	// are moved to their queues (0 = 1 s): welcome messages have 20 s.
+	PollInterval, DelayedInterval time.Duration
 }
 
 // NewWorker builds a worker on conn with Siyu's handlers registered on mux.
@@ -87,12 +93,21 @@ func NewWorker(conn asynq.RedisConnOpt, mux *asynq.ServeMux, opts WorkerOptions)
 	if log == nil {
 		log = slog.Default()
 	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 200 * time.Millisecond
+	}
+	if opts.DelayedInterval <= 0 {
+		opts.DelayedInterval = time.Second
+	}
 	srv := asynq.NewServer(conn, asynq.Config{
-		Concurrency:     opts.Concurrency,
-		Queues:          opts.Queues.Weights(),
-		ShutdownTimeout: 20 * time.Second,
-		Logger:          asynqLogger{log},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency:              opts.Concurrency,
+		Queues:                   opts.Queues.Weights(),
+		RetryDelayFunc:           RetryDelay(opts.RetryUnit),
+		TaskCheckInterval:        opts.PollInterval,
+		DelayedTaskCheckInterval: opts.DelayedInterval,
+		ShutdownTimeout:          20 * time.Second,
+		Logger:                   asynqLogger{log},
+		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)

@@ -46,6 +46,12 @@ type WeCom interface {
 	// EnsureCorpTag returns the id of corp tag name in group, creating the tag
 	// (and the group) if missing; ids are cached.
 	EnsureCorpTag(ctx context.Context, group, name string) (string, error)
+	// ListCorpTags lists the corp tags with the given ids, or all of them
+	// when none are given.
+	ListCorpTags(ctx context.Context, tagIDs []string) ([]CorpTag, error)
+	// ForgetCorpTag drops the cached id of corp tag name in group, after it
+	// was deleted or renamed in WeCom.
+	ForgetCorpTag(ctx context.Context, group, name string) error
 	// MarkTag adds and removes corp tags on a guide's external contact; at
 	// most 5 run at once per Client, as WeCom answers 45033 beyond that.
 	MarkTag(ctx context.Context, userID, externalUserID string, add, remove []string) error
@@ -120,9 +126,16 @@ type ExternalContact struct {
 type FollowUser struct {
 	UserID     string
 	Remark     string
-	State      string   // the "contact me" state the contact was added through
-	CreateTime int64    // unix seconds
-	TagIDs     []string // corp tag ids (type 1 tags only)
+	State      string    // the "contact me" state the contact was added through
+	CreateTime int64     // unix seconds
+	TagIDs     []string  // corp tag ids (type 1 tags only)
+	Tags       []CorpTag // the same tags with their names, as WeCom lists them
+}
+
+// CorpTag is a WeCom corp tag (企业标签) and its group.
+type CorpTag struct {
+	ID, Name           string
+	GroupID, GroupName string // GroupID is empty where WeCom does not say it
 }
 
 // ContactWay configures a "contact me" QR code or button.

@@ -44,8 +44,10 @@ func (c *Client) GetExternalContact(ctx context.Context, externalUserID string) 
 				CreateTime int64  `json:"createtime"`
 				State      string `json:"state"`
 				Tags       []struct {
-					TagID string `json:"tag_id"`
-					Type  int    `json:"type"`
+					TagID     string `json:"tag_id"`
+					TagName   string `json:"tag_name"`
+					GroupName string `json:"group_name"`
+					Type      int    `json:"type"`
 				} `json:"tags"`
 			} `json:"follow_user"`
 			NextCursor string `json:"next_cursor"`
@@ -65,6 +67,7 @@ func (c *Client) GetExternalContact(ctx context.Context, externalUserID string) 
 			for _, t := range f.Tags {
 				if t.Type == 1 && t.TagID != "" {
 					fu.TagIDs = append(fu.TagIDs, t.TagID)
+					fu.Tags = append(fu.Tags, CorpTag{ID: t.TagID, Name: t.TagName, GroupName: t.GroupName})
 				}
 			}
 			out.FollowUsers = append(out.FollowUsers, fu)

@@ -19,7 +19,8 @@ func TestGetExternalContact(t *testing.T) {
 	want := wx.ExternalContact{
 		ExternalUserID: "wmABC", Name: "李雷", Avatar: "http://wx.qlogo.cn/a", UnionID: "oUnion1", Type: 1,
 		FollowUsers: []wx.FollowUser{
-			{UserID: "guide01", Remark: "老客", State: "store_7", CreateTime: 1700000000, TagIDs: []string{gold}},
+			{UserID: "guide01", Remark: "老客", State: "store_7", CreateTime: 1700000000, TagIDs: []string{gold},
+				Tags: []wx.CorpTag{{ID: gold, Name: "gold", GroupName: "level"}}},
 			{UserID: "guide02", CreateTime: 1700000100},
 		},
 	}

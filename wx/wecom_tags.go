@@ -150,3 +150,39 @@ func (c *Client) MarkTag(ctx context.Context, userID, externalUserID string, add
 	}{userID, externalUserID, add, remove}
 	return c.do(ctx, c.contactCall(pathMarkTag, nil, req), nil)
 }
+
+// ListCorpTags lists the corp tags with the given ids (all of them when
+// tagIDs is empty), with their groups, and refreshes the cached ids. It
+// returns ErrNotConfigured and *Error.
+func (c *Client) ListCorpTags(ctx context.Context, tagIDs []string) ([]CorpTag, error) {
+	if tagIDs == nil {
+		tagIDs = []string{}
+	}
+	var resp struct {
+		TagGroup []corpTagGroup `json:"tag_group"`
+	}
+	body := map[string][]string{"tag_id": tagIDs, "group_id": {}}
+	if err := c.do(ctx, c.contactCall(pathCorpTagList, nil, body), &resp); err != nil {
+		return nil, err
+	}
+	var out []CorpTag
+	for _, g := range resp.TagGroup {
+		if g.Deleted {
+			continue
+		}
+		c.cacheCorpTags(ctx, g)
+		for _, t := range g.Tag {
+			if !t.Deleted {
+				out = append(out, CorpTag{ID: t.ID, Name: t.Name, GroupID: g.GroupID, GroupName: g.GroupName})
+			}
+		}
+	}
+	return out, nil
+}
+
+// ForgetCorpTag drops the cached id of corp tag name in group, so the next
+// EnsureCorpTag looks it up (or creates it) again. It returns the cache's
+// error.
+func (c *Client) ForgetCorpTag(ctx context.Context, group, name string) error {
+	return c.store.DeleteContext(ctx, c.corpTagKey(group, name))
+}

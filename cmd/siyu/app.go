@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
@@ -32,11 +33,12 @@ type app struct {
 	tags    *tagging.Service
 	loyalty *loyalty.Service
 	bot     *bot.Bot
+	wx      *wx.Client
+	chans   *channels.Service
 	metrics *handler.Metrics
 	now     func() time.Time
 
 	queueStats *tasks.QueueCollector
-	wx         *wx.Client
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -85,6 +87,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		a.close()
 		return nil, err
 	}
+	a.chans = channels.New(a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
@@ -110,10 +113,12 @@ func (a *app) handler() http.Handler {
 		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Loyalty: a.loyalty,
 		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
 		OA:             handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		WeCom:          handler.WeComConfig{CorpID: a.cfg.WeCom.CorpID, Token: a.cfg.WeCom.Token, AESKey: a.cfg.WeCom.AESKey},
+		Enqueuer:       a.enq,
+		Channels:       a.chans,
 		QueueDashboard: asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: a.redis.ConnOpt}),
 		Scripts:        bot.NewScriptLibrary(a.db),
 		SidebarWeCom:   a.sidebarWeCom(),
-		WeComCorpID:    a.cfg.WeCom.CorpID,
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
 	})
@@ -129,9 +134,11 @@ func (a *app) wxConfig() wx.Config {
 	} else {
 		a.log.Warn("outbound Official Account calls disabled: set SIYU_WECHAT_APPID and SIYU_WECHAT_SECRET")
 	}
-	if cfg.WeCom.CorpID != "" && (cfg.WeCom.AgentSecret != "" || cfg.WeCom.ContactSecret != "") {
-		c.WeComCorpID, c.WeComAgentID = cfg.WeCom.CorpID, cfg.WeCom.AgentID
-		c.WeComAgentSecret, c.WeComContactSecret = cfg.WeCom.AgentSecret, cfg.WeCom.ContactSecret
+	if wc := cfg.WeCom; wc.CorpID != "" && (wc.AgentSecret != "" || wc.ContactSecret != "") {
+		c.WeComCorpID, c.WeComContactSecret = wc.CorpID, wc.ContactSecret
+		if wc.AgentSecret != "" {
+			c.WeComAgentID, c.WeComAgentSecret = wc.AgentID, wc.AgentSecret
+		}
 	} else {
 		a.log.Warn("outbound WeCom calls and the sidebar disabled: set SIYU_WECOM_CORPID and SIYU_WECOM_AGENT_SECRET / SIYU_WECOM_CONTACT_SECRET")
 	}
@@ -149,7 +156,10 @@ func (a *app) sidebarWeCom() handler.SidebarWeCom {
 
 // worker builds the queue worker with every task handler and schedule.
 func (a *app) worker() *tasks.Worker {
-	mux := tasks.NewMux(tasks.Deps{})
+	mux := tasks.NewMux(tasks.Deps{
+		Tagging: a.tags, WeCom: a.wx, OA: a.wx, Queue: a.enq, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix,
+		Logger: a.log, Now: a.now, Location: a.cfg.Location,
+	})
 	return tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})

@@ -50,6 +50,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.WeChat.Token == "" {
 		log.Warn("Official Account callbacks disabled: set SIYU_WECHAT_TOKEN")
 	}
+	if cfg.WeCom.Token == "" || cfg.WeCom.AESKey == "" {
+		log.Warn("WeCom callbacks disabled: set SIYU_WECOM_CORPID, SIYU_WECOM_TOKEN and SIYU_WECOM_AES_KEY")
+	}
+	if cfg.WeCom.ContactSecret == "" && cfg.WeCom.AgentSecret == "" {
+		log.Warn("WeCom API disabled (welcome messages, tag mirroring, contact-way codes): set SIYU_WECOM_CONTACT_SECRET")
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())

@@ -27,7 +27,16 @@ Actions:
   unsubscribe           unfollow
   verify                URL verification (GET with echostr)
   demo [scene]          the whole loop: create the scene (needs SIYU_HQ_TOKEN), follow
-                        through it, check in twice, ask for points, show the member`
+                        through it, check in twice, ask for points, show the member
+
+WeCom contact events (signed and encrypted with SIYU_WECOM_CORPID, SIYU_WECOM_TOKEN
+and SIYU_WECOM_AES_KEY; flags go after the action):
+  wecom-verify                      URL verification (GET with an encrypted echostr)
+  wecom-add <external_userid>       a guide adds a customer [--guide g] [--state scene]
+                                    [--welcome-code code]
+  wecom-edit <external_userid>      a guide edits the customer's remark or tags [--guide g]
+  wecom-del <external_userid>       a deletion [--guide g] [--by customer|guide|transfer]
+  wecom-tag <tag_id>                a corp tag changed [--change create|update|delete]`
 
 func runSimulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("simulate", "simulate [flags] <action> [args]", simulateDesc, stderr)
@@ -42,6 +51,9 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
+	}
+	if rest := fs.Args(); len(rest) > 0 && strings.HasPrefix(rest[0], "wecom-") {
+		return simulateWeCom(ctx, cfg, strings.TrimRight(*baseURL, "/"), *repeat, rest, stdout, stderr)
 	}
 	if cfg.WeChat.Token == "" {
 		return usageError{"set SIYU_WECHAT_TOKEN (and SIYU_WECHAT_APPID, SIYU_WECHAT_AES_KEY for safe mode) to the server's values"}

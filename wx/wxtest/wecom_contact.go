@@ -92,6 +92,44 @@ func (s *Server) AddCorpTag(group, name string) string {
 	return t.ID
 }
 
+// RenameCorpTag renames corp tag id as if an operator had in WeCom.
+func (s *Server) RenameCorpTag(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, t := s.findTag(id); t != nil {
+		t.Name = name
+	}
+}
+
+// DeleteCorpTag deletes corp tag id as if an operator had in WeCom; it
+// disappears from contacts too.
+func (s *Server) DeleteCorpTag(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.wc.groups {
+		g.Tags = slices.DeleteFunc(g.Tags, func(t corpTag) bool { return t.ID == id })
+	}
+	for _, c := range s.wc.contacts {
+		for i := range c.FollowUsers {
+			c.FollowUsers[i].TagIDs = slices.DeleteFunc(c.FollowUsers[i].TagIDs, func(t string) bool { return t == id })
+		}
+	}
+}
+
+// CorpTagID returns the id of corp tag name in group, "" when there is none.
+func (s *Server) CorpTagID(group, name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.findGroup("", group); g != nil {
+		for _, t := range g.Tags {
+			if t.Name == name {
+				return t.ID
+			}
+		}
+	}
+	return ""
+}
+
 func (s *Server) findGroup(id, name string) *corpGroup {
 	for _, g := range s.wc.groups {
 		if (id != "" && g.ID == id) || (id == "" && g.Name == name) {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx"
+	"github.com/siyu/siyu/wx/wxtest"
+)
+
+// TestEndToEndWeCom starts the whole server on a free port, wired to the
+// fake upstream, and drives it over HTTP as WeCom and HQ would: a scene, a
+// guide adding a customer through it (posted by `siyu simulate`), and the
+// effects — member, tags mirrored, welcome sent.
+func TestEndToEndWeCom(t *testing.T) {
+	up := wxtest.NewServer(t)
+	_, prefix := taskstest.NewRedis(t) // a unique prefix, cleaned up afterwards
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{
+		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
+		"SIYU_REDIS_URL": os.Getenv("TEST_REDIS_URL"), "SIYU_REDIS_PREFIX": prefix, "SIYU_HQ_TOKEN": "e2e-hq-token",
+		"SIYU_WECOM_CORPID": "ww_e2e_corp", "SIYU_WECOM_TOKEN": "e2e-token", "SIYU_WECOM_AES_KEY": "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut",
+		"SIYU_WECOM_CONTACT_SECRET": "contactsecret", "SIYU_WECOM_AGENT_ID": "1000002", "SIYU_WECOM_AGENT_SECRET": "agentsecret",
+		"SIYU_WECOM_API_BASE": up.URL(), "SIYU_WECHAT_API_BASE": up.URL(), "SIYU_LOG_LEVEL": "warn",
+	}
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, getenv, logs, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+
+	hq := func(method, path string, in, out any) int {
+		b, _ := json.Marshal(in)
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer e2e-hq-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if out != nil {
+			json.Unmarshal(raw, out)
+		}
+		return resp.StatusCode
+	}
+	if code := hq("POST", "/api/hq/scenes", map[string]any{"scene": "store_e2e", "tags": []string{"门店:端到端"}, "welcome": "欢迎光临"}, nil); code != 201 {
+		t.Fatalf("create scene = %d", code)
+	}
+	if code := hq("POST", "/api/hq/guides", map[string]any{"userid": "g01", "name": "导购"}, nil); code != 201 {
+		t.Fatalf("create guide = %d", code)
+	}
+	var cw struct {
+		QRCode string `json:"qr_code"`
+	}
+	if code := hq("POST", "/api/hq/contact-ways", map[string]any{"scene": "store_e2e", "guides": []string{"g01"}}, &cw); code != 201 || cw.QRCode == "" {
+		t.Fatalf("contact way = %d %+v", code, cw)
+	}
+	up.SetExternalContact(wx.ExternalContact{ExternalUserID: "wm_e2e", Name: "E2E", Type: 1, FollowUsers: []wx.FollowUser{{UserID: "g01", State: "store_e2e"}}})
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"simulate", "--url", base, "--repeat", "3", "wecom-add", "wm_e2e", "--guide", "g01", "--state", "store_e2e"},
+		getenv, &out, &out); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out.String())
+	}
+	waitFor(t, func() bool {
+		var res struct {
+			Members []struct{ Tags []string } `json:"members"`
+		}
+		hq("GET", "/api/hq/members?external_userid=wm_e2e", nil, &res)
+		return len(res.Members) == 1 && strings.Join(res.Members[0].Tags, ",") == "门店:端到端" &&
+			up.CallCount("/cgi-bin/externalcontact/mark_tag") == 1 && up.CallCount("/cgi-bin/externalcontact/send_welcome_msg") == 1
+	})
+	time.Sleep(300 * time.Millisecond) // nothing more arrives
+	if n, w := up.CallCount("/cgi-bin/externalcontact/mark_tag"), up.CallCount("/cgi-bin/externalcontact/send_welcome_msg"); n != 1 || w != 1 {
+		t.Errorf("mark_tag = %d, welcome = %d; want 1 each", n, w)
+	}
+	if body := string(up.Calls("/cgi-bin/externalcontact/send_welcome_msg")[0].Body); !strings.Contains(body, "欢迎光临") {
+		t.Errorf("welcome body = %s", body)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

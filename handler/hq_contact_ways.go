@@ -1,0 +1,73 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/channels"
+	"github.com/siyu/siyu/model"
+)
+
+// contactWayRequest is the body of POST /api/hq/contact-ways.
+type contactWayRequest struct {
+	Scene      string   `json:"scene"`
+	Guides     []string `json:"guides"`
+	Remark     string   `json:"remark"`
+	SkipVerify *bool    `json:"skip_verify"` // default true: customers are added at once
+}
+
+// needChannels answers 503 when the channel service is not wired.
+func (s *Server) needChannels(c *gin.Context) bool {
+	if s.channels == nil {
+		writeError(c, model.Errorf(model.EUNAVAILABLE, "contact-way and QR codes are not available: WeChat/WeCom are not configured"))
+		return false
+	}
+	return true
+}
+
+func (s *Server) createContactWay(c *gin.Context) {
+	var req contactWayRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if !s.needChannels(c) {
+		return
+	}
+	skip := req.SkipVerify == nil || *req.SkipVerify
+	cw, err := s.channels.CreateContactWay(c.Request.Context(), channels.ContactWayRequest{
+		Scene: req.Scene, Guides: req.Guides, Remark: req.Remark, SkipVerify: skip,
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, cw)
+}
+
+func (s *Server) listContactWays(c *gin.Context) {
+	ways, err := s.tags.ListContactWays(c.Request.Context(), c.Query("scene"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"contact_ways": ways})
+}
+
+// deleteContactWay deletes the code in WeCom too.
+func (s *Server) deleteContactWay(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if !s.needChannels(c) {
+		return
+	}
+	if err := s.channels.DeleteContactWay(c.Request.Context(), id); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

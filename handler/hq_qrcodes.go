@@ -1,0 +1,48 @@
+package handler
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/channels"
+)
+
+// qrCodeRequest is the body of POST /api/hq/qrcodes: a permanent code, or a
+// temporary one living expire_seconds (default 30 days, the longest).
+type qrCodeRequest struct {
+	Scene         string `json:"scene"`
+	Permanent     bool   `json:"permanent"`
+	ExpireSeconds int64  `json:"expire_seconds"`
+}
+
+func (s *Server) createQRCode(c *gin.Context) {
+	var req qrCodeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if !s.needChannels(c) {
+		return
+	}
+	r := channels.QRCodeRequest{Scene: req.Scene, Permanent: req.Permanent, Expire: time.Duration(req.ExpireSeconds) * time.Second}
+	if !req.Permanent && req.ExpireSeconds == 0 {
+		r.Expire = channels.MaxQRExpire
+	}
+	qr, err := s.channels.CreateQRCode(c.Request.Context(), r, s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, qr)
+}
+
+func (s *Server) listQRCodes(c *gin.Context) {
+	codes, err := s.tags.ListQRCodes(c.Request.Context(), c.Query("scene"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"qrcodes": codes})
+}

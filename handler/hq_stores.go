@@ -1,0 +1,138 @@
+package handler
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+)
+
+// storeRequest is a store in POST /api/hq/stores and its import.
+type storeRequest struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// guideRequest is a guide in POST /api/hq/guides and its import.
+type guideRequest struct {
+	UserID    string `json:"userid"`
+	Name      string `json:"name"`
+	StoreCode string `json:"store_code"`
+	Role      string `json:"role"`
+}
+
+func (r guideRequest) guide() model.Guide {
+	return model.Guide{UserID: r.UserID, Name: r.Name, StoreCode: r.StoreCode, Role: r.Role}
+}
+
+func (s *Server) saveStore(c *gin.Context) {
+	var req storeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	st, isNew, err := s.tags.SaveStore(c.Request.Context(), model.Store{Code: req.Code, Name: req.Name})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	created(c, isNew, st)
+}
+
+func (s *Server) listStores(c *gin.Context) {
+	stores, err := s.tags.ListStores(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"stores": stores})
+}
+
+// importStores takes a JSON array of stores or a CSV with columns code,name.
+func (s *Server) importStores(c *gin.Context) {
+	var rows []storeRequest
+	if err := decodeImport(c, &rows, []string{"code", "name"}, []string{"code"}); err != nil {
+		writeError(c, err)
+		return
+	}
+	stores := make([]model.Store, len(rows))
+	for i, r := range rows {
+		stores[i] = model.Store{Code: r.Code, Name: r.Name}
+	}
+	res, err := s.tags.ImportStores(c.Request.Context(), stores)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) saveGuide(c *gin.Context) {
+	var req guideRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	g, isNew, err := s.tags.SaveGuide(c.Request.Context(), req.guide())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	created(c, isNew, g)
+}
+
+func (s *Server) listGuides(c *gin.Context) {
+	guides, err := s.tags.ListGuides(c.Request.Context(), tagging.GuideFilter{StoreCode: c.Query("store_code"), Role: c.Query("role")})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"guides": guides})
+}
+
+// importGuides takes a JSON array of guides or a CSV with columns
+// userid,name,store_code,role.
+func (s *Server) importGuides(c *gin.Context) {
+	var rows []guideRequest
+	if err := decodeImport(c, &rows, []string{"userid", "name", "store_code", "role"}, []string{"userid"}); err != nil {
+		writeError(c, err)
+		return
+	}
+	guides := make([]model.Guide, len(rows))
+	for i, r := range rows {
+		guides[i] = r.guide()
+	}
+	res, err := s.tags.ImportGuides(c.Request.Context(), guides)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// syncGuides reads guides from WeCom's address book:
+// ?department_id= (default 1, the whole corp) and ?store_code= for new ones.
+func (s *Server) syncGuides(c *gin.Context) {
+	if s.channels == nil {
+		writeError(c, model.Errorf(model.EUNAVAILABLE, "WeCom is not configured"))
+		return
+	}
+	dept := 1
+	if v := c.Query("department_id"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(c, invalid("department_id %q: want a number", v))
+			return
+		}
+		dept = n
+	}
+	res, err := s.channels.SyncGuides(c.Request.Context(), dept, c.Query("store_code"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}

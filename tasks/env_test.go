@@ -1,0 +1,198 @@
+package tasks_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
+	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx"
+	"github.com/siyu/siyu/wx/wxtest"
+)
+
+// Paths of the fake upstream the tests count.
+const (
+	pathGet     = "/cgi-bin/externalcontact/get"
+	pathMarkTag = "/cgi-bin/externalcontact/mark_tag"
+	pathWelcome = "/cgi-bin/externalcontact/send_welcome_msg"
+	pathAppMsg  = "/cgi-bin/message/send"
+	pathUser    = "/cgi-bin/user/info"
+)
+
+func TestMain(m *testing.M) {
+	wx.QuietLibraryLogs()
+	os.Exit(m.Run())
+}
+
+// env is a database, a Redis prefix, the fake upstream, a wx client on it,
+// an enqueuer and (after start) a worker.
+type env struct {
+	t      *testing.T
+	db     *gorm.DB
+	tags   *tagging.Service
+	loy    *loyalty.Service
+	up     *wxtest.Server
+	wx     *wx.Client
+	rdb    *tasks.Redis
+	prefix string
+	enq    *tasks.Enqueuer
+	corp   string
+	deps   tasks.Deps
+}
+
+var corpSeq atomic.Int64
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+func newEnv(t *testing.T, opts ...func(*wx.Config)) *env {
+	t.Helper()
+	db := modeltest.NewDB(t)
+	rdb, prefix := taskstest.NewRedis(t)
+	up := wxtest.NewServer(t)
+	// Ids unique per test, so token fetches reach this test's fake.
+	corp := fmt.Sprintf("ww%s%d", nonWord.ReplaceAllString(t.Name(), ""), corpSeq.Add(1))
+	cfg := wx.Config{
+		WeChatAppID: "wx" + corp, WeChatSecret: "oasecret",
+		WeComCorpID: corp, WeComAgentID: "1000002", WeComAgentSecret: "agentsecret", WeComContactSecret: "contactsecret",
+		WeChatAPIBase: up.URL(), WeComAPIBase: up.URL(), HTTPTimeout: 2 * time.Second,
+		Redis: rdb.Client, KeyPrefix: prefix,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	client, err := wx.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
+	t.Cleanup(func() { enq.Close() })
+	tags := tagging.New(db, nil)
+	e := &env{t: t, db: db, tags: tags, up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,
+		loy: loyalty.New(db, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}
+	e.deps = tasks.Deps{Tagging: tags, WeCom: client, OA: client, Queue: enq, Redis: rdb.Client, Prefix: prefix, Logger: testLogger()}
+	t.Cleanup(func() {
+		bad, err := e.loy.CheckLedger(context.Background())
+		if err != nil || len(bad) > 0 {
+			t.Errorf("ledger check: %v %+v", err, bad)
+		}
+	})
+	return e
+}
+
+func testLogger() *slog.Logger {
+	var w io.Writer = io.Discard
+	if os.Getenv("SIYU_TEST_LOG") != "" {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// start runs a worker on e's queues.
+func (e *env) start() { taskstest.StartWorker(e.t, e.rdb, e.prefix, e.deps) }
+
+// idle waits for the queues to drain.
+func (e *env) idle() taskstest.Counts {
+	return taskstest.WaitIdle(e.t, e.rdb, e.prefix, 20*time.Second)
+}
+
+// deliver enqueues an event as the callback handler does: the welcome on
+// critical, the event on default.
+func (e *env) deliver(ev tasks.WeComEvent) {
+	e.t.Helper()
+	ctx := context.Background()
+	if ev.WelcomeCode != "" {
+		t, err := tasks.NewSendWelcomeTask(ev)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.must(e.enq.Enqueue(ctx, t, tasks.QueueCritical))
+	}
+	t, err := tasks.NewWeComEventTask(ev)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.must(e.enq.Enqueue(ctx, t, tasks.QueueDefault))
+}
+
+func (e *env) enqueue(t *asynq.Task, err error) {
+	e.t.Helper()
+	e.must(err)
+	e.must(e.enq.Enqueue(context.Background(), t, tasks.QueueDefault))
+}
+
+func (e *env) must(err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// event builds a change_external_contact event at now.
+func (e *env) event(change, guide, ext string) tasks.WeComEvent {
+	return tasks.WeComEvent{CorpID: e.corp, Event: tasks.EventChangeExternalContact, ChangeType: change,
+		UserID: guide, ExternalUserID: ext, CreateTime: time.Now().Unix()}
+}
+
+func (e *env) add(guide, ext, state, welcome string) tasks.WeComEvent {
+	ev := e.event(tasks.ChangeAddExternalContact, guide, ext)
+	ev.State, ev.WelcomeCode = state, welcome
+	return ev
+}
+
+func (e *env) scene(name string, tags []string, welcome string) {
+	e.t.Helper()
+	if _, _, err := e.tags.SaveScene(context.Background(), model.Scene{Scene: name, Tags: tags, Welcome: welcome}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) count(table any, where ...any) int64 {
+	e.t.Helper()
+	var n int64
+	q := e.db.Model(table)
+	if len(where) > 0 {
+		q = q.Where(where[0], where[1:]...)
+	}
+	e.must(q.Count(&n).Error)
+	return n
+}
+
+// member returns the one member behind the external contact.
+func (e *env) member(ext string) model.Member {
+	e.t.Helper()
+	ms, err := e.tags.FindMembers(context.Background(), tagging.MemberFilter{ExternalUserID: ext})
+	if err != nil || len(ms) != 1 {
+		e.t.Fatalf("members with external_userid %s = %d, %v; want 1", ext, len(ms), err)
+	}
+	return ms[0]
+}
+
+// tagNames returns the corp tag names the guide's view of the contact has
+// in the fake, as group:name.
+func (e *env) tagNames(guide, ext string) []string {
+	var out []string
+	ec, err := e.wx.GetExternalContact(context.Background(), ext)
+	e.must(err)
+	for _, f := range ec.FollowUsers {
+		if f.UserID == guide {
+			for _, t := range f.Tags {
+				out = append(out, tagging.SiyuTagName(t.GroupName, t.Name))
+			}
+		}
+	}
+	return out
+}
