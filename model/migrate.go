@@ -16,6 +16,11 @@ func AllModels() []any {
 		&Scene{},
 		&PointsEntry{}, &CheckIn{},
 		&Store{}, &Guide{},
+		&Level{}, &LevelChange{}, &EarningRule{}, &PointsCap{},
+		&Order{}, &OrderRefund{},
+		&CouponTemplate{}, &Coupon{},
+		&Reward{}, &RewardClaim{}, &Redemption{},
+		&ExpiryReminder{},
 	}
 }
 
