@@ -42,8 +42,8 @@ func (s *Service) issueCoupon(tx *gorm.DB, templateID, memberID int64, source, k
 	} else if err != nil {
 		return c, false, err
 	}
-	now := s.now().UTC()
-	c = model.Coupon{TemplateID: t.ID, MemberID: memberID, Title: t.Title(), Status: model.CouponIssued, Source: source, IssueKey: key}
+	now := s.stamp()
+	c = model.Coupon{TemplateID: t.ID, MemberID: memberID, Title: t.Title(), Status: model.CouponIssued, Source: source, IssueKey: key, CreatedAt: now}
 	if t.ValidDays > 0 {
 		d := now.In(s.loc)
 		c.ValidFrom = now

@@ -74,7 +74,7 @@ func (s *Service) expireDue(tx *gorm.DB, m *model.Member, now time.Time) (int64,
 	for _, c := range due {
 		row := model.PointsEntry{
 			MemberID: m.ID, Delta: -c.Remaining, Kind: model.PointsExpire, IdemKey: fmt.Sprintf("expire:%d", c.ID),
-			Note: fmt.Sprintf("积分过期（%s 获得）", s.BusinessDay(c.CreatedAt)),
+			Note: fmt.Sprintf("积分过期（%s 获得）", s.BusinessDay(c.CreatedAt)), CreatedAt: s.stamp(),
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			if model.IsDuplicate(err) {
@@ -180,26 +180,29 @@ func (s *Service) DecorateMembers(ctx context.Context, ms []model.Member) error 
 		ids[i] = ms[i].ID
 	}
 	now := s.now().UTC()
+	// Grouped by expiry rather than aggregated in SQL: SQLite returns
+	// MIN() of a timestamp as text.
 	var rows []struct {
-		MemberID int64
-		Points   int64
-		First    time.Time
+		MemberID  int64
+		ExpiresAt time.Time
+		Points    int64
 	}
 	err := s.db.WithContext(ctx).Model(&model.PointsEntry{}).
-		Select("member_id, SUM(remaining) AS points, MIN(expires_at) AS first").
+		Select("member_id, expires_at, SUM(remaining) AS points").
 		Where("member_id IN ? AND remaining > 0 AND expires_at > ? AND expires_at <= ?", ids, now, now.AddDate(0, 0, s.opts.RemindDays)).
-		Group("member_id").Scan(&rows).Error
+		Group("member_id, expires_at").Scan(&rows).Error
 	if err != nil {
 		return err
 	}
-	by := map[int64]int{}
-	for i, r := range rows {
-		by[r.MemberID] = i
-	}
+	by := map[int64]*model.Member{}
 	for i := range ms {
-		if j, ok := by[ms[i].ID]; ok {
-			first := rows[j].First.UTC()
-			ms[i].PointsExpiring, ms[i].PointsExpireBy = rows[j].Points, &first
+		by[ms[i].ID] = &ms[i]
+	}
+	for _, r := range rows {
+		m := by[r.MemberID]
+		m.PointsExpiring += r.Points
+		if at := r.ExpiresAt.UTC(); m.PointsExpireBy == nil || at.Before(*m.PointsExpireBy) {
+			m.PointsExpireBy = &at
 		}
 	}
 	return nil
@@ -244,7 +247,7 @@ func (s *Service) QueueExpiryReminders(ctx context.Context) ([]int64, error) {
 			k := [2]any{r.MemberID, batch}
 			rem := byKey[k]
 			if rem == nil {
-				rem = &model.ExpiryReminder{MemberID: r.MemberID, Batch: batch, Status: model.ReminderQueued}
+				rem = &model.ExpiryReminder{MemberID: r.MemberID, Batch: batch, Status: model.ReminderQueued, CreatedAt: s.stamp()}
 				byKey[k] = rem
 				out = append(out, rem)
 			}

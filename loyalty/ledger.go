@@ -56,7 +56,7 @@ func (s *Service) post(tx *gorm.DB, m *model.Member, e Entry, extra map[string]a
 	}
 	row := model.PointsEntry{
 		MemberID: m.ID, Delta: e.Delta, GrowthDelta: e.Growth, Kind: e.Kind,
-		IdemKey: e.IdemKey, Note: clip(e.Note, 120), ExpiresAt: e.ExpiresAt,
+		IdemKey: e.IdemKey, Note: clip(e.Note, 120), ExpiresAt: e.ExpiresAt, CreatedAt: s.stamp(),
 	}
 	if e.Delta > 0 {
 		row.Remaining = e.Delta

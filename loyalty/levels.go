@@ -48,7 +48,7 @@ func (l ladder) forGrowth(growth int64) model.Level {
 // issues the new level's upgrade coupons. Downgrades happen only at the
 // periodic review (ReviewLevels).
 func (s *Service) upgrade(tx *gorm.DB, m *model.Member) (*LevelUp, error) {
-	st, err := s.current(tx.Statement.Context)
+	st, err := s.current(tx)
 	if err != nil || len(st.levels) == 0 {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Service) changeLevel(tx *gorm.DB, m *model.Member, to model.Level, reas
 	} else if res.RowsAffected == 0 {
 		return nil, fmt.Errorf("level: member %d changed level concurrently", m.ID)
 	}
-	up := &LevelUp{Change: model.LevelChange{MemberID: m.ID, From: m.Level, To: to.Name, Growth: m.Growth, Reason: reason}}
+	up := &LevelUp{Change: model.LevelChange{MemberID: m.ID, From: m.Level, To: to.Name, Growth: m.Growth, Reason: reason, CreatedAt: s.stamp()}}
 	if err := tx.Create(&up.Change).Error; err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ type LevelInfo struct {
 // needs. Errors: ErrMemberNotFound.
 func (s *Service) MemberLevel(ctx context.Context, memberID int64) (LevelInfo, error) {
 	var info LevelInfo
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return info, err
 	}

@@ -12,6 +12,7 @@ package loyalty
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"time"
@@ -75,6 +76,11 @@ func New(db *gorm.DB, opts Options) *Service {
 	}
 	return s
 }
+
+// stamp is the service clock's now as the database stores it; rows that
+// reports and reviews date (ledger entries, level changes, coupons) carry
+// it rather than the database's own clock.
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // BusinessDay returns t's calendar day in the business time zone as
 // YYYY-MM-DD.
@@ -141,8 +147,10 @@ type settings struct {
 	at     time.Time
 }
 
-// current returns the cached settings, reloading them when stale.
-func (s *Service) current(ctx context.Context) (*settings, error) {
+// current returns the cached settings, reloading them through db when
+// stale. Inside a transaction pass the transaction: another connection
+// could wait forever for a pool the transaction's own callers exhaust.
+func (s *Service) current(db *gorm.DB) (*settings, error) {
 	s.mu.Lock()
 	st := s.settings
 	s.mu.Unlock()
@@ -151,13 +159,13 @@ func (s *Service) current(ctx context.Context) (*settings, error) {
 	}
 	st = &settings{rules: map[string]model.EarningRule{}, at: time.Now()}
 	var levels []model.Level
-	if err := s.db.WithContext(ctx).Find(&levels).Error; err != nil {
+	if err := db.Find(&levels).Error; err != nil {
 		return nil, err
 	}
 	model.SortLevels(levels)
 	st.levels = levels
 	var rules []model.EarningRule
-	if err := s.db.WithContext(ctx).Find(&rules).Error; err != nil {
+	if err := db.Find(&rules).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range rules {
@@ -178,11 +186,19 @@ func (s *Service) invalidate() {
 
 // transact runs fn in a transaction, running it again (up to 5 times) when
 // MySQL reports a deadlock or lock wait timeout: every fn here is written
-// to be safe to repeat from the start.
+// to be safe to repeat from the start. On MySQL it runs at READ COMMITTED:
+// locking reads then lock the rows they return and no gaps, so inserts of
+// ledger entries by other members never queue behind them, and plain reads
+// see what committed before them. Correctness never rests on the
+// isolation level: every change is a guarded update or a unique insert.
 func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var opts []*sql.TxOptions
+	if model.IsMySQL(s.db) {
+		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	}
 	var err error
 	for attempt := range 5 {
-		err = s.db.WithContext(ctx).Transaction(fn)
+		err = s.db.WithContext(ctx).Transaction(fn, opts...)
 		if !model.IsRetryable(err) {
 			return err
 		}

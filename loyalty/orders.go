@@ -104,7 +104,7 @@ func (s *Service) recordChunk(ctx context.Context, lines []OrderLine, chunk []in
 	if err != nil {
 		return err
 	}
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 	if prev, err := s.redemptionByRequest(ctx, req); err == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
 		return prev, err
 	}
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return RedeemResult{}, err
 	}

@@ -27,7 +27,7 @@ type ReviewRun struct {
 // upgraded. Running it twice in a period changes nothing the second time.
 func (s *Service) ReviewLevels(ctx context.Context, period string) (ReviewRun, error) {
 	var run ReviewRun
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil || len(st.levels) < 2 {
 		return run, err
 	}
@@ -71,7 +71,8 @@ func (s *Service) ReviewLevels(ctx context.Context, period string) (ReviewRun, e
 			}
 		}
 	}
-	return run, s.catchUp(ctx, st.levels, &run)
+	err = s.catchUp(ctx, st.levels, &run)
+	return run, err
 }
 
 // downgrade moves the member from level from to target and sets their
@@ -112,8 +113,11 @@ func (s *Service) catchUp(ctx context.Context, levels ladder, run *ReviewRun) er
 			err := s.db.WithContext(ctx).Model(&model.Member{}).
 				Where("growth >= ? AND (level IN ? OR level = '') AND id > ?", levels[r].Threshold, below, after).
 				Order("id").Limit(500).Pluck("id", &ids).Error
-			if err != nil || len(ids) == 0 {
+			if err != nil {
 				return err
+			}
+			if len(ids) == 0 {
+				break
 			}
 			for _, id := range ids {
 				after = id
@@ -144,7 +148,7 @@ func (s *Service) catchUp(ctx context.Context, levels ladder, run *ReviewRun) er
 // level_monthly:<member>:<month>:<template>). Inactive templates are
 // skipped. It returns the number of coupons issued by this run.
 func (s *Service) IssueMonthlyCoupons(ctx context.Context, month string) (int, error) {
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return 0, err
 	}

@@ -119,7 +119,7 @@ type Offer struct {
 // limit. Those the balance does not cover yet say how many points are
 // short. Errors: ErrMemberNotFound.
 func (s *Service) Offers(ctx context.Context, memberID int64) ([]Offer, int64, error) {
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return nil, 0, err
 	}

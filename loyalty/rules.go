@@ -46,7 +46,7 @@ func (s *Service) SaveEarningRule(ctx context.Context, r model.EarningRule) (mod
 
 // rule returns the channel's rule; a missing rule earns nothing.
 func (s *Service) rule(ctx context.Context, channel string) (model.EarningRule, error) {
-	st, err := s.current(ctx)
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return model.EarningRule{}, err
 	}
