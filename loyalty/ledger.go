@@ -229,3 +229,13 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// Entry returns one ledger entry. Errors: ENOTFOUND.
+func (s *Service) Entry(ctx context.Context, id int64) (model.PointsEntry, error) {
+	var e model.PointsEntry
+	err := s.db.WithContext(ctx).Take(&e, id).Error
+	if err == gorm.ErrRecordNotFound {
+		return e, model.Errorf(model.ENOTFOUND, "ledger entry %d not found", id)
+	}
+	return e, err
+}

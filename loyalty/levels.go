@@ -218,3 +218,23 @@ func (s *Service) DeleteLevel(ctx context.Context, name string) error {
 	s.invalidate()
 	return err
 }
+
+// LevelChange returns one level change. Errors: ENOTFOUND.
+func (s *Service) LevelChange(ctx context.Context, id int64) (model.LevelChange, error) {
+	var c model.LevelChange
+	err := s.db.WithContext(ctx).Take(&c, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, model.Errorf(model.ENOTFOUND, "level change %d not found", id)
+	}
+	return c, err
+}
+
+// Level returns the named level. Errors: ENOTFOUND.
+func (s *Service) Level(ctx context.Context, name string) (model.Level, error) {
+	var l model.Level
+	err := s.db.WithContext(ctx).Where("name = ?", name).Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return l, model.Errorf(model.ENOTFOUND, "level %q not found", name)
+	}
+	return l, err
+}
