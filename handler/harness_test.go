@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks/taskstest"
@@ -42,6 +44,39 @@ type testEnv struct {
 	loyalty *loyalty.Service
 	oa      wxsim.OA // safe mode by default
 	clock   *testClock
+	notices *fakeNotices
+}
+
+// fakeNotices records the member notices the server queues.
+type fakeNotices struct {
+	mu   sync.Mutex
+	sent []string // kind:member:ref
+}
+
+func (f *fakeNotices) QueueNotice(_ context.Context, kind string, memberID, refID int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, fmt.Sprintf("%s:%d:%d", kind, memberID, refID))
+	return nil
+}
+
+func (f *fakeNotices) list() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sent...)
+}
+
+// harnessRules are the default earning rules with the first-follow bonus
+// off, so balances in tests are those of the actions they take; tests of
+// the bonus switch it on through the HQ API.
+func harnessRules() []model.EarningRule {
+	rules := loyalty.DefaultRules()
+	for i := range rules {
+		if rules[i].Channel == model.ChannelFollow {
+			rules[i].Enabled = false
+		}
+	}
+	return rules
 }
 
 // testClock is a settable clock shared by the services.
@@ -62,11 +97,16 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	clock := &testClock{t: time.Now()}
 	tags := tagging.New(db, clock.Now)
-	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules})
+	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules,
+		Rules: harnessRules(), Expiry: loyalty.ExpiryPolicy{Kind: loyalty.ExpiryYearEnd}, SettingsTTL: -1})
+	if err := l.Seed(context.Background()); err != nil {
+		t.Fatalf("seed loyalty: %v", err)
+	}
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
+	notices := &fakeNotices{}
 	d := handler.Deps{
-		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log), Tagging: tags, Loyalty: l,
-		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now,
+		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log).WithNotifier(notices), Tagging: tags, Loyalty: l,
+		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Notices: notices,
 		OA: handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 	}
 	for _, o := range opts {
@@ -74,8 +114,10 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	}
 	srv := httptest.NewServer(handler.New(d))
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock,
+	e := &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock, notices: notices,
 		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey}}
+	t.Cleanup(e.checkLedger) // every test ends with balance = ledger ≥ 0
+	return e
 }
 
 // postRaw posts a callback with the given query and body.
@@ -154,7 +196,8 @@ func (e *testEnv) checkLedger() {
 		e.t.Fatal(err)
 	}
 	for _, m := range bad {
-		e.t.Errorf("member %d: points %d, ledger %d; growth %d, ledger %d", m.MemberID, m.Points, m.LedgerPoints, m.Growth, m.LedgerGrowth)
+		e.t.Errorf("member %d: points %d, ledger %d, open credits %d; growth %d, ledger %d",
+			m.MemberID, m.Points, m.LedgerPoints, m.LedgerRemaining, m.Growth, m.LedgerGrowth)
 	}
 }
 

@@ -37,6 +37,14 @@ type Deps struct {
 
 	// QueueDashboard, if set, is mounted at /admin/queues/ (HQ admin only).
 	QueueDashboard http.Handler
+	// Notices queues messages to members (level-ups from orders, events and
+	// adjustments posted by HQ); nil only logs them.
+	Notices Notifier
+}
+
+// Notifier queues a message to a member about a row (tasks.Notices).
+type Notifier interface {
+	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
 }
 
 // Server holds the handlers' dependencies.
@@ -56,6 +64,7 @@ type Server struct {
 	hqToken string
 	now     func() time.Time
 	queues  http.Handler
+	notices Notifier
 }
 
 // New builds the HTTP handler with every route.
@@ -64,6 +73,7 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
+		notices: d.Notices,
 	}
 	if s.now == nil {
 		s.now = time.Now
