@@ -32,11 +32,11 @@ const maxOrderBatch = 1000
 
 // orderResult is one line of the answer.
 type orderResult struct {
-	OrderID string            `json:"order_id"`
-	Status  string            `json:"status"` // created, duplicate, error
-	Order   *model.Order      `json:"order,omitempty"`
+	OrderID string             `json:"order_id"`
+	Status  string             `json:"status"` // created, duplicate, error
+	Order   *model.Order       `json:"order,omitempty"`
 	LevelUp *model.LevelChange `json:"level_up,omitempty"`
-	Error   *apiError         `json:"error,omitempty"`
+	Error   *apiError          `json:"error,omitempty"`
 }
 
 type apiError struct {
