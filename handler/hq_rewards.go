@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -132,7 +133,8 @@ type redeemRequest struct {
 }
 
 // redeem exchanges a member's points for a reward: 201 with the redemption
-// (and coupon), 200 with the same answer when the request id was seen.
+// (and coupon), 200 with the same answer when the member's request id was
+// seen (request ids are scoped to the member).
 func (s *Server) redeem(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -149,7 +151,7 @@ func (s *Server) redeem(c *gin.Context) {
 		return
 	}
 	res, err := s.loyalty.Redeem(c.Request.Context(), loyalty.RedeemRequest{MemberID: id, RewardID: req.RewardID,
-		RequestID: "hq:" + req.RequestID, PickupStore: req.PickupStore})
+		RequestID: fmt.Sprintf("hq:%d:%s", id, req.RequestID), PickupStore: req.PickupStore})
 	if err != nil {
 		writeError(c, err)
 		return
