@@ -68,13 +68,20 @@ func (s *Service) changeLevel(tx *gorm.DB, m *model.Member, to model.Level, reas
 	} else if res.RowsAffected == 0 {
 		return nil, fmt.Errorf("level: member %d changed level concurrently", m.ID)
 	}
-	up := &LevelUp{Change: model.LevelChange{MemberID: m.ID, From: m.Level, To: to.Name, Growth: m.Growth, Reason: reason, CreatedAt: s.stamp()}}
+	from := m.Level
+	m.Level = to.Name
+	return s.recordLevelChange(tx, m.ID, from, to.Name, m.Growth, reason, coupons)
+}
+
+// recordLevelChange writes the history entry of a level change already
+// made on the member row, and issues the coupons it grants.
+func (s *Service) recordLevelChange(tx *gorm.DB, memberID int64, from, to string, growth int64, reason string, coupons []int64) (*LevelUp, error) {
+	up := &LevelUp{Change: model.LevelChange{MemberID: memberID, From: from, To: to, Growth: growth, Reason: reason, CreatedAt: s.stamp()}}
 	if err := tx.Create(&up.Change).Error; err != nil {
 		return nil, err
 	}
-	m.Level = to.Name
 	for _, tid := range coupons {
-		c, _, err := s.issueCoupon(tx, tid, m.ID, model.SourceLevelUp, fmt.Sprintf("level_up:%d:%d", up.Change.ID, tid))
+		c, _, err := s.issueCoupon(tx, tid, memberID, model.SourceLevelUp, fmt.Sprintf("level_up:%d:%d", up.Change.ID, tid))
 		if errors.Is(err, model.ErrCouponTemplateMissing) || errors.Is(err, errTemplateInactive) {
 			continue
 		} else if err != nil {

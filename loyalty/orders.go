@@ -39,7 +39,7 @@ type OrderResult struct {
 }
 
 // orderChunk bounds the lines one transaction records.
-const orderChunk = 100
+const orderChunk = 500
 
 // RecordOrders records paid orders and credits what each earns: points =
 // floor(yuan × points per yuan × the member's level multiplier), growth =
@@ -98,7 +98,9 @@ func checkOrderLine(l OrderLine, now time.Time) error {
 }
 
 // recordChunk records some lines in one transaction (retried whole on a
-// deadlock, so it rebuilds their results every attempt).
+// deadlock, so it rebuilds their results every attempt): in bulk (see
+// recordBulk), or line by line through post when the order channel has a
+// cap.
 func (s *Service) recordChunk(ctx context.Context, lines []OrderLine, chunk []int, out []OrderResult) error {
 	r, err := s.rule(ctx, model.ChannelOrder)
 	if err != nil {
@@ -107,6 +109,16 @@ func (s *Service) recordChunk(ctx context.Context, lines []OrderLine, chunk []in
 	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return err
+	}
+	if r.CapPoints == 0 {
+		for attempt := 0; ; attempt++ {
+			err := s.transact(ctx, func(tx *gorm.DB) error { return s.recordBulk(tx, r, st, lines, chunk, out) })
+			// A concurrent import inserted one of these orders after the
+			// duplicate check: run again, and the check sees it.
+			if !model.IsDuplicate(err) || attempt == 3 {
+				return err
+			}
+		}
 	}
 	return s.transact(ctx, func(tx *gorm.DB) error {
 		locked := map[int64]*model.Member{}

@@ -32,6 +32,9 @@ type app struct {
 	bot     *bot.Bot
 	metrics *handler.Metrics
 	now     func() time.Time
+	// messenger sends Official Account messages for member notices; nil
+	// until the wx client is wired here.
+	messenger tasks.OAMessenger
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -73,8 +76,12 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.logStorage()
 	a.enq = tasks.NewEnqueuer(a.redis.ConnOpt, a.queues)
 	a.tags = tagging.New(a.db, a.now)
-	a.loyalty = loyalty.New(a.db, loyalty.Options{Location: cfg.Location, Now: a.now, CheckIn: loyalty.CheckInRules(cfg.CheckIn)})
-	a.bot = bot.New(a.tags, a.loyalty, log)
+	a.loyalty = loyalty.New(a.db, loyaltyOptions(cfg, a.now))
+	if err := a.loyalty.Seed(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.bot = bot.New(a.tags, a.loyalty, log).WithNotifier(tasks.Notices{Enq: a.enq})
 	a.metrics = handler.NewMetrics()
 	return a, nil
 }
@@ -97,16 +104,55 @@ func (a *app) handler() http.Handler {
 	return handler.New(handler.Deps{
 		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Loyalty: a.loyalty,
 		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
-		OA: handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		OA:      handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
+		Notices: tasks.Notices{Enq: a.enq},
 	})
 }
 
 // worker builds the queue worker with every task handler and schedule.
-func (a *app) worker() *tasks.Worker {
-	mux := tasks.NewMux(tasks.Deps{})
-	return tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
+func (a *app) worker() (*tasks.Worker, error) {
+	// Without a messenger member notices fail with tasks.ErrNoMessenger and
+	// are retried, so they go out once one is configured.
+	if a.messenger == nil {
+		a.log.Warn("member notices (level-ups, expiry reminders, birthdays, referrals) stay queued: no Official Account messenger is wired yet")
+	}
+	mux := tasks.NewMux(tasks.Deps{Loyalty: a.loyalty, Tagging: a.tags, Enqueuer: a.enq, Messenger: a.messenger,
+		Location: a.cfg.Location, Now: a.now, Logger: a.log})
+	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})
+	if err := tasks.RegisterSchedules(w.Scheduler(), a.queues, a.cfg.Loyalty.Review); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// loyaltyOptions turns the configuration into the loyalty engine's options:
+// the built-in earning rules with the SIYU_EARN_* overrides, the levels of
+// SIYU_LEVELS (or the built-in ones), and the expiry policy.
+func loyaltyOptions(cfg config.Config, now func() time.Time) loyalty.Options {
+	rules := loyalty.DefaultRules()
+	for i, r := range rules {
+		e, ok := cfg.Loyalty.Earn[r.Channel]
+		if !ok {
+			continue
+		}
+		if r.Channel == model.ChannelOrder {
+			rules[i].PointsPerYuan, rules[i].GrowthPerYuan = e.Points, e.Growth
+		} else {
+			rules[i].Points, rules[i].Growth = int64(e.Points), int64(e.Growth)
+		}
+		rules[i].CapPoints, rules[i].CapPeriod = e.CapPoints, e.CapPeriod
+	}
+	var levels []model.Level
+	for _, l := range cfg.Loyalty.Levels {
+		levels = append(levels, model.Level{Name: l.Name, Threshold: l.Threshold, KeepThreshold: l.Keep, Multiplier: l.Multiplier})
+	}
+	return loyalty.Options{
+		Location: cfg.Location, Now: now, CheckIn: loyalty.CheckInRules(cfg.CheckIn), Rules: rules, Levels: levels,
+		Expiry:     loyalty.ExpiryPolicy{Kind: cfg.Loyalty.Expiry, Days: cfg.Loyalty.ExpiryDays},
+		RemindDays: cfg.Loyalty.RemindDays, ReviewMonths: cfg.Loyalty.ReviewMonths,
+	}
 }
 
 func (a *app) close() {
