@@ -33,6 +33,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	settings *settings
+	// writers queues this process's SQLite write transactions (see
+	// transact); MySQL does not need it.
+	writers sync.Mutex
 }
 
 // Options configures a Service.
@@ -191,10 +194,18 @@ func (s *Service) invalidate() {
 // ledger entries by other members never queue behind them, and plain reads
 // see what committed before them. Correctness never rests on the
 // isolation level: every change is a guarded update or a unique insert.
+//
+// On SQLite, which runs one writer at a time, the process's own writers
+// queue on a mutex instead of polling the database lock: under load the
+// busy handler's polling lets a waiter starve past the busy timeout, and
+// the mutex hands the lock on in order.
 func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var opts []*sql.TxOptions
 	if model.IsMySQL(s.db) {
 		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	} else {
+		s.writers.Lock()
+		defer s.writers.Unlock()
 	}
 	var err error
 	for attempt := range 5 {
