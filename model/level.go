@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -76,7 +77,7 @@ func (l *Level) Validate() error {
 
 // SortLevels orders levels by threshold, lowest (the base level) first.
 func SortLevels(ls []Level) {
-	slices.SortFunc(ls, func(a, b Level) int { return int(a.Threshold - b.Threshold) })
+	slices.SortFunc(ls, func(a, b Level) int { return cmp.Compare(a.Threshold, b.Threshold) })
 }
 
 // DefaultLevels are the levels seeded into an empty levels table when the
