@@ -210,10 +210,10 @@ func (s *Service) DecorateMembers(ctx context.Context, ms []model.Member) error 
 
 // QueueExpiryReminders records a reminder for every member with points
 // expiring within RemindDays, one per member and batch (the business month
-// the points expire in), and returns the ids of all reminders still
-// waiting to be sent, for the caller to queue. Run daily, it reminds each
-// member once per batch.
-func (s *Service) QueueExpiryReminders(ctx context.Context) ([]int64, error) {
+// the points expire in), and returns all reminders still waiting to be
+// sent (id and member), for the caller to queue. Run daily, it reminds
+// each member once per batch.
+func (s *Service) QueueExpiryReminders(ctx context.Context) ([]model.ExpiryReminder, error) {
 	now := s.now().UTC()
 	until := now.AddDate(0, 0, s.opts.RemindDays)
 	var after int64
@@ -263,10 +263,10 @@ func (s *Service) QueueExpiryReminders(ctx context.Context) ([]int64, error) {
 			}
 		}
 	}
-	var ids []int64
-	err := s.db.WithContext(ctx).Model(&model.ExpiryReminder{}).
-		Where("status = ? AND deadline > ?", model.ReminderQueued, now).Order("id").Pluck("id", &ids).Error
-	return ids, err
+	var queued []model.ExpiryReminder
+	err := s.db.WithContext(ctx).Select("id, member_id").
+		Where("status = ? AND deadline > ?", model.ReminderQueued, now).Order("id").Find(&queued).Error
+	return queued, err
 }
 
 // Reminder returns a reminder and how many of its points are still

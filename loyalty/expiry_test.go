@@ -103,9 +103,9 @@ func TestExpiryReminders(t *testing.T) {
 	e.clk.Add(40 * 24 * time.Hour) // a's points expire in 21 days
 	e.adjust(b, 10)                // b's in 61
 	for range 3 {
-		ids, err := e.s.QueueExpiryReminders(e.ctx)
-		if err != nil || len(ids) != 1 {
-			t.Fatalf("QueueExpiryReminders = %v, %v; want one reminder", ids, err)
+		queued, err := e.s.QueueExpiryReminders(e.ctx)
+		if err != nil || len(queued) != 1 || queued[0].MemberID != a {
+			t.Fatalf("QueueExpiryReminders = %+v, %v; want one reminder for member %d", queued, err, a)
 		}
 	}
 	var rs []model.ExpiryReminder
@@ -120,7 +120,7 @@ func TestExpiryReminders(t *testing.T) {
 	if err := e.s.MarkReminderSent(e.ctx, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if ids, _ := e.s.QueueExpiryReminders(e.ctx); len(ids) != 0 {
-		t.Errorf("after sending: %v still queued", ids)
+	if queued, _ := e.s.QueueExpiryReminders(e.ctx); len(queued) != 0 {
+		t.Errorf("after sending: %+v still queued", queued)
 	}
 }

@@ -32,19 +32,15 @@ func (d Deps) handleExpirePoints(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	ids, err := d.Loyalty.QueueExpiryReminders(ctx)
+	reminders, err := d.Loyalty.QueueExpiryReminders(ctx)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		r, _, err := d.Loyalty.Reminder(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := d.notices().QueueNotice(ctx, NoticeExpiry, r.MemberID, id); err != nil {
-			return fmt.Errorf("queue expiry reminder %d: %w", id, err)
+	for _, r := range reminders { // already queued ones keep their TaskID: no duplicates
+		if err := d.notices().QueueNotice(ctx, NoticeExpiry, r.MemberID, r.ID); err != nil {
+			return fmt.Errorf("queue expiry reminder %d: %w", r.ID, err)
 		}
 	}
-	d.Logger.Info("points expiry", "members", run.Members, "points", run.Points, "coupons", run.Coupons, "reminders", len(ids))
+	d.Logger.Info("points expiry", "members", run.Members, "points", run.Points, "coupons", run.Coupons, "reminders", len(reminders))
 	return nil
 }
