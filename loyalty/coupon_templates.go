@@ -49,6 +49,7 @@ func (s *Service) CouponTemplate(ctx context.Context, id int64) (model.CouponTem
 }
 
 // CouponTemplates returns every template, newest first.
+// Errors: the database's.
 func (s *Service) CouponTemplates(ctx context.Context) ([]model.CouponTemplate, error) {
 	out := []model.CouponTemplate{}
 	return out, s.db.WithContext(ctx).Order("id DESC").Find(&out).Error

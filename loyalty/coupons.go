@@ -177,6 +177,7 @@ func (s *Service) GetCoupon(ctx context.Context, code string) (model.Coupon, err
 
 // MemberCoupons returns the member's coupons, newest first; validOnly
 // keeps those that can be used now.
+// Errors: the database's.
 func (s *Service) MemberCoupons(ctx context.Context, memberID int64, validOnly bool, limit int) ([]model.Coupon, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100

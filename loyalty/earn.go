@@ -147,6 +147,7 @@ type BirthdayCredit struct {
 // is the business day of day (members born on 29 February get it on 28
 // February in other years), once per member and year. It returns the new
 // credits, not those of an earlier run.
+// Errors: the database's.
 func (s *Service) CreditBirthdays(ctx context.Context, day time.Time) ([]BirthdayCredit, error) {
 	d := day.In(s.loc)
 	days := []string{d.Format("01-02")}

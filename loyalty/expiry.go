@@ -111,6 +111,7 @@ type ExpiryRun struct {
 // ExpireDue expires every credit due now, member by member (each in its
 // own short transaction), and marks coupons past their validity expired.
 // Running it twice expires once: the second run finds nothing left.
+// Errors: the database's.
 func (s *Service) ExpireDue(ctx context.Context) (ExpiryRun, error) {
 	var run ExpiryRun
 	now := s.now().UTC()
@@ -163,6 +164,7 @@ type ExpiringPoints struct {
 }
 
 // ExpiringSoon returns the member's points that expire within RemindDays.
+// Errors: the database's.
 func (s *Service) ExpiringSoon(ctx context.Context, memberID int64) (ExpiringPoints, error) {
 	m := []model.Member{{ID: memberID}}
 	err := s.DecorateMembers(ctx, m)
@@ -171,6 +173,7 @@ func (s *Service) ExpiringSoon(ctx context.Context, memberID int64) (ExpiringPoi
 
 // DecorateMembers fills PointsExpiring and PointsExpireBy for a page of
 // members in one query.
+// Errors: the database's.
 func (s *Service) DecorateMembers(ctx context.Context, ms []model.Member) error {
 	if len(ms) == 0 {
 		return nil
@@ -213,6 +216,7 @@ func (s *Service) DecorateMembers(ctx context.Context, ms []model.Member) error 
 // the points expire in), and returns all reminders still waiting to be
 // sent (id and member), for the caller to queue. Run daily, it reminds
 // each member once per batch.
+// Errors: the database's.
 func (s *Service) QueueExpiryReminders(ctx context.Context) ([]model.ExpiryReminder, error) {
 	now := s.now().UTC()
 	until := now.AddDate(0, 0, s.opts.RemindDays)
@@ -288,6 +292,7 @@ func (s *Service) Reminder(ctx context.Context, id int64) (model.ExpiryReminder,
 
 // MarkReminderSent records that the reminder went out (or was no longer
 // needed); it is not sent again.
+// Errors: the database's.
 func (s *Service) MarkReminderSent(ctx context.Context, id int64) error {
 	now := s.now().UTC()
 	return s.db.WithContext(ctx).Model(&model.ExpiryReminder{}).Where("id = ?", id).

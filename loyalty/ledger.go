@@ -195,6 +195,7 @@ type LedgerMismatch struct {
 // sum of their ledger entries, whose points differ from the open credits,
 // or whose balance is negative. Tests and `siyu bench` use it; an operator
 // can too.
+// Errors: the database's.
 func (s *Service) CheckLedger(ctx context.Context) ([]LedgerMismatch, error) {
 	var out []LedgerMismatch
 	err := s.db.WithContext(ctx).Raw(`

@@ -138,6 +138,7 @@ func (s *Service) windowGrowth(ctx context.Context, memberID int64) (int64, erro
 }
 
 // LevelHistory returns the member's level changes, newest first.
+// Errors: the database's.
 func (s *Service) LevelHistory(ctx context.Context, memberID int64) ([]model.LevelChange, error) {
 	out := []model.LevelChange{}
 	err := s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("id DESC").Limit(100).Find(&out).Error
@@ -145,6 +146,7 @@ func (s *Service) LevelHistory(ctx context.Context, memberID int64) ([]model.Lev
 }
 
 // Levels returns the levels, lowest first.
+// Errors: the database's.
 func (s *Service) Levels(ctx context.Context) ([]model.Level, error) {
 	var out []model.Level
 	if err := s.db.WithContext(ctx).Find(&out).Error; err != nil {

@@ -98,6 +98,8 @@ func (s *Service) RemindDays() int { return s.opts.RemindDays }
 // Seed puts the configured levels into an empty levels table, a rule for
 // every channel that has none, and the base level on members that have no
 // level yet. It is idempotent and safe to run from several instances.
+// Errors: EINVALID for a configured level or rule that does not validate,
+// or the database's.
 func (s *Service) Seed(ctx context.Context) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64

@@ -213,6 +213,7 @@ func (s *Service) Order(ctx context.Context, orderNo string) (model.Order, []mod
 }
 
 // MemberOrders returns the member's orders, newest first.
+// Errors: the database's.
 func (s *Service) MemberOrders(ctx context.Context, memberID int64, limit int) ([]model.Order, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50

@@ -173,6 +173,7 @@ func (s *Service) redemptionByRequest(ctx context.Context, req RedeemRequest) (R
 }
 
 // MemberRedemptions returns the member's redemptions, newest first.
+// Errors: the database's.
 func (s *Service) MemberRedemptions(ctx context.Context, memberID int64, limit int) ([]model.Redemption, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50

@@ -25,6 +25,7 @@ type ReviewRun struct {
 // the next upgrade needs the growth from there again. Members whose growth
 // already reaches a higher level than theirs (thresholds were lowered) are
 // upgraded. Running it twice in a period changes nothing the second time.
+// Errors: the database's.
 func (s *Service) ReviewLevels(ctx context.Context, period string) (ReviewRun, error) {
 	var run ReviewRun
 	st, err := s.current(s.db.WithContext(ctx))
@@ -147,6 +148,7 @@ func (s *Service) catchUp(ctx context.Context, levels ladder, run *ReviewRun) er
 // level for month (YYYY-MM), once per member, month and template (key
 // level_monthly:<member>:<month>:<template>). Inactive templates are
 // skipped. It returns the number of coupons issued by this run.
+// Errors: the database's.
 func (s *Service) IssueMonthlyCoupons(ctx context.Context, month string) (int, error) {
 	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {

@@ -98,6 +98,7 @@ func (s *Service) Reward(ctx context.Context, id int64) (model.Reward, error) {
 }
 
 // Rewards returns the rewards by id; activeOnly leaves out switched-off ones.
+// Errors: the database's.
 func (s *Service) Rewards(ctx context.Context, activeOnly bool) ([]model.Reward, error) {
 	q := s.db.WithContext(ctx).Order("id")
 	if activeOnly {

@@ -29,6 +29,7 @@ func DefaultRules() []model.EarningRule {
 }
 
 // EarningRules returns every channel's rule.
+// Errors: the database's.
 func (s *Service) EarningRules(ctx context.Context) ([]model.EarningRule, error) {
 	out := []model.EarningRule{}
 	return out, s.db.WithContext(ctx).Order("channel").Find(&out).Error

@@ -58,6 +58,7 @@ func (s *Service) ResolveMember(ctx context.Context, r MemberRef) (int64, error)
 
 // ResolveMembers resolves many refs in a few queries (order imports): the
 // member id for each, 0 where none is found.
+// Errors: the database's.
 func (s *Service) ResolveMembers(ctx context.Context, refs []MemberRef) ([]int64, error) {
 	var ids []int64
 	var unions, openids, externals []string
