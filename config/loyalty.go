@@ -138,6 +138,7 @@ func parseEarnRule(v string, perYuan bool) (EarnRule, error) {
 func parseLevels(v string) ([]LevelDef, error) {
 	var out []LevelDef
 	base := 0
+	names, thresholds := map[string]bool{}, map[int64]bool{}
 	for _, entry := range strings.Split(v, ",") {
 		f := strings.Split(strings.TrimSpace(entry), ":")
 		if len(f) < 2 || len(f) > 4 || f[0] == "" {
@@ -158,6 +159,10 @@ func parseLevels(v string) ([]LevelDef, error) {
 				return nil, fmt.Errorf("entry %q: multiplier must be 1..10", entry)
 			}
 		}
+		if names[l.Name] || thresholds[l.Threshold] {
+			return nil, fmt.Errorf("entry %q: each level needs its own name and threshold", entry)
+		}
+		names[l.Name], thresholds[l.Threshold] = true, true
 		if l.Threshold == 0 {
 			base++
 		}

@@ -57,6 +57,8 @@ func TestLoyaltyVariablesRefused(t *testing.T) {
 		{"SIYU_EARN_ORDER", "1000"},
 		{"SIYU_LEVELS", "银卡:500"},
 		{"SIYU_LEVELS", "普通:0,普卡:0"},
+		{"SIYU_LEVELS", "普通:0,银卡:500,银卡:600"},
+		{"SIYU_LEVELS", "普通:0,银卡:500,金卡:500"},
 		{"SIYU_LEVELS", "普通:0,银卡:500:600"},
 		{"SIYU_LEVELS", "普通:0,银卡:500:250:0.5"},
 		{"SIYU_POINTS_EXPIRY", "rolling:365"},

@@ -58,7 +58,7 @@ func (s *Server) saveScene(c *gin.Context) {
 }
 
 func (s *Server) listScenes(c *gin.Context) {
-	scenes, err := s.tags.ListScenes(c)
+	scenes, err := s.tags.ListScenes(c.Request.Context())
 	if err != nil {
 		writeError(c, err)
 		return
