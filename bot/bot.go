@@ -34,6 +34,12 @@ const (
 	KindUnknown     = "unknown"
 	KindUnsubscribe = "unsubscribe"
 	KindIgnored     = "ignored"
+	KindMall        = "mall"
+	KindRedeem      = "redeem"
+	KindLevel       = "level"
+	KindCoupons     = "coupons"
+	KindHistory     = "history"
+	KindInvite      = "invite"
 )
 
 // Reply is what the bot answers. An empty Text means no reply (the handler
@@ -51,6 +57,20 @@ type Bot struct {
 	tags    *tagging.Service
 	loyalty *loyalty.Service
 	log     *slog.Logger
+	notices Notifier
+}
+
+// Notifier queues a message to a member about a row (tasks.Notices):
+// the bot uses it to tell an inviter that their friend followed.
+type Notifier interface {
+	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
+}
+
+// WithNotifier sets where notices to other members go; without one they
+// are only logged.
+func (b *Bot) WithNotifier(n Notifier) *Bot {
+	b.notices = n
+	return b
 }
 
 // New returns a Bot.
@@ -69,20 +89,45 @@ const (
 	cmdCheckIn
 	cmdPoints
 	cmdHelp
+	cmdMall    // 兑换: list what the member can redeem
+	cmdRedeem  // 兑换 <编号>
+	cmdLevel   // 等级
+	cmdCoupons // 我的券
+	cmdHistory // 积分明细
+	cmdInvite  // 邀请
 )
 
 var aliases = map[string]command{
 	"签到": cmdCheckIn, "checkin": cmdCheckIn, "打卡": cmdCheckIn,
 	"积分": cmdPoints, "points": cmdPoints, "我的积分": cmdPoints,
 	"帮助": cmdHelp, "help": cmdHelp, "?": cmdHelp, "？": cmdHelp, "菜单": cmdHelp,
+	"兑换": cmdMall, "积分商城": cmdMall, "商城": cmdMall, "redeem": cmdMall, "mall": cmdMall,
+	"等级": cmdLevel, "会员等级": cmdLevel, "我的等级": cmdLevel, "level": cmdLevel,
+	"我的券": cmdCoupons, "优惠券": cmdCoupons, "我的优惠券": cmdCoupons, "卡券": cmdCoupons, "coupons": cmdCoupons,
+	"积分明细": cmdHistory, "明细": cmdHistory, "history": cmdHistory,
+	"邀请": cmdInvite, "邀请好友": cmdInvite, "invite": cmdInvite,
 }
 
-var menuKeys = map[string]command{"CHECKIN": cmdCheckIn, "POINTS": cmdPoints, "HELP": cmdHelp}
+var menuKeys = map[string]command{"CHECKIN": cmdCheckIn, "POINTS": cmdPoints, "HELP": cmdHelp,
+	"MALL": cmdMall, "LEVEL": cmdLevel, "COUPONS": cmdCoupons, "HISTORY": cmdHistory, "INVITE": cmdInvite}
 
-// parseText maps a member's text to a command: trimmed, Latin letters
-// case-insensitive.
-func parseText(s string) command {
-	return aliases[strings.ToLower(strings.TrimSpace(s))]
+// parseText maps a member's text to a command and its argument: trimmed,
+// Latin letters case-insensitive; 兑换 3, 兑换3 and redeem #3 all redeem
+// reward 3.
+func parseText(s string) (command, string) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	if c, ok := aliases[t]; ok {
+		return c, ""
+	}
+	for _, prefix := range []string{"兑换", "redeem"} {
+		if rest, ok := strings.CutPrefix(t, prefix); ok {
+			rest = strings.TrimLeft(strings.TrimSpace(rest), "#＃")
+			if rest != "" && strings.Trim(rest, "0123456789") == "" {
+				return cmdRedeem, rest
+			}
+		}
+	}
+	return cmdNone, ""
 }
 
 // Handle answers one message or event. Errors are the services' (database
@@ -93,9 +138,10 @@ func (b *Bot) Handle(ctx context.Context, msg Message) (Reply, error) {
 	case msg.MsgType == "event":
 		return b.handleEvent(ctx, msg)
 	case msg.MsgType == "text":
-		return b.run(ctx, msg, parseText(msg.Content))
+		cmd, arg := parseText(msg.Content)
+		return b.run(ctx, msg, cmd, arg)
 	default: // images, voice, location…: still a sign of life
-		return b.run(ctx, msg, cmdNone)
+		return b.run(ctx, msg, cmdNone, "")
 	}
 }
 
@@ -108,23 +154,40 @@ func (b *Bot) handleEvent(ctx context.Context, msg Message) (Reply, error) {
 	case "unsubscribe":
 		return Reply{Kind: KindUnsubscribe}, b.tags.UnfollowOA(ctx, msg.AppID, msg.OpenID)
 	case "click":
-		return b.run(ctx, msg, menuKeys[strings.ToUpper(strings.TrimSpace(msg.EventKey))])
+		return b.run(ctx, msg, menuKeys[strings.ToUpper(strings.TrimSpace(msg.EventKey))], "")
 	default: // VIEW, LOCATION, TEMPLATESENDJOBFINISH…: nothing to say
 		return Reply{Kind: KindIgnored}, nil
 	}
 }
 
 // run executes a command for the member behind msg.
-func (b *Bot) run(ctx context.Context, msg Message, cmd command) (Reply, error) {
+func (b *Bot) run(ctx context.Context, msg Message, cmd command, arg string) (Reply, error) {
 	m, err := b.tags.FindOrCreateOAMember(ctx, msg.AppID, msg.OpenID)
 	if err != nil {
 		return Reply{}, err
+	}
+	if cmd > cmdHelp { // the loyalty commands: a sign of life too
+		if err := b.tags.Touch(ctx, m.ID); err != nil {
+			return Reply{}, err
+		}
 	}
 	switch cmd {
 	case cmdCheckIn:
 		return b.checkIn(ctx, m)
 	case cmdPoints:
 		return b.points(ctx, m)
+	case cmdMall:
+		return b.mall(ctx, m)
+	case cmdRedeem:
+		return b.redeem(ctx, m, msg, arg)
+	case cmdLevel:
+		return b.level(ctx, m)
+	case cmdCoupons:
+		return b.coupons(ctx, m)
+	case cmdHistory:
+		return b.history(ctx, m)
+	case cmdInvite:
+		return b.invite(ctx, m)
 	case cmdHelp:
 		if err := b.tags.Touch(ctx, m.ID); err != nil {
 			return Reply{}, err
@@ -141,6 +204,11 @@ func (b *Bot) run(ctx context.Context, msg Message, cmd command) (Reply, error) 
 const helpText = `可以回复以下指令：
 签到 — 每日签到领积分，连续签到奖励更多
 积分 — 查看当前积分
+积分明细 — 最近的积分变动、即将过期的积分
+等级 — 会员等级与升级进度
+兑换 — 积分商城；「兑换 编号」兑换礼品
+我的券 — 查看可用的优惠券
+邀请 — 邀请好友关注得积分
 帮助 — 查看本说明`
 
 const unknownText = `没太明白您的意思～回复「签到」领今日积分，回复「积分」查看积分，回复「帮助」查看全部指令。`
@@ -158,6 +226,7 @@ func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
 		if r.Streak%7 == 0 {
 			text += fmt.Sprintf("\n🎉 连续签到满 %d 天，今日含周奖励！", r.Streak)
 		}
+		text += levelUpText(r.LevelUp)
 	}
 	return Reply{Text: text, Kind: KindCheckIn, CheckIn: &r, Credited: r.Credited}, nil
 }

@@ -7,19 +7,64 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
 )
 
 // DefaultWelcome greets a follower who came through no scene or an unknown
 // one.
 const DefaultWelcome = "欢迎关注！回复「签到」每日领积分，回复「帮助」查看全部指令。"
 
-// follow handles a subscribe event, with the scene from qrscene_<scene>.
+// follow handles a subscribe event, with the scene from qrscene_<scene>:
+// the welcome, the first-follow bonus (once per member ever) and, for a
+// person's first follow through a member's invite scene, the inviter's
+// referral bonus.
 func (b *Bot) follow(ctx context.Context, msg Message, scene string) (Reply, error) {
 	res, err := b.tags.FollowOA(ctx, msg.AppID, msg.OpenID, scene)
 	if err != nil {
 		return Reply{}, err
 	}
-	return b.welcome(ctx, res, scene, true)
+	reply, err := b.welcome(ctx, res, scene, true)
+	if err != nil {
+		return reply, err
+	}
+	bonus, err := b.loyalty.EarnFollow(ctx, res.Member.ID)
+	if err != nil {
+		return Reply{}, err
+	}
+	if bonus.Applied && bonus.Points > 0 {
+		reply.Credited += bonus.Points
+		reply.Text += fmt.Sprintf("\n关注礼 %d 积分已到账，当前积分 %d。", bonus.Points, bonus.Balance)
+	}
+	reply.Text += levelUpText(bonus.LevelUp)
+	if inviter, ok := loyalty.ParseInviteScene(scene); ok && res.NewMember {
+		b.creditInviter(ctx, inviter, res.Member.ID)
+	}
+	return reply, nil
+}
+
+// creditInviter credits and tells the inviter. Its failures are logged,
+// not shown to the new follower: the welcome is theirs.
+func (b *Bot) creditInviter(ctx context.Context, inviter, invitee int64) {
+	got, err := b.loyalty.CreditReferral(ctx, inviter, invitee)
+	if err != nil {
+		b.log.Warn("referral bonus not credited", "inviter", inviter, "invitee", invitee, "err", err)
+		return
+	}
+	if !got.Applied || got.Points+got.Growth == 0 {
+		return
+	}
+	if b.notices == nil {
+		b.log.Info("referral credited; no notifier to tell the inviter", "inviter", inviter, "points", got.Points)
+		return
+	}
+	if err := b.notices.QueueNotice(ctx, tasks.NoticeReferral, inviter, got.EntryID); err != nil {
+		b.log.Warn("referral notice not queued", "inviter", inviter, "err", err)
+	}
+	if up := got.LevelUp; up != nil {
+		if err := b.notices.QueueNotice(ctx, tasks.NoticeLevelUp, inviter, up.Change.ID); err != nil {
+			b.log.Warn("level-up notice not queued", "member", inviter, "err", err)
+		}
+	}
 }
 
 // scan handles a SCAN event: a follower scanned a scene's code again.
@@ -34,7 +79,7 @@ func (b *Bot) scan(ctx context.Context, msg Message, scene string) (Reply, error
 // welcome builds the reply to an arrival and credits the scene's bonus
 // once per member and scene.
 func (b *Bot) welcome(ctx context.Context, res tagging.ArrivalResult, scene string, follow bool) (Reply, error) {
-	if res.UnknownScene {
+	if _, invite := loyalty.ParseInviteScene(scene); res.UnknownScene && !invite {
 		b.log.Warn("unknown scene; default welcome sent", "scene", scene, "member", res.Member.ID)
 	}
 	var credited int64

@@ -32,6 +32,7 @@ type Config struct {
 
 	CheckIn CheckInRules
 	Worker  Worker
+	Loyalty Loyalty
 
 	LogLevel  string // debug, info, warn, error
 	LogFormat string // text or json
@@ -76,6 +77,7 @@ func Default() Config {
 		CallbackMaxSkew: 5 * time.Minute,
 		CheckIn:         CheckInRules{Base: 5, StreakStep: 1, StreakCap: 5, WeekBonus: 20, Growth: 1},
 		Worker:          Worker{Concurrency: 10},
+		Loyalty:         defaultLoyalty(),
 		LogLevel:        "info",
 		LogFormat:       "text",
 	}
@@ -149,6 +151,7 @@ func Load(getenv func(string) string) (Config, error) {
 	var conc int64 = int64(c.Worker.Concurrency)
 	intVar("SIYU_WORKER_CONCURRENCY", &conc, 1)
 	c.Worker.Concurrency = int(conc)
+	errs = append(errs, loadLoyalty(getenv, &c.Loyalty)...)
 
 	if err := c.validate(); err != nil {
 		errs = append(errs, err.Error())

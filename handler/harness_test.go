@@ -23,6 +23,7 @@ import (
 	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
@@ -55,13 +56,46 @@ type testEnv struct {
 	oa      wxsim.OA // safe mode by default
 	clock   *testClock
 
-	wc     wxsim.WeCom     // signs WeCom callbacks for the env's corp
-	up     *wxtest.Server  // the fake WeChat/WeCom upstream
-	wx     *wx.Client      // outbound client on up
-	rdb    *tasks.Redis    // the env's Redis
-	prefix string          // its key and queue prefix
-	enq    *tasks.Enqueuer // what the handler queues with
-	log    *slog.Logger
+	wc      wxsim.WeCom     // signs WeCom callbacks for the env's corp
+	up      *wxtest.Server  // the fake WeChat/WeCom upstream
+	wx      *wx.Client      // outbound client on up
+	rdb     *tasks.Redis    // the env's Redis
+	prefix  string          // its key and queue prefix
+	enq     *tasks.Enqueuer // what the handler queues with
+	log     *slog.Logger
+	notices *fakeNotices
+}
+
+// fakeNotices records the member notices the server queues.
+type fakeNotices struct {
+	mu   sync.Mutex
+	sent []string // kind:member:ref
+}
+
+func (f *fakeNotices) QueueNotice(_ context.Context, kind string, memberID, refID int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, fmt.Sprintf("%s:%d:%d", kind, memberID, refID))
+	return nil
+}
+
+func (f *fakeNotices) list() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sent...)
+}
+
+// harnessRules are the default earning rules with the first-follow bonus
+// off, so balances in tests are those of the actions they take; tests of
+// the bonus switch it on through the HQ API.
+func harnessRules() []model.EarningRule {
+	rules := loyalty.DefaultRules()
+	for i := range rules {
+		if rules[i].Channel == model.ChannelFollow {
+			rules[i].Enabled = false
+		}
+	}
+	return rules
 }
 
 // testClock is a clock shared by the services that runs like real time
@@ -92,7 +126,11 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	clock := newTestClock()
 	tags := tagging.New(db, clock.Now)
-	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules})
+	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules,
+		Rules: harnessRules(), Expiry: loyalty.ExpiryPolicy{Kind: loyalty.ExpiryYearEnd}, SettingsTTL: -1})
+	if err := l.Seed(context.Background()); err != nil {
+		t.Fatalf("seed loyalty: %v", err)
+	}
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	up := wxtest.NewServer(t)
 	corp := fmt.Sprintf("wwtest%d", corpSeq.Add(1))
@@ -106,9 +144,10 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
 	t.Cleanup(func() { enq.Close() })
+	notices := &fakeNotices{}
 	d := handler.Deps{
-		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log), Tagging: tags, Loyalty: l,
-		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db),
+		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log).WithNotifier(notices), Tagging: tags, Loyalty: l,
+		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db), Notices: notices,
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		Enqueuer: enq, Channels: channels.New(tags, client, client),
@@ -119,17 +158,19 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	srv := httptest.NewServer(handler.New(d))
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock,
+	e := &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock, notices: notices,
 		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		wc: wxsim.WeCom{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, log: log}
+	t.Cleanup(e.checkLedger) // every test ends with balance = ledger ≥ 0
+	return e
 }
 
 // startWorker runs the queue worker on the env's queues, with the env's
 // services and outbound client.
 func (e *testEnv) startWorker() {
 	e.t.Helper()
-	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Tagging: e.tags, WeCom: e.wx, OA: e.wx, Queue: e.enq,
+	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, WeCom: e.wx, OA: e.wx, Queue: e.enq,
 		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log})
 }
 
@@ -221,7 +262,8 @@ func (e *testEnv) checkLedger() {
 		e.t.Fatal(err)
 	}
 	for _, m := range bad {
-		e.t.Errorf("member %d: points %d, ledger %d; growth %d, ledger %d", m.MemberID, m.Points, m.LedgerPoints, m.Growth, m.LedgerGrowth)
+		e.t.Errorf("member %d: points %d, ledger %d, open credits %d; growth %d, ledger %d",
+			m.MemberID, m.Points, m.LedgerPoints, m.LedgerRemaining, m.Growth, m.LedgerGrowth)
 	}
 }
 

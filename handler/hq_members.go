@@ -25,6 +25,9 @@ func (s *Server) findMembers(c *gin.Context) {
 		return
 	}
 	ms, err := s.tags.FindMembers(c.Request.Context(), f)
+	if err == nil {
+		err = s.loyalty.DecorateMembers(c.Request.Context(), ms)
+	}
 	if err != nil {
 		writeError(c, err)
 		return
@@ -39,6 +42,11 @@ func (s *Server) getMember(c *gin.Context) {
 		return
 	}
 	m, err := s.tags.GetMember(c.Request.Context(), id)
+	if err == nil { // points expiring soon, for the member view
+		ms := []model.Member{m}
+		err = s.loyalty.DecorateMembers(c.Request.Context(), ms)
+		m = ms[0]
+	}
 	if err != nil {
 		writeError(c, err)
 		return

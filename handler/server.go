@@ -54,11 +54,19 @@ type Deps struct {
 	// Channels creates contact-way and QR codes and syncs guides; nil
 	// answers those HQ endpoints with 503.
 	Channels *channels.Service
+	// Notices queues messages to members (level-ups from orders, events and
+	// adjustments posted by HQ); nil only logs them.
+	Notices Notifier
 }
 
 // Enqueuer puts tasks on the queue; *tasks.Enqueuer implements it.
 type Enqueuer interface {
 	Enqueue(ctx context.Context, t *asynq.Task, priority string, opts ...asynq.Option) error
+}
+
+// Notifier queues a message to a member about a row (tasks.Notices).
+type Notifier interface {
+	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
 }
 
 // Server holds the handlers' dependencies.
@@ -87,6 +95,7 @@ type Server struct {
 	sessions     *Sessions
 	wecomCorpID  string
 	wecomAgentID string
+	notices      Notifier
 }
 
 // New builds the HTTP handler with every route.
@@ -95,7 +104,7 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
-		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels,
+		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels, notices: d.Notices,
 	}
 	if s.now == nil {
 		s.now = time.Now

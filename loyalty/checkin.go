@@ -42,6 +42,8 @@ type CheckInResult struct {
 	Growth   int64  // growth credited
 	// NextPoints is what tomorrow's check-in earns if the streak holds.
 	NextPoints int64
+	// LevelUp is set when the check-in's growth reached a new level.
+	LevelUp *LevelUp
 }
 
 // CheckIn checks the member in for today's business day: one check-in per
@@ -54,15 +56,10 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 	day := s.BusinessDay(now)
 	yesterday := s.BusinessDay(now.In(s.loc).AddDate(0, 0, -1))
 	var res CheckInResult
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transact(ctx, func(tx *gorm.DB) error {
 		res = CheckInResult{Day: day}
-		// Lock the member row: the balance read here is then the balance the
-		// credit lands on, and a concurrent check-in of the same member waits.
-		var m model.Member
-		if err := lockMember(tx).Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
-			if err == gorm.ErrRecordNotFound {
-				return model.ErrMemberNotFound
-			}
+		m, err := lockMember(tx, memberID)
+		if err != nil {
 			return err
 		}
 		if m.LastCheckinDay == day {
@@ -76,7 +73,8 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 		ci := model.CheckIn{MemberID: memberID, Day: day, Streak: streak, Points: points}
 		if err := tx.Create(&ci).Error; err != nil {
 			if model.IsDuplicate(err) {
-				// A concurrent check-in won the unique index; re-read its result.
+				// A concurrent check-in won the unique index (possible only
+				// where rows are not locked); re-read its result.
 				if err := tx.Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
 					return err
 				}
@@ -84,18 +82,18 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 			}
 			return err
 		}
-		applied, err := post(tx, Entry{
+		p, err := s.post(tx, &m, Entry{
 			MemberID: memberID, Delta: points, Growth: s.rules.Growth, Kind: model.PointsCheckIn,
 			IdemKey: fmt.Sprintf("checkin:%d:%s", memberID, day), Note: fmt.Sprintf("签到第%d天", streak),
 		}, map[string]any{"checkin_streak": streak, "last_checkin_day": day, "last_active_at": now.UTC()})
 		if err != nil {
 			return err
 		}
-		if !applied { // the check-in row was new, so its ledger key must be too
+		if !p.Applied { // the check-in row was new, so its ledger key must be too
 			return fmt.Errorf("check-in ledger key for member %d on %s already used", memberID, day)
 		}
 		res.Credited, res.Growth, res.Streak = points, s.rules.Growth, streak
-		res.Balance = m.Points + points
+		res.Balance, res.LevelUp = m.Points, p.LevelUp
 		res.NextPoints = s.rules.Points(streak + 1)
 		return nil
 	})

@@ -23,15 +23,6 @@ func TestCheckInPoints(t *testing.T) {
 	}
 }
 
-// clock is a settable clock for the service under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
 func newService(t *testing.T, c *clock) (*loyalty.Service, int64) {
 	t.Helper()
 	db := modeltest.NewDB(t)
@@ -40,7 +31,7 @@ func newService(t *testing.T, c *clock) (*loyalty.Service, int64) {
 	if err := db.Create(&m).Error; err != nil {
 		t.Fatal(err)
 	}
-	s := loyalty.New(db, loyalty.Options{Location: loc, Now: c.now, CheckIn: loyalty.DefaultCheckInRules})
+	s := loyalty.New(db, loyalty.Options{Location: loc, Now: c.Now, CheckIn: loyalty.DefaultCheckInRules})
 	t.Cleanup(func() {
 		bad, err := s.CheckLedger(context.Background())
 		if err != nil || len(bad) > 0 {
@@ -61,11 +52,11 @@ func TestCheckInBusinessDay(t *testing.T) {
 	if err != nil || r1.Already || r1.Day != "2026-03-01" || r1.Credited != 5 {
 		t.Fatalf("23:59 check-in = %+v, %v; want day 2026-03-01, 5 credited", r1, err)
 	}
-	c.set(time.Date(2026, 3, 1, 15, 59, 59, 0, time.UTC))
+	c.Set(time.Date(2026, 3, 1, 15, 59, 59, 0, time.UTC))
 	if r, _ := s.CheckIn(ctx, id); !r.Already || r.Credited != 0 {
 		t.Errorf("second check-in before midnight = %+v, want Already", r)
 	}
-	c.set(time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC)) // 00:00 next day in Shanghai
+	c.Set(time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC)) // 00:00 next day in Shanghai
 	r2, err := s.CheckIn(ctx, id)
 	if err != nil || r2.Already || r2.Day != "2026-03-02" || r2.Streak != 2 || r2.Credited != 6 || r2.Balance != 11 {
 		t.Fatalf("00:00 check-in = %+v, %v; want day 2026-03-02, streak 2, 6 credited, balance 11", r2, err)
@@ -79,7 +70,7 @@ func TestCheckInStreak(t *testing.T) {
 	ctx := context.Background()
 	var total int64
 	for day := 0; day < 7; day++ {
-		c.set(start.AddDate(0, 0, day))
+		c.Set(start.AddDate(0, 0, day))
 		r, err := s.CheckIn(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +84,7 @@ func TestCheckInStreak(t *testing.T) {
 		t.Errorf("a week in a row earned %d, want 75", total)
 	}
 	// Miss a day: the streak starts again at 1.
-	c.set(start.AddDate(0, 0, 8))
+	c.Set(start.AddDate(0, 0, 8))
 	r, err := s.CheckIn(ctx, id)
 	if err != nil || r.Streak != 1 || r.Credited != 5 {
 		t.Errorf("after a missed day = %+v, %v; want streak 1, 5 credited", r, err)

@@ -2,10 +2,10 @@ package loyalty
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
 )
@@ -18,28 +18,57 @@ type Entry struct {
 	Kind     string // model.Points*
 	IdemKey  string // unique forever: a second entry with this key changes nothing
 	Note     string
-	// ExpiresAt is when a credit's points expire; nil never.
+	// ExpiresAt is when a credit's points expire; nil applies the expiry
+	// policy to a credit.
 	ExpiresAt *time.Time
+	// Source, for a spend, is a credit entry to consume before the oldest
+	// ones (a refund takes back its own order's points first).
+	Source int64
 }
 
-// post appends e to the ledger and moves the member's balance in tx, along
-// with any extra member columns. It returns applied=false (and no error)
-// when the idempotency key was used before, model.ErrInsufficientPoints when
-// the balance would go below zero, and ErrMemberNotFound for an unknown
-// member. Spending consumes the oldest unexpired credits first.
-func post(tx *gorm.DB, e Entry, extra map[string]any) (applied bool, err error) {
+// posting is what post did.
+type posting struct {
+	Applied bool              // false: the idempotency key was used before
+	Entry   model.PointsEntry // the new entry (when Applied)
+	LevelUp *LevelUp          // set when the growth crossed a threshold
+}
+
+// LevelUp is an upgrade caused by growth, with the coupons the new level
+// granted on reaching it.
+type LevelUp struct {
+	Change  model.LevelChange
+	Coupons []model.Coupon
+}
+
+// post appends e to the ledger and moves the balance of m — the member row
+// the caller locked with lockMember in tx — along with any extra member
+// columns; m is updated to the new values. A spend first expires the
+// member's due points, then consumes the oldest open credits. Growth that
+// crosses a level threshold upgrades the member in the same transaction.
+// It returns Applied=false (and no error) when the idempotency key was used
+// before, and model.ErrInsufficientPoints when the balance would go below
+// zero.
+func (s *Service) post(tx *gorm.DB, m *model.Member, e Entry, extra map[string]any) (posting, error) {
+	if e.Delta < 0 {
+		if _, err := s.expireDue(tx, m, s.now()); err != nil {
+			return posting{}, err
+		}
+	}
 	row := model.PointsEntry{
-		MemberID: e.MemberID, Delta: e.Delta, GrowthDelta: e.Growth, Kind: e.Kind,
-		IdemKey: e.IdemKey, Note: e.Note, ExpiresAt: e.ExpiresAt,
+		MemberID: m.ID, Delta: e.Delta, GrowthDelta: e.Growth, Kind: e.Kind,
+		IdemKey: e.IdemKey, Note: clip(e.Note, 120), ExpiresAt: e.ExpiresAt, CreatedAt: s.stamp(),
 	}
 	if e.Delta > 0 {
 		row.Remaining = e.Delta
+		if row.ExpiresAt == nil {
+			row.ExpiresAt = s.opts.Expiry.ExpiresAt(s.now(), s.loc)
+		}
 	}
 	if err := tx.Create(&row).Error; err != nil {
 		if model.IsDuplicate(err) {
-			return false, nil
+			return posting{}, nil
 		}
-		return false, err
+		return posting{}, err
 	}
 	updates := map[string]any{}
 	for k, v := range extra {
@@ -52,44 +81,55 @@ func post(tx *gorm.DB, e Entry, extra map[string]any) (applied bool, err error) 
 		updates["growth"] = gorm.Expr("growth + ?", e.Growth)
 	}
 	if len(updates) > 0 {
-		q := tx.Model(&model.Member{}).Where("id = ?", e.MemberID)
+		q := tx.Model(&model.Member{}).Where("id = ?", m.ID)
 		if e.Delta < 0 {
 			q = q.Where("points >= ?", -e.Delta)
 		}
+		if e.Growth < 0 {
+			q = q.Where("growth >= ?", -e.Growth)
+		}
 		res := q.Updates(updates)
 		if res.Error != nil {
-			return false, res.Error
+			return posting{}, res.Error
 		}
 		if res.RowsAffected == 0 {
-			var n int64
-			tx.Model(&model.Member{}).Where("id = ?", e.MemberID).Count(&n)
-			if n == 0 {
-				return false, model.ErrMemberNotFound
-			}
 			if e.Delta < 0 {
-				return false, model.ErrInsufficientPoints
+				return posting{}, model.ErrInsufficientPoints
 			}
+			return posting{}, fmt.Errorf("ledger: member %d: growth would go below zero", m.ID)
 		}
 	}
+	m.Points += e.Delta
+	m.Growth += e.Growth
 	if e.Delta < 0 {
-		if err := consumeOldestFirst(tx, e.MemberID, -e.Delta); err != nil {
-			return false, err
+		if err := consume(tx, m.ID, -e.Delta, e.Source); err != nil {
+			return posting{}, err
 		}
 	}
-	return true, nil
+	p := posting{Applied: true, Entry: row}
+	if e.Growth > 0 {
+		up, err := s.upgrade(tx, m)
+		if err != nil {
+			return posting{}, err
+		}
+		p.LevelUp = up
+	}
+	return p, nil
 }
 
-// consumeOldestFirst lowers Remaining on the member's oldest open credits by
-// amount in total. The guarded balance update already proved the balance
-// covers it; credits may run short only if some were expired, in which case
-// what is left is simply consumed.
-func consumeOldestFirst(tx *gorm.DB, memberID, amount int64) error {
+// consume lowers Remaining on the member's open credits by amount in total:
+// source first (when set), then the oldest. The guarded balance update
+// already proved the balance covers it, and the balance always equals the
+// sum of Remaining.
+func consume(tx *gorm.DB, memberID, amount, source int64) error {
 	var open []model.PointsEntry
-	q := tx.Select("id, remaining").Where("member_id = ? AND remaining > 0", memberID).Order("id")
-	if model.IsMySQL(tx) {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	q := tx.Select("id, remaining").Where("member_id = ? AND remaining > 0", memberID)
+	if source > 0 {
+		q = q.Order(fmt.Sprintf("CASE WHEN id = %d THEN 0 ELSE 1 END, id", source))
+	} else {
+		q = q.Order("id")
 	}
-	if err := q.Find(&open).Error; err != nil {
+	if err := forUpdate(q).Find(&open).Error; err != nil {
 		return err
 	}
 	for _, c := range open {
@@ -97,39 +137,41 @@ func consumeOldestFirst(tx *gorm.DB, memberID, amount int64) error {
 			break
 		}
 		take := min(c.Remaining, amount)
-		if err := tx.Model(&model.PointsEntry{}).Where("id = ?", c.ID).
-			Update("remaining", gorm.Expr("remaining - ?", take)).Error; err != nil {
-			return err
+		res := tx.Model(&model.PointsEntry{}).Where("id = ? AND remaining >= ?", c.ID, take).
+			Update("remaining", gorm.Expr("remaining - ?", take))
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return fmt.Errorf("ledger: credit %d changed while consuming it", c.ID)
 		}
 		amount -= take
+	}
+	if amount > 0 {
+		return fmt.Errorf("ledger: member %d: open credits short by %d of the balance", memberID, amount)
 	}
 	return nil
 }
 
-// lockMember makes the next member read lock the row until the transaction
-// ends (SELECT … FOR UPDATE on MySQL; SQLite's immediate transactions
-// already hold the write lock).
-func lockMember(tx *gorm.DB) *gorm.DB {
-	if model.IsMySQL(tx) {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return tx
-}
-
 // Post applies one ledger entry in its own transaction. See post for the
-// errors; applied is false when the idempotency key was seen before.
+// errors (and ErrMemberNotFound, EINVALID for an incomplete entry); applied
+// is false when the idempotency key was seen before.
 func (s *Service) Post(ctx context.Context, e Entry) (applied bool, err error) {
 	if e.IdemKey == "" || e.MemberID == 0 || e.Kind == "" {
 		return false, model.Errorf(model.EINVALID, "a ledger entry needs a member, a kind and an idempotency key")
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		applied, err = post(tx, e, nil)
+	err = s.transact(ctx, func(tx *gorm.DB) error {
+		m, err := lockMember(tx, e.MemberID)
+		if err != nil {
+			return err
+		}
+		p, err := s.post(tx, &m, e, nil)
+		applied = p.Applied
 		return err
 	})
 	return applied, err
 }
 
-// Balance returns the member's points balance.
+// Balance returns the member's points balance. Errors: ErrMemberNotFound.
 func (s *Service) Balance(ctx context.Context, memberID int64) (int64, error) {
 	var m model.Member
 	err := s.db.WithContext(ctx).Select("id, points").First(&m, memberID).Error
@@ -144,18 +186,25 @@ type LedgerMismatch struct {
 	MemberID             int64
 	Points, LedgerPoints int64
 	Growth, LedgerGrowth int64
+	// LedgerRemaining is the unspent, unexpired part of the credits, which
+	// must equal Points too (oldest-first consumption depends on it).
+	LedgerRemaining int64
 }
 
 // CheckLedger returns every member whose points or growth differ from the
-// sum of their ledger entries, or whose balance is negative. Tests and
-// `siyu bench` use it; an operator can too.
+// sum of their ledger entries, whose points differ from the open credits,
+// or whose balance is negative. Tests and `siyu bench` use it; an operator
+// can too.
+// Errors: the database's.
 func (s *Service) CheckLedger(ctx context.Context) ([]LedgerMismatch, error) {
 	var out []LedgerMismatch
 	err := s.db.WithContext(ctx).Raw(`
-SELECT m.id AS member_id, m.points, COALESCE(l.p, 0) AS ledger_points, m.growth, COALESCE(l.g, 0) AS ledger_growth
-FROM members m LEFT JOIN (SELECT member_id, SUM(delta) AS p, SUM(growth_delta) AS g FROM points_entries GROUP BY member_id) l
-  ON l.member_id = m.id
-WHERE m.points <> COALESCE(l.p, 0) OR m.growth <> COALESCE(l.g, 0) OR m.points < 0`).Scan(&out).Error
+SELECT m.id AS member_id, m.points, COALESCE(l.p, 0) AS ledger_points, m.growth, COALESCE(l.g, 0) AS ledger_growth,
+  COALESCE(l.r, 0) AS ledger_remaining
+FROM members m LEFT JOIN (SELECT member_id, SUM(delta) AS p, SUM(growth_delta) AS g, SUM(remaining) AS r
+  FROM points_entries GROUP BY member_id) l ON l.member_id = m.id
+WHERE m.points <> COALESCE(l.p, 0) OR m.growth <> COALESCE(l.g, 0) OR m.points <> COALESCE(l.r, 0)
+  OR m.points < 0 OR m.growth < 0`).Scan(&out).Error
 	return out, err
 }
 
@@ -171,4 +220,23 @@ func (s *Service) Ledger(ctx context.Context, memberID int64, limit int) ([]mode
 	out := []model.PointsEntry{}
 	err := s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("id DESC").Limit(limit).Find(&out).Error
 	return out, err
+}
+
+// clip shortens s to at most n runes.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// Entry returns one ledger entry. Errors: ENOTFOUND.
+func (s *Service) Entry(ctx context.Context, id int64) (model.PointsEntry, error) {
+	var e model.PointsEntry
+	err := s.db.WithContext(ctx).Take(&e, id).Error
+	if err == gorm.ErrRecordNotFound {
+		return e, model.Errorf(model.ENOTFOUND, "ledger entry %d not found", id)
+	}
+	return e, err
 }

@@ -24,9 +24,20 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Err is the named error this one details, if any (see Detail).
+	Err error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Unwrap returns the named error e details, so errors.Is still matches it.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Detail returns named with a more specific message: errors.Is(err, named)
+// holds and the caller sees the message.
+func Detail(named *Error, format string, args ...any) *Error {
+	return &Error{Code: named.Code, Message: fmt.Sprintf(format, args...), Err: named}
+}
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -29,14 +29,21 @@ type Member struct {
 	StoreCode      string     `gorm:"size:64;not null;default:'';index" json:"store_code"`
 	MergedInto     *int64     `gorm:"index" json:"merged_into,omitempty"`
 	LastActiveAt   *time.Time `json:"last_active_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// Birthday is MM-DD (set through the HQ API); the birthday bonus is
+	// credited on that business day once a year.
+	Birthday  string    `gorm:"size:5;not null;default:'';index" json:"birthday,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	// Filled from other tables for the API, never stored on this row.
 	OpenID         string   `gorm:"-" json:"openid"`
 	ExternalUserID string   `gorm:"-" json:"external_userid"`
 	UnionIDValue   string   `gorm:"-" json:"unionid"`
 	Tags           []string `gorm:"-" json:"tags"`
+	// PointsExpiring of the balance expire by PointsExpireBy (within the
+	// reminder window, SIYU_POINTS_EXPIRY_REMIND_DAYS).
+	PointsExpiring int64      `gorm:"-" json:"points_expiring"`
+	PointsExpireBy *time.Time `gorm:"-" json:"points_expire_by,omitempty"`
 }
 
 // Identity ties a platform account to a Member. The key (platform, app id,
@@ -75,3 +82,9 @@ type MemberEvent struct {
 
 // NormalizeTag trims a tag name; tags are compared as written (Chinese).
 func NormalizeTag(s string) string { return strings.TrimSpace(s) }
+
+// ValidBirthday reports whether s is a birthday as stored: MM-DD.
+func ValidBirthday(s string) bool {
+	t, err := time.Parse("01-02-2006", s+"-2000") // 2000 is a leap year: 02-29 is valid
+	return err == nil && t.Format("01-02") == s
+}

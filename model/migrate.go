@@ -18,6 +18,11 @@ func AllModels() []any {
 		&Store{}, &Guide{},
 		&ScriptGroup{}, &Script{}, &ScriptUsage{},
 		&GuideRelation{}, &ContactWay{}, &QRCode{}, &WeComTag{},
+		&Level{}, &LevelChange{}, &EarningRule{}, &PointsCap{},
+		&Order{}, &OrderRefund{},
+		&CouponTemplate{}, &Coupon{},
+		&Reward{}, &RewardClaim{}, &Redemption{},
+		&ExpiryReminder{},
 	}
 }
 

@@ -38,6 +38,10 @@ func findOrCreate(tx *gorm.DB, platform, appID, externalID string) (m model.Memb
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return m, false, err
 	}
+	m.Level, err = baseLevel(tx)
+	if err != nil {
+		return m, false, err
+	}
 	if err := tx.Create(&m).Error; err != nil {
 		return m, false, err
 	}
@@ -49,6 +53,17 @@ func findOrCreate(tx *gorm.DB, platform, appID, externalID string) (m model.Memb
 		return m, false, err
 	}
 	return m, true, nil
+}
+
+// baseLevel names the level new members start at (threshold 0), or ""
+// before levels are set up.
+func baseLevel(tx *gorm.DB) (string, error) {
+	var names []string
+	err := tx.Model(&model.Level{}).Where("threshold = 0").Limit(1).Pluck("name", &names).Error
+	if err != nil || len(names) == 0 {
+		return "", err
+	}
+	return names[0], nil
 }
 
 // FindOrCreateOAMember returns the member behind an Official Account openid,
@@ -146,7 +161,17 @@ func (s *Service) fill(ctx context.Context, ms []model.Member) error {
 	}
 	ids := make([]int64, len(ms))
 	byID := make(map[int64]*model.Member, len(ms))
+	base := ""
 	for i := range ms {
+		if ms[i].Level == "" { // a member created before levels were set up
+			if base == "" {
+				var err error
+				if base, err = baseLevel(s.db.WithContext(ctx)); err != nil {
+					return err
+				}
+			}
+			ms[i].Level = base
+		}
 		ids[i] = ms[i].ID
 		byID[ms[i].ID] = &ms[i]
 		ms[i].Tags = []string{}

@@ -17,7 +17,8 @@ import (
 // have unique keys per member and are merged row by row; points_entries
 // moves too, and the balances are recomputed from it. Features that add
 // tables owning per-member rows add them here.
-var memberOwned = []string{"identities", "member_events", "guide_relations", "points_entries"}
+var memberOwned = []string{"identities", "member_events", "guide_relations", "points_entries",
+	"orders", "coupons", "redemptions", "level_changes"}
 
 // MergeResult is what MergeByUnionID did.
 type MergeResult struct {
@@ -134,6 +135,9 @@ func (s *Service) merge(tx *gorm.DB, survivor, loser model.Member, unionID strin
 	if err := mergeCheckIns(tx, survivor.ID, loser.ID); err != nil {
 		return err
 	}
+	if err := mergeCounters(tx, survivor.ID, loser.ID); err != nil {
+		return err
+	}
 	// The unique index allows one holder: clear the loser's first.
 	if err := tx.Model(&model.Member{}).Where("id = ?", loser.ID).Updates(map[string]any{
 		"union_id": nil, "merged_into": survivor.ID, "points": 0, "growth": 0, "subscribed": false,
@@ -206,4 +210,58 @@ func mergeCheckIns(tx *gorm.DB, survivor, loser int64) error {
 		return err
 	}
 	return tx.Where("member_id = ?", loser).Delete(&model.CheckIn{}).Error
+}
+
+// counterTables are per-member counters unique by (member, key columns):
+// a merge adds the loser's count to the survivor's row for the same key, or
+// moves the row when the survivor has none. Reward claims must add up, or
+// a merge would reset a per-member redemption limit; caps likewise.
+var counterTables = []struct {
+	table, count string
+	keys         []string
+}{
+	{"reward_claims", "count", []string{"reward_id"}},
+	{"points_caps", "used", []string{"channel", "period"}},
+	{"expiry_reminders", "", []string{"batch"}}, // one reminder per batch: keep the survivor's
+}
+
+// mergeCounters folds the loser's counter rows into the survivor's.
+func mergeCounters(tx *gorm.DB, survivorID, loserID int64) error {
+	for _, ct := range counterTables {
+		var rows []map[string]any
+		cols := append([]string{"id"}, ct.keys...)
+		if ct.count != "" {
+			cols = append(cols, ct.count)
+		}
+		if err := tx.Table(ct.table).Select(cols).Where("member_id = ?", loserID).Find(&rows).Error; err != nil {
+			return fmt.Errorf("merge %s: %w", ct.table, err)
+		}
+		for _, r := range rows {
+			q := tx.Table(ct.table).Where("member_id = ?", survivorID)
+			for _, k := range ct.keys {
+				q = q.Where(k+" = ?", r[k])
+			}
+			var n int64
+			if ct.count != "" {
+				res := q.Update(ct.count, gorm.Expr(ct.count+" + ?", r[ct.count]))
+				if res.Error != nil {
+					return fmt.Errorf("merge %s: %w", ct.table, res.Error)
+				}
+				n = res.RowsAffected
+			} else if err := q.Count(&n).Error; err != nil {
+				return fmt.Errorf("merge %s: %w", ct.table, err)
+			}
+			own := tx.Table(ct.table).Where("id = ?", r["id"])
+			var err error
+			if n > 0 {
+				err = own.Delete(nil).Error
+			} else {
+				err = own.Update("member_id", survivorID).Error
+			}
+			if err != nil {
+				return fmt.Errorf("merge %s: %w", ct.table, err)
+			}
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
@@ -148,5 +149,44 @@ func TestMergeConflict(t *testing.T) {
 	}
 	if _, err := e.tags.MergeByUnionID(ctx, oa, " "); model.ErrorCode(err) != model.EINVALID {
 		t.Errorf("empty unionid = %v, want EINVALID", err)
+	}
+}
+
+// TestMergeFoldsLoyaltyCounters: per-member counters add up across a merge,
+// so a redemption limit or an earning cap cannot be reset by merging, and
+// orders and coupons follow their member.
+func TestMergeFoldsLoyaltyCounters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	oa, wc := e.twoSides()
+	for _, c := range []model.RewardClaim{{MemberID: oa, RewardID: 1, Count: 2}, {MemberID: wc, RewardID: 1, Count: 1}, {MemberID: wc, RewardID: 2, Count: 1}} {
+		if err := e.db.Create(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.db.Create(&model.PointsCap{MemberID: oa, Channel: "order", Period: "2026-11", Used: 100})
+	e.db.Create(&model.PointsCap{MemberID: wc, Channel: "order", Period: "2026-11", Used: 50})
+	e.db.Create(&model.Order{OrderNo: "o-merge-1", MemberID: wc, AmountFen: 100, PaidAt: time.Now()})
+	if _, err := e.tags.MergeByUnionID(ctx, oa, "u_alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.tags.MergeByUnionID(ctx, wc, "u_alice"); err != nil {
+		t.Fatal(err)
+	}
+	survivor := min(oa, wc)
+	var claims []model.RewardClaim
+	e.db.Order("reward_id").Find(&claims)
+	if len(claims) != 2 || claims[0].MemberID != survivor || claims[0].Count != 3 || claims[1].MemberID != survivor || claims[1].Count != 1 {
+		t.Errorf("reward claims after merge = %+v, want reward 1: 3 and reward 2: 1 on member %d", claims, survivor)
+	}
+	var caps []model.PointsCap
+	e.db.Find(&caps)
+	if len(caps) != 1 || caps[0].Used != 150 || caps[0].MemberID != survivor {
+		t.Errorf("caps after merge = %+v, want one row with 150 used", caps)
+	}
+	var o model.Order
+	e.db.Where("order_no = ?", "o-merge-1").Take(&o)
+	if o.MemberID != survivor {
+		t.Errorf("order member = %d, want %d", o.MemberID, survivor)
 	}
 }

@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,26 +9,30 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/wx"
 )
 
 // TaskQueue enqueues follow-up tasks; *Enqueuer implements it.
-type TaskQueue interface {
-	Enqueue(ctx context.Context, t *asynq.Task, priority string, opts ...asynq.Option) error
-}
+type TaskQueue = TaskEnqueuer
 
-// Deps are what task handlers need. Later features add their services.
+// Deps are what task handlers need.
 type Deps struct {
+	Loyalty *loyalty.Service
 	Tagging *tagging.Service
 	WeCom   wx.WeCom           // outbound WeCom calls; unconfigured ones return wx.ErrNotConfigured
 	OA      wx.OfficialAccount // outbound Official Account calls
-	Queue   TaskQueue          // for follow-up tasks
-	Redis   redis.UniversalClient
-	Prefix  string // Redis key prefix
-	Logger  *slog.Logger
-	Now     func() time.Time // nil = time.Now
-	// Location formats times in messages to guides; nil = Asia/Shanghai.
+	// Messenger sends Official Account messages to members; nil fails
+	// message tasks (they are retried) rather than pretending to send.
+	Messenger OAMessenger
+	Queue     TaskQueue // for follow-up tasks (notices, the jobs a tick starts)
+	Redis     redis.UniversalClient
+	Prefix    string // Redis key prefix
+	Logger    *slog.Logger
+	Now       func() time.Time // nil = time.Now
+	// Location is the business time zone, also for times in messages to
+	// guides; nil = Asia/Shanghai.
 	Location *time.Location
 	// AppMessagesPerMinute caps app messages to one guide per minute (WeCom
 	// drops what is over 30, silently); 0 = 30.
@@ -44,27 +47,38 @@ type handlers struct {
 
 // NewMux registers every task handler in one place.
 func NewMux(d Deps) *asynq.ServeMux {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Location == nil {
+		d.Location, _ = time.LoadLocation("Asia/Shanghai")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.AppMessagesPerMinute <= 0 {
+		d.AppMessagesPerMinute = 30
+	}
 	h := &handlers{Deps: d, log: d.Logger}
-	if h.log == nil {
-		h.log = slog.Default()
-	}
-	if h.Now == nil {
-		h.Now = time.Now
-	}
-	if h.Location == nil {
-		h.Location, _ = time.LoadLocation("Asia/Shanghai")
-	}
-	if h.AppMessagesPerMinute <= 0 {
-		h.AppMessagesPerMinute = 30
-	}
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeWeComEvent, h.weComEvent)
 	mux.HandleFunc(TypeSendWelcome, h.sendWelcome)
 	mux.HandleFunc(TypeMirrorTags, h.mirrorTags)
 	mux.HandleFunc(TypeNotifyGuide, h.notifyGuide)
 	mux.HandleFunc(TypeResolveOAUnionID, h.resolveOAUnionID)
+	if d.Loyalty != nil {
+		mux.HandleFunc(TypeScheduleTick, d.handleTick)
+		mux.HandleFunc(TypeMemberNotice, d.handleNotice)
+		mux.HandleFunc(TypeExpirePoints, d.handleExpirePoints)
+		mux.HandleFunc(TypeBirthdayBonus, d.handleBirthdayBonus)
+		mux.HandleFunc(TypeLevelReview, d.handleLevelReview)
+		mux.HandleFunc(TypeLevelCoupons, d.handleLevelCoupons)
+	}
 	return mux
 }
+
+// notices queues member notices through the Deps' queue.
+func (d Deps) notices() Notices { return Notices{Enq: d.Queue} }
 
 // wxFailure classifies a failed outbound call for asynq: retryable platform
 // and network errors are returned for a retry (see RetryDelay); anything

@@ -39,6 +39,9 @@ type app struct {
 	now     func() time.Time
 
 	queueStats *tasks.QueueCollector
+	// messenger sends Official Account messages for member notices; nil
+	// until the wx client is wired here.
+	messenger tasks.OAMessenger
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -80,13 +83,18 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.logStorage()
 	a.enq = tasks.NewEnqueuer(a.redis.ConnOpt, a.queues)
 	a.tags = tagging.New(a.db, a.now)
-	a.loyalty = loyalty.New(a.db, loyalty.Options{Location: cfg.Location, Now: a.now, CheckIn: loyalty.CheckInRules(cfg.CheckIn)})
-	a.bot = bot.New(a.tags, a.loyalty, log)
+	a.loyalty = loyalty.New(a.db, loyaltyOptions(cfg, a.now))
+	if err := a.loyalty.Seed(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.bot = bot.New(a.tags, a.loyalty, log).WithNotifier(tasks.Notices{Enq: a.enq})
 	a.wx, err = wx.New(a.wxConfig())
 	if err != nil {
 		a.close()
 		return nil, err
 	}
+	a.messenger = a.wx
 	a.chans = channels.New(a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
@@ -121,6 +129,7 @@ func (a *app) handler() http.Handler {
 		SidebarWeCom:   a.sidebarWeCom(),
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
+		Notices:        tasks.Notices{Enq: a.enq},
 	})
 }
 
@@ -155,14 +164,46 @@ func (a *app) sidebarWeCom() handler.SidebarWeCom {
 }
 
 // worker builds the queue worker with every task handler and schedule.
-func (a *app) worker() *tasks.Worker {
+func (a *app) worker() (*tasks.Worker, error) {
 	mux := tasks.NewMux(tasks.Deps{
-		Tagging: a.tags, WeCom: a.wx, OA: a.wx, Queue: a.enq, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix,
-		Logger: a.log, Now: a.now, Location: a.cfg.Location,
+		Loyalty: a.loyalty, Tagging: a.tags, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
+		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
 	})
-	return tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
+	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})
+	if err := tasks.RegisterSchedules(w.Scheduler(), a.queues, a.cfg.Loyalty.Review); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// loyaltyOptions turns the configuration into the loyalty engine's options:
+// the built-in earning rules with the SIYU_EARN_* overrides, the levels of
+// SIYU_LEVELS (or the built-in ones), and the expiry policy.
+func loyaltyOptions(cfg config.Config, now func() time.Time) loyalty.Options {
+	rules := loyalty.DefaultRules()
+	for i, r := range rules {
+		e, ok := cfg.Loyalty.Earn[r.Channel]
+		if !ok {
+			continue
+		}
+		if r.Channel == model.ChannelOrder {
+			rules[i].PointsPerYuan, rules[i].GrowthPerYuan = e.Points, e.Growth
+		} else {
+			rules[i].Points, rules[i].Growth = int64(e.Points), int64(e.Growth)
+		}
+		rules[i].CapPoints, rules[i].CapPeriod = e.CapPoints, e.CapPeriod
+	}
+	var levels []model.Level
+	for _, l := range cfg.Loyalty.Levels {
+		levels = append(levels, model.Level{Name: l.Name, Threshold: l.Threshold, KeepThreshold: l.Keep, Multiplier: l.Multiplier})
+	}
+	return loyalty.Options{
+		Location: cfg.Location, Now: now, CheckIn: loyalty.CheckInRules(cfg.CheckIn), Rules: rules, Levels: levels,
+		Expiry:     loyalty.ExpiryPolicy{Kind: cfg.Loyalty.Expiry, Days: cfg.Loyalty.ExpiryDays},
+		RemindDays: cfg.Loyalty.RemindDays, ReviewMonths: cfg.Loyalty.ReviewMonths,
+	}
 }
 
 func (a *app) close() {

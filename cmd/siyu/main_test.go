@@ -77,13 +77,13 @@ func TestServeEndToEnd(t *testing.T) {
 	if err := run(ctx, []string{"simulate", "--url", base, "--openid", "o_e2e", "demo", "store_e2e"}, getenv, &out, &out); err != nil {
 		t.Fatalf("simulate demo: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"欢迎来到上海一店", "获得 5 积分", "当前积分：15", "已经签到过了", `"first_scene": "store_e2e"`, "门店:上海一店"} {
+	for _, want := range []string{"欢迎来到上海一店", "获得 5 积分", "关注礼 20 积分", "当前积分：35", "已经签到过了", `"first_scene": "store_e2e"`, "门店:上海一店"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("simulate demo output lacks %q:\n%s", want, out.String())
 		}
 	}
 	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, `siyu_checkins_total{result="credited"} 1`) ||
-		!strings.Contains(body, `siyu_points_credited_total 15`) {
+		!strings.Contains(body, `siyu_points_credited_total 35`) {
 		t.Errorf("metrics = %d, want check-in and points series:\n%s", code, grep(body, "siyu_"))
 	}
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/hq/members?openid=o_e2e", nil)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/siyu/siyu/config"
+	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 )
 
@@ -37,7 +38,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	if *withWorker {
-		w := a.worker()
+		w, err := a.worker()
+		if err != nil {
+			return err
+		}
 		if err := w.Start(); err != nil {
 			return err
 		}
@@ -92,7 +96,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer a.close()
-	w := a.worker()
+	w, err := a.worker()
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return err
 	}
@@ -122,6 +129,9 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err := model.Migrate(ctx, db); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "schema up to date (%s)\n", db.Dialector.Name())
+	if err := loyalty.New(db, loyaltyOptions(cfg, nil)).Seed(ctx); err != nil {
+		return fmt.Errorf("seed levels and earning rules: %w", err)
+	}
+	fmt.Fprintf(stdout, "schema up to date (%s); levels and earning rules seeded where empty\n", db.Dialector.Name())
 	return nil
 }

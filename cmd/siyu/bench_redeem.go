@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+)
+
+// benchRedeem: many members redeem one reward at once until its stock runs
+// out, through the HQ API and through the service directly; the baseline
+// is the bare guarded stock update (UPDATE … SET stock = stock - 1 WHERE
+// stock > 0) under the same contention. The run checks that each path
+// sold exactly its stock, never below zero, and that every balance equals
+// its ledger.
+func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
+	fs := newFlags("bench redeem", "bench redeem [--members N] [--stock S] [--attempts A] [--concurrency C]",
+		"Contended redemptions/s (HTTP and direct) next to the bare guarded stock update, with a correctness check.", b.stderr)
+	members := fs.Int("members", 2000, "members with enough points")
+	stock := fs.Int("stock", 1000, "stock of each path's reward")
+	attempts := fs.Int("attempts", 3000, "redemption attempts per path (more than the stock: the rest must fail)")
+	conc := fs.Int("concurrency", 64, "concurrent attempts")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	b.cfg.HQToken = "bench-hq-token"
+	a, cleanup, err := b.freshApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	fmt.Fprintf(b.out, "siyu bench redeem: %d attempts per path on stock %d, %d members, %d concurrent, %s\n\n", *attempts, *stock, *members, *conc, b.storage())
+
+	ids, err := benchMembers(ctx, a.db, *members, 1000)
+	if err != nil {
+		return err
+	}
+	rewards := make([]model.Reward, 3)
+	for i, name := range []string{"HTTP", "direct", "baseline"} {
+		if rewards[i], err = a.loyalty.CreateReward(ctx, model.Reward{Name: "bench " + name, PointsCost: 10, Kind: model.RewardVirtual,
+			Stock: int64(*stock), Active: true}); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.handler()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2}, Timeout: 30 * time.Second}
+	base := "http://" + ln.Addr().String()
+
+	var okHTTP, okDirect, okBase atomic.Int64
+	var httpLat, directLat, baseLat latencies
+	httpWall, err := parallel(ctx, *attempts, *conc, &httpLat, func(ctx context.Context, i int) error {
+		body, _ := json.Marshal(map[string]any{"reward_id": rewards[0].ID, "request_id": fmt.Sprintf("h%d", i)})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/api/hq/members/%d/redemptions", base, ids[i%len(ids)]), bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+b.cfg.HQToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusCreated:
+			okHTTP.Add(1)
+		case http.StatusConflict: // out of stock
+		default:
+			return fmt.Errorf("HTTP redemption: %s %s", resp.Status, raw)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	directWall, err := parallel(ctx, *attempts, *conc, &directLat, func(ctx context.Context, i int) error {
+		_, err := a.loyalty.Redeem(ctx, loyalty.RedeemRequest{MemberID: ids[i%len(ids)], RewardID: rewards[1].ID, RequestID: fmt.Sprintf("d%d", i)})
+		switch {
+		case err == nil:
+			okDirect.Add(1)
+		case !errors.Is(err, model.ErrOutOfStock):
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	baseWall, err := parallel(ctx, *attempts, *conc, &baseLat, func(ctx context.Context, i int) error {
+		res := a.db.WithContext(ctx).Model(&model.Reward{}).Where("id = ? AND stock > 0", rewards[2].ID).Update("stock", gorm.Expr("stock - 1"))
+		if res.RowsAffected == 1 {
+			okBase.Add(1)
+		}
+		return res.Error
+	})
+	if err != nil {
+		return err
+	}
+	printRows(b.out, []row{
+		{name: "redeem over HTTP (HQ API)", n: *attempts, wall: httpWall, p50: httpLat.percentile(50), p99: httpLat.percentile(99)},
+		{name: "redeem direct (service)", n: *attempts, wall: directWall, p50: directLat.percentile(50), p99: directLat.percentile(99)},
+		{name: "bare guarded stock update (baseline)", n: *attempts, wall: baseWall, p50: baseLat.percentile(50), p99: baseLat.percentile(99)},
+	})
+	fmt.Fprintf(b.out, "\nsuccessful redemptions/s: HTTP %.0f, direct %.0f (each attempt is one row above; the rest found no stock)\n",
+		float64(okHTTP.Load())/httpWall.Seconds(), float64(okDirect.Load())/directWall.Seconds())
+
+	// Correctness in the same run.
+	want := int64(min(*stock, *attempts))
+	var left []int64
+	a.db.WithContext(ctx).Model(&model.Reward{}).Order("id").Pluck("stock", &left)
+	bad, err := a.loyalty.CheckLedger(ctx)
+	if err != nil {
+		return err
+	}
+	var redemptions, entries int64
+	a.db.WithContext(ctx).Model(&model.Redemption{}).Count(&redemptions)
+	a.db.WithContext(ctx).Model(&model.PointsEntry{}).Where("kind = ?", model.PointsRedeem).Count(&entries)
+	fmt.Fprintf(b.out, "check: succeeded HTTP %d, direct %d, baseline %d (want %d each); stock left %v; %d redemptions, %d redeem entries; %d members whose balance differs from the ledger\n",
+		okHTTP.Load(), okDirect.Load(), okBase.Load(), want, left, redemptions, entries, len(bad))
+	expectLeft := int64(*stock) - want
+	for _, l := range left {
+		if l != expectLeft {
+			return fmt.Errorf("correctness check failed: stock left %v, want %d", left, expectLeft)
+		}
+	}
+	if okHTTP.Load() != want || okDirect.Load() != want || okBase.Load() != want || redemptions != 2*want || entries != 2*want || len(bad) > 0 {
+		return fmt.Errorf("correctness check failed")
+	}
+	return nil
+}
+
+// benchMembers inserts n members, each credited points through one ledger
+// entry, in batches (setup, not measured), and returns their ids.
+func benchMembers(ctx context.Context, db *gorm.DB, n int, points int64) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	for start := 0; start < n; start += 500 {
+		batch := make([]model.Member, min(500, n-start))
+		for i := range batch {
+			batch[i] = model.Member{Level: "普通", Points: points, Subscribed: true}
+		}
+		if err := db.WithContext(ctx).Create(&batch).Error; err != nil {
+			return nil, err
+		}
+		entries := make([]model.PointsEntry, len(batch))
+		for i, m := range batch {
+			ids = append(ids, m.ID)
+			entries[i] = model.PointsEntry{MemberID: m.ID, Delta: points, Remaining: points, Kind: model.PointsAdjust,
+				IdemKey: fmt.Sprintf("bench:%d", m.ID), Note: "bench"}
+		}
+		if err := db.WithContext(ctx).Create(&entries).Error; err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}

@@ -1,0 +1,177 @@
+package handler
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+)
+
+// templateRequest is the body of POST and PUT /api/hq/coupon-templates.
+type templateRequest struct {
+	Name            string     `json:"name"`
+	Kind            string     `json:"kind"`
+	ValueFen        int64      `json:"value_fen"`
+	DiscountPercent int64      `json:"discount_percent"`
+	Gift            string     `json:"gift"`
+	ThresholdFen    int64      `json:"threshold_fen"`
+	ValidDays       int64      `json:"valid_days"`
+	ValidFrom       *time.Time `json:"valid_from"`
+	ValidTo         *time.Time `json:"valid_to"`
+	Description     string     `json:"description"`
+	Active          *bool      `json:"active"` // default true
+}
+
+func (r templateRequest) template() model.CouponTemplate {
+	return model.CouponTemplate{Name: r.Name, Kind: r.Kind, ValueFen: r.ValueFen, DiscountPercent: r.DiscountPercent,
+		Gift: r.Gift, ThresholdFen: r.ThresholdFen, ValidDays: r.ValidDays, ValidFrom: r.ValidFrom, ValidTo: r.ValidTo,
+		Description: r.Description, Active: r.Active == nil || *r.Active}
+}
+
+func (s *Server) createCouponTemplate(c *gin.Context) {
+	var req templateRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	t, err := s.loyalty.CreateCouponTemplate(c.Request.Context(), req.template())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, t)
+}
+
+func (s *Server) updateCouponTemplate(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req templateRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	t := req.template()
+	t.ID = id
+	if t, err = s.loyalty.UpdateCouponTemplate(c.Request.Context(), t); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) listCouponTemplates(c *gin.Context) {
+	ts, err := s.loyalty.CouponTemplates(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"templates": ts})
+}
+
+func (s *Server) getCouponTemplate(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	t, err := s.loyalty.CouponTemplate(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+// issueRequest is the body of POST /api/hq/coupons/issue.
+type issueRequest struct {
+	TemplateID int64   `json:"template_id"`
+	MemberIDs  []int64 `json:"member_ids"`
+	RequestID  string  `json:"request_id"`
+}
+
+// issueCoupons pushes a coupon to members, once per request id and member:
+// 200 with a result per member (a coupon, or an error).
+func (s *Server) issueCoupons(c *gin.Context) {
+	var req issueRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	res, err := s.loyalty.IssueCoupons(c.Request.Context(), req.TemplateID, req.MemberIDs, model.SourceHQ, req.RequestID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]gin.H, len(res))
+	issued := 0
+	for i, r := range res {
+		out[i] = gin.H{"member_id": r.MemberID}
+		if r.Error != nil {
+			out[i]["error"] = apiError{Code: model.ErrorCode(r.Error), Message: model.ErrorMessage(r.Error)}
+		} else {
+			out[i]["coupon"] = r.Coupon
+			issued++
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out, "issued": issued})
+}
+
+// couponRedeemRequest is the body of POST /api/hq/coupons/redeem (核销).
+type couponRedeemRequest struct {
+	Code      string `json:"code"`
+	StoreCode string `json:"store_code"`
+	RequestID string `json:"request_id"`
+}
+
+// redeemCoupon redeems a coupon at a store exactly once: 200 with the
+// coupon; 409 when it was redeemed before (unless by this request id, which
+// gets the first answer) or is outside its validity; 404 for an unknown
+// code.
+func (s *Server) redeemCoupon(c *gin.Context) {
+	var req couponRedeemRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	cp, replay, err := s.loyalty.RedeemCoupon(c.Request.Context(), loyalty.CouponRedeem{Code: req.Code, StoreCode: req.StoreCode, RequestID: req.RequestID})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"coupon": cp, "duplicate": replay})
+}
+
+func (s *Server) getCoupon(c *gin.Context) {
+	cp, err := s.loyalty.GetCoupon(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cp)
+}
+
+// memberCoupons lists a member's coupons; ?valid=1 only those usable now.
+func (s *Server) memberCoupons(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 100)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	cs, err := s.loyalty.MemberCoupons(c.Request.Context(), id, c.Query("valid") == "1" || c.Query("valid") == "true", limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"coupons": cs})
+}

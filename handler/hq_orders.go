@@ -1,0 +1,209 @@
+package handler
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
+)
+
+// orderLine is one order in POST /api/hq/orders.
+type orderLine struct {
+	OrderID string `json:"order_id"`
+	tagging.MemberRef
+	StoreCode string    `json:"store_code"`
+	AmountFen int64     `json:"amount_fen"`
+	PaidAt    time.Time `json:"paid_at"`
+}
+
+// ordersRequest is one order, or a batch under "orders".
+type ordersRequest struct {
+	orderLine
+	Orders []orderLine `json:"orders"`
+}
+
+// maxOrderBatch bounds the orders of one request.
+const maxOrderBatch = 1000
+
+// orderResult is one line of the answer.
+type orderResult struct {
+	OrderID string             `json:"order_id"`
+	Status  string             `json:"status"` // created, duplicate, error
+	Order   *model.Order       `json:"order,omitempty"`
+	LevelUp *model.LevelChange `json:"level_up,omitempty"`
+	Error   *apiError          `json:"error,omitempty"`
+}
+
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// postOrders records one order (201 created, 200 duplicate, else the
+// error's status) or a batch (200 with a result per line: created,
+// duplicate or error). Members are named by member_id, unionid, openid or
+// external_userid; an order of someone who is not a member is refused
+// (that line), since points need a member, and can be posted again once
+// they join.
+func (s *Server) postOrders(c *gin.Context) {
+	var req ordersRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	single := len(req.Orders) == 0
+	lines := req.Orders
+	switch {
+	case single:
+		lines = []orderLine{req.orderLine}
+	case req.OrderID != "" || !req.MemberRef.Empty():
+		writeError(c, invalid("send one order, or a batch under \"orders\", not both"))
+		return
+	case len(lines) > maxOrderBatch:
+		writeError(c, invalid("at most %d orders per request, got %d", maxOrderBatch, len(lines)))
+		return
+	}
+	ctx := c.Request.Context()
+	refs := make([]tagging.MemberRef, len(lines))
+	for i, l := range lines {
+		refs[i] = l.MemberRef
+	}
+	ids, err := s.tags.ResolveMembers(ctx, refs)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	in := make([]loyalty.OrderLine, len(lines))
+	for i, l := range lines {
+		in[i] = loyalty.OrderLine{OrderNo: l.OrderID, MemberID: ids[i], StoreCode: l.StoreCode, AmountFen: l.AmountFen, PaidAt: l.PaidAt}
+	}
+	res, err := s.loyalty.RecordOrders(ctx, in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]orderResult, len(res))
+	counts := map[string]int{}
+	for i, r := range res {
+		if ids[i] == 0 { // the member could not be resolved
+			r.Status, r.Err = loyalty.OrderError, memberMissing(lines[i])
+			res[i] = r
+		}
+		out[i] = orderResult{OrderID: lines[i].OrderID, Status: r.Status}
+		counts[r.Status]++
+		if r.Err != nil {
+			out[i].Error = &apiError{Code: model.ErrorCode(r.Err), Message: model.ErrorMessage(r.Err)}
+		} else {
+			o := r.Order
+			out[i].Order = &o
+		}
+		if r.LevelUp != nil {
+			out[i].LevelUp = &r.LevelUp.Change
+			s.queueLevelUp(c, r.LevelUp)
+		}
+	}
+	if single {
+		switch {
+		case res[0].Err != nil:
+			writeError(c, res[0].Err)
+		case res[0].Status == loyalty.OrderCreated:
+			c.JSON(http.StatusCreated, out[0])
+		default:
+			c.JSON(http.StatusOK, out[0])
+		}
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out, "created": counts[loyalty.OrderCreated],
+		"duplicate": counts[loyalty.OrderDuplicate], "failed": counts[loyalty.OrderError]})
+}
+
+// memberMissing says why an order line has no member.
+func memberMissing(l orderLine) error {
+	if l.MemberRef.Empty() {
+		return invalid("order %s: name the member (member_id, unionid, openid or external_userid)", l.OrderID)
+	}
+	return model.Detail(model.ErrMemberNotFound, "order %s: no member with %s", l.OrderID, l.MemberRef)
+}
+
+// getOrder returns an order with its refunds.
+func (s *Server) getOrder(c *gin.Context) {
+	o, refunds, err := s.loyalty.Order(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": o, "refunds": refunds})
+}
+
+// refundRequest is the body of POST /api/hq/orders/{id}/refund.
+type refundRequest struct {
+	RefundID  string `json:"refund_id"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// refundOrder refunds an order in full (no amount) or in part: 201 with the
+// refund and the order, 200 when the refund was posted before.
+func (s *Server) refundOrder(c *gin.Context) {
+	var req refundRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if req.RefundID == "" {
+		if req.AmountFen != 0 {
+			writeError(c, invalid("refund_id is required for a partial refund"))
+			return
+		}
+		req.RefundID = "full" // a full refund happens once
+	}
+	res, err := s.loyalty.RefundOrder(c.Request.Context(), loyalty.RefundRequest{OrderNo: c.Param("id"), RefundNo: req.RefundID, AmountFen: req.AmountFen})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if res.Replay {
+		status = http.StatusOK
+	}
+	c.JSON(status, gin.H{"refund": res.Refund, "order": res.Order, "duplicate": res.Replay})
+}
+
+// memberOrders lists the member's orders, newest first.
+func (s *Server) memberOrders(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 50)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	orders, err := s.loyalty.MemberOrders(c.Request.Context(), id, limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"orders": orders})
+}
+
+// queueLevelUp tells the member about an upgrade an HQ call caused; a
+// failure to queue is logged, never the caller's problem.
+func (s *Server) queueLevelUp(c *gin.Context, up *loyalty.LevelUp) {
+	if up == nil {
+		return
+	}
+	if s.notices == nil {
+		logger(c).Info("level up; no notifier configured", "member", up.Change.MemberID, "level", up.Change.To)
+		return
+	}
+	if err := s.notices.QueueNotice(c.Request.Context(), tasks.NoticeLevelUp, up.Change.MemberID, up.Change.ID); err != nil {
+		logger(c).Warn("level-up notice not queued", "member", up.Change.MemberID, "err", err)
+	}
+}

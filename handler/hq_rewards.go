@@ -1,0 +1,201 @@
+package handler
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+)
+
+// rewardRequest is the body of POST /api/hq/rewards (and, without stock,
+// PUT /api/hq/rewards/{id}).
+type rewardRequest struct {
+	Name             string     `json:"name"`
+	Description      string     `json:"description"`
+	PointsCost       int64      `json:"points_cost"`
+	Kind             string     `json:"kind"`
+	CouponTemplateID *int64     `json:"coupon_template_id"`
+	Stock            *int64     `json:"stock"`
+	PerMemberLimit   int64      `json:"per_member_limit"`
+	MinLevel         string     `json:"min_level"`
+	SaleStart        *time.Time `json:"sale_start"`
+	SaleEnd          *time.Time `json:"sale_end"`
+	PickupStores     []string   `json:"pickup_stores"`
+	Active           *bool      `json:"active"` // default true
+}
+
+func (r rewardRequest) reward() model.Reward {
+	out := model.Reward{Name: r.Name, Description: r.Description, PointsCost: r.PointsCost, Kind: r.Kind,
+		CouponTemplateID: r.CouponTemplateID, PerMemberLimit: r.PerMemberLimit, MinLevel: r.MinLevel,
+		SaleStart: r.SaleStart, SaleEnd: r.SaleEnd, PickupStores: r.PickupStores, Active: r.Active == nil || *r.Active}
+	if r.Stock != nil {
+		out.Stock = *r.Stock
+	}
+	return out
+}
+
+// createReward adds a reward to the points mall (201).
+func (s *Server) createReward(c *gin.Context) {
+	var req rewardRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.loyalty.CreateReward(c.Request.Context(), req.reward())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, r)
+}
+
+// updateReward replaces a reward's fields; stock moves only through
+// POST /rewards/{id}/stock, so concurrent redemptions are never undone.
+func (s *Server) updateReward(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req rewardRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if req.Stock != nil {
+		writeError(c, invalid("stock cannot be set here: use POST /api/hq/rewards/%d/stock with a delta", id))
+		return
+	}
+	r := req.reward()
+	r.ID = id
+	r, err = s.loyalty.UpdateReward(c.Request.Context(), r)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// restockReward adds (or takes away) stock: {"delta": 50}.
+func (s *Server) restockReward(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req struct {
+		Delta int64 `json:"delta"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.loyalty.RestockReward(c.Request.Context(), id, req.Delta)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) listRewards(c *gin.Context) {
+	rs, err := s.loyalty.Rewards(c.Request.Context(), c.Query("active") == "1" || c.Query("active") == "true")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"rewards": rs})
+}
+
+func (s *Server) getReward(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.loyalty.Reward(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// redeemRequest is the body of POST /api/hq/members/{id}/redemptions.
+type redeemRequest struct {
+	RewardID    int64  `json:"reward_id"`
+	RequestID   string `json:"request_id"`
+	PickupStore string `json:"pickup_store"`
+}
+
+// redeem exchanges a member's points for a reward: 201 with the redemption
+// (and coupon), 200 with the same answer when the member's request id was
+// seen (request ids are scoped to the member).
+func (s *Server) redeem(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req redeemRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if !model.ValidOrderNo(req.RequestID) {
+		writeError(c, invalid("request_id %q: want 1-64 letters, digits or _-.:#/", req.RequestID))
+		return
+	}
+	res, err := s.loyalty.Redeem(c.Request.Context(), loyalty.RedeemRequest{MemberID: id, RewardID: req.RewardID,
+		RequestID: fmt.Sprintf("hq:%d:%s", id, req.RequestID), PickupStore: req.PickupStore})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if res.Replay {
+		status = http.StatusOK
+	}
+	c.JSON(status, gin.H{"redemption": res.Redemption, "coupon": res.Coupon, "duplicate": res.Replay})
+}
+
+func (s *Server) memberRedemptions(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 50)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rs, err := s.loyalty.MemberRedemptions(c.Request.Context(), id, limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"redemptions": rs})
+}
+
+// pickUp hands over a physical reward at its store, once.
+func (s *Server) pickUp(c *gin.Context) {
+	var req struct {
+		PickupCode string `json:"pickup_code"`
+		StoreCode  string `json:"store_code"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	red, err := s.loyalty.PickUp(c.Request.Context(), req.PickupCode, req.StoreCode)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, red)
+}

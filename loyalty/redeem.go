@@ -1,0 +1,211 @@
+package loyalty
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/siyu/siyu/model"
+)
+
+// RedeemRequest exchanges points for a reward.
+type RedeemRequest struct {
+	MemberID int64
+	RewardID int64
+	// RequestID makes the exchange idempotent: the same id gets the same
+	// result (chat uses the message id, HQ tools their own).
+	RequestID string
+	// PickupStore picks the store of a physical reward; empty: the member's
+	// own store when it is one of the reward's, else the reward's first.
+	PickupStore string
+}
+
+// RedeemResult is a redemption and the coupon it issued, if any.
+type RedeemResult struct {
+	Redemption model.Redemption
+	Coupon     *model.Coupon
+	Replay     bool // the request had been redeemed before; nothing changed now
+}
+
+// Redeem exchanges the member's points for the reward in one transaction:
+// the member row is locked, the sale window and level are checked, the
+// per-member limit is taken by a guarded update of a counter row, the
+// points are spent through the ledger (key redeem:<request id>; due points
+// expire first, the oldest are spent first), a coupon reward issues its
+// coupon, and the stock is taken last by a guarded update (stock > 0), so
+// the hot reward row is locked only briefly. Any failure rolls it all back.
+// Errors: EINVALID, ErrMemberNotFound, ErrRewardNotFound, ErrNotOnSale,
+// ErrLevelTooLow, ErrLimitReached, ErrInsufficientPoints, ErrOutOfStock,
+// ECONFLICT when the request id was used for another member or reward.
+func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, error) {
+	if req.RequestID == "" || len(req.RequestID) > 96 {
+		return RedeemResult{}, model.Errorf(model.EINVALID, "request_id: want 1-96 characters")
+	}
+	if prev, err := s.redemptionByRequest(ctx, req); err == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
+		return prev, err
+	}
+	st, err := s.current(s.db.WithContext(ctx))
+	if err != nil {
+		return RedeemResult{}, err
+	}
+	r, err := s.Reward(ctx, req.RewardID)
+	if err != nil {
+		return RedeemResult{}, err
+	}
+	if !r.OnSale(s.now()) {
+		return RedeemResult{}, model.Detail(model.ErrNotOnSale, "%s is not on sale now", r.Name)
+	}
+	if r.Stock <= 0 { // a fast answer only: the guarded update below decides
+		return RedeemResult{}, model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
+	}
+	store, err := pickupStore(r, req.PickupStore)
+	if err != nil {
+		return RedeemResult{}, err
+	}
+	var out RedeemResult
+	err = s.transact(ctx, func(tx *gorm.DB) error {
+		out = RedeemResult{}
+		m, err := lockMember(tx, req.MemberID)
+		if err != nil {
+			return err
+		}
+		if r.MinLevel != "" && st.levels.rank(m.Level) < st.levels.rank(r.MinLevel) {
+			return model.Detail(model.ErrLevelTooLow, "%s is for %s members and above", r.Name, r.MinLevel)
+		}
+		if r.PerMemberLimit > 0 {
+			if err := takeClaim(tx, m.ID, r); err != nil {
+				return err
+			}
+		}
+		p, err := s.post(tx, &m, Entry{MemberID: m.ID, Delta: -r.PointsCost, Kind: model.PointsRedeem,
+			IdemKey: "redeem:" + req.RequestID, Note: "兑换：" + r.Name}, nil)
+		if err != nil {
+			return err
+		} else if !p.Applied {
+			return errAlreadyPosted
+		}
+		red := model.Redemption{RequestID: req.RequestID, MemberID: m.ID, RewardID: r.ID, RewardName: r.Name, Kind: r.Kind,
+			Points: r.PointsCost, BalanceAfter: m.Points, Status: model.RedemptionDone}
+		switch r.Kind {
+		case model.RewardCoupon:
+			c, _, err := s.issueCoupon(tx, *r.CouponTemplateID, m.ID, model.SourceRedemption, "redeem:"+req.RequestID)
+			if errors.Is(err, errTemplateInactive) || errors.Is(err, model.ErrCouponTemplateMissing) {
+				return model.Detail(model.ErrNotOnSale, "%s is not available now (its coupon is switched off)", r.Name)
+			} else if err != nil {
+				return err
+			}
+			red.CouponID, red.CouponCode, out.Coupon = &c.ID, c.Code, &c
+		case model.RewardPhysical:
+			code := newCode()
+			red.Status, red.PickupStore, red.PickupCode = model.RedemptionToPickup, store, &code
+		}
+		if err := tx.Create(&red).Error; err != nil {
+			return err
+		}
+		res := tx.Model(&model.Reward{}).Where("id = ? AND stock > 0", r.ID).Update("stock", gorm.Expr("stock - 1"))
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
+		}
+		out.Redemption = red
+		return nil
+	})
+	if errors.Is(err, errAlreadyPosted) {
+		return s.redemptionByRequest(ctx, req)
+	}
+	return out, err
+}
+
+// takeClaim counts one more redemption of r by the member, refusing past
+// the per-member limit with a guarded update.
+func takeClaim(tx *gorm.DB, memberID int64, r model.Reward) error {
+	row := model.RewardClaim{MemberID: memberID, RewardID: r.ID}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return err
+	}
+	res := tx.Model(&model.RewardClaim{}).Where("member_id = ? AND reward_id = ? AND count < ?", memberID, r.ID, r.PerMemberLimit).
+		Update("count", gorm.Expr("count + 1"))
+	if res.Error != nil {
+		return res.Error
+	} else if res.RowsAffected == 0 {
+		return model.Detail(model.ErrLimitReached, "%s: at most %d per member", r.Name, r.PerMemberLimit)
+	}
+	return nil
+}
+
+// pickupStore chooses where a physical reward is picked up.
+func pickupStore(r model.Reward, asked string) (string, error) {
+	if r.Kind != model.RewardPhysical {
+		return "", nil
+	}
+	if asked == "" {
+		return r.PickupStores[0], nil
+	}
+	if !slices.Contains(r.PickupStores, asked) {
+		return "", model.Errorf(model.EINVALID, "pickup_store %q: %s can be picked up at %v", asked, r.Name, r.PickupStores)
+	}
+	return asked, nil
+}
+
+// redemptionByRequest returns the earlier result of a request id, or
+// gorm.ErrRecordNotFound.
+func (s *Service) redemptionByRequest(ctx context.Context, req RedeemRequest) (RedeemResult, error) {
+	var red model.Redemption
+	if err := s.db.WithContext(ctx).Where("request_id = ?", req.RequestID).Take(&red).Error; err != nil {
+		return RedeemResult{}, err
+	}
+	if red.MemberID != req.MemberID || red.RewardID != req.RewardID {
+		return RedeemResult{}, model.Errorf(model.ECONFLICT, "request_id %q was used for another redemption", req.RequestID)
+	}
+	out := RedeemResult{Redemption: red, Replay: true}
+	if red.CouponID != nil {
+		var c model.Coupon
+		if err := s.db.WithContext(ctx).Take(&c, *red.CouponID).Error; err != nil {
+			return out, err
+		}
+		out.Coupon = &c
+	}
+	return out, nil
+}
+
+// MemberRedemptions returns the member's redemptions, newest first.
+// Errors: the database's.
+func (s *Service) MemberRedemptions(ctx context.Context, memberID int64, limit int) ([]model.Redemption, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	out := []model.Redemption{}
+	return out, s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("id DESC").Limit(limit).Find(&out).Error
+}
+
+// PickUp hands over a physical reward: the redemption waiting at the store
+// with the pickup code moves to picked up, once. Errors: EINVALID,
+// ErrPickupNotFound, ECONFLICT when it was picked up already.
+func (s *Service) PickUp(ctx context.Context, code, store string) (model.Redemption, error) {
+	var red model.Redemption
+	code = normalizeCode(code)
+	if code == "" || store == "" {
+		return red, model.Errorf(model.EINVALID, "pickup_code and store_code: both required")
+	}
+	now := s.now().UTC()
+	res := s.db.WithContext(ctx).Model(&model.Redemption{}).
+		Where("pickup_code = ? AND pickup_store = ? AND status = ?", code, store, model.RedemptionToPickup).
+		Updates(map[string]any{"status": model.RedemptionPickedUp, "picked_up_at": now})
+	if res.Error != nil {
+		return red, res.Error
+	}
+	err := s.db.WithContext(ctx).Where("pickup_code = ? AND pickup_store = ?", code, store).Take(&red).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return red, model.ErrPickupNotFound
+	} else if err != nil {
+		return red, err
+	}
+	if res.RowsAffected == 0 {
+		return red, model.Errorf(model.ECONFLICT, "already picked up at %s", red.PickedUpAt.In(s.loc).Format("2006-01-02 15:04"))
+	}
+	return red, nil
+}

@@ -1,0 +1,127 @@
+package loyalty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+)
+
+// RefundRequest refunds an order, fully or in part.
+type RefundRequest struct {
+	OrderNo string
+	// RefundNo identifies the refund: posting it again changes nothing.
+	RefundNo string
+	// AmountFen is what is refunded; 0 refunds all that is left.
+	AmountFen int64
+}
+
+// RefundResult is a refund and the order after it.
+type RefundResult struct {
+	Refund model.OrderRefund
+	Order  model.Order
+	Replay bool // the refund had been posted before; nothing changed now
+}
+
+// RefundOrder refunds an order and reverses, with its own ledger entry
+// (refund:<order>:<refund>), the part of the order's points and growth the
+// refunded amount earned: after refunds totalling R of an amount A, the
+// order has reversed floor(points × R / A) in all, so partial refunds add
+// up to exactly the full reversal. Points the member has already spent
+// cannot be taken back (the balance never goes below zero): that part is
+// recorded as the refund's shortfall. A refund never downgrades the level;
+// the periodic review does. Errors: EINVALID, ErrOrderNotFound,
+// ErrOverRefund (more than is left, or nothing left).
+func (s *Service) RefundOrder(ctx context.Context, req RefundRequest) (RefundResult, error) {
+	if !model.ValidOrderNo(req.RefundNo) {
+		return RefundResult{}, model.Errorf(model.EINVALID, "refund_id %q: want 1-64 letters, digits or _-.:#/", req.RefundNo)
+	}
+	if req.AmountFen < 0 || req.AmountFen > model.MaxOrderFen {
+		return RefundResult{}, model.Errorf(model.EINVALID, "amount_fen %d: want 1..%d, or none for all that is left", req.AmountFen, model.MaxOrderFen)
+	}
+	o, _, err := s.Order(ctx, req.OrderNo)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	var out RefundResult
+	err = s.transact(ctx, func(tx *gorm.DB) error {
+		m, err := lockMember(tx, o.MemberID)
+		if err != nil {
+			return err
+		}
+		var cur model.Order
+		if err := forUpdate(tx.Where("id = ?", o.ID)).Take(&cur).Error; err != nil {
+			return err
+		}
+		amount := req.AmountFen
+		if amount == 0 {
+			amount = cur.AmountFen - cur.RefundedFen
+		}
+		rf := model.OrderRefund{OrderID: cur.ID, RefundNo: req.RefundNo, AmountFen: amount}
+		if err := tx.Create(&rf).Error; model.IsDuplicate(err) {
+			return errAlreadyPosted
+		} else if err != nil {
+			return err
+		}
+		left := cur.AmountFen - cur.RefundedFen
+		if amount <= 0 || amount > left {
+			return model.Detail(model.ErrOverRefund, "order %s: refund of %s yuan exceeds the %s yuan left to refund", cur.OrderNo, yuan(amount), yuan(left))
+		}
+		res := tx.Model(&model.Order{}).Where("id = ? AND refunded_fen + ? <= amount_fen", cur.ID, amount).
+			Update("refunded_fen", gorm.Expr("refunded_fen + ?", amount))
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return model.ErrOverRefund
+		}
+		cur.RefundedFen += amount
+		duePoints := cur.Points*cur.RefundedFen/cur.AmountFen - cur.PointsReversed
+		dueGrowth := cur.Growth*cur.RefundedFen/cur.AmountFen - cur.GrowthReversed
+		// Expire what is due first, so the clamp below sees the real balance.
+		if _, err := s.expireDue(tx, &m, s.now()); err != nil {
+			return err
+		}
+		rf.Points, rf.Growth = min(duePoints, m.Points), min(dueGrowth, m.Growth)
+		rf.Shortfall = duePoints - rf.Points
+		var source []int64
+		tx.Model(&model.PointsEntry{}).Where("idem_key = ?", "order:"+cur.OrderNo).Pluck("id", &source)
+		e := Entry{MemberID: m.ID, Delta: -rf.Points, Growth: -rf.Growth, Kind: model.PointsRefund,
+			IdemKey: fmt.Sprintf("refund:%s:%s", cur.OrderNo, rf.RefundNo),
+			Note:    fmt.Sprintf("订单 %s 退款 %s 元", cur.OrderNo, yuan(amount))}
+		if len(source) > 0 {
+			e.Source = source[0]
+		}
+		if p, err := s.post(tx, &m, e, nil); err != nil {
+			return err
+		} else if !p.Applied {
+			return fmt.Errorf("refund %s of order %s: ledger key already used", rf.RefundNo, cur.OrderNo)
+		}
+		cur.PointsReversed += duePoints
+		cur.GrowthReversed += dueGrowth
+		cur.Status = model.OrderPartiallyRefunded
+		if cur.RefundedFen == cur.AmountFen {
+			cur.Status = model.OrderRefunded
+		}
+		if err := tx.Model(&cur).Updates(map[string]any{"points_reversed": cur.PointsReversed,
+			"growth_reversed": cur.GrowthReversed, "status": cur.Status}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&rf).Updates(map[string]any{"points": rf.Points, "growth": rf.Growth, "shortfall": rf.Shortfall}).Error; err != nil {
+			return err
+		}
+		out = RefundResult{Refund: rf, Order: cur}
+		return nil
+	})
+	if errors.Is(err, errAlreadyPosted) {
+		var rf model.OrderRefund
+		if err := s.db.WithContext(ctx).Where("order_id = ? AND refund_no = ?", o.ID, req.RefundNo).Take(&rf).Error; err != nil {
+			return out, err
+		}
+		o, _, err := s.Order(ctx, req.OrderNo)
+		return RefundResult{Refund: rf, Order: o, Replay: true}, err
+	}
+	return out, err
+}
