@@ -31,8 +31,15 @@ type Member struct {
 	LastActiveAt   *time.Time `json:"last_active_at,omitempty"`
 	// Birthday is MM-DD (set through the HQ API); the birthday bonus is
 	// credited on that business day once a year.
-	Birthday  string    `gorm:"size:5;not null;default:'';index" json:"birthday,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Birthday string `gorm:"size:5;not null;default:'';index" json:"birthday,omitempty"`
+	// Segments, recomputed daily (tagging): lifecycle state (新客, 活跃,
+	// 沉默, 睡眠, 流失), RFM cell and activity score. Empty until the first
+	// recompute.
+	Lifecycle     string     `gorm:"size:16;not null;default:'';index" json:"lifecycle,omitempty"`
+	RFMSegment    string     `gorm:"size:32;not null;default:'';index" json:"rfm_segment,omitempty"`
+	ActivityScore float64    `gorm:"not null;default:0;index" json:"activity_score"`
+	SegmentedAt   *time.Time `json:"segmented_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 
 	// Filled from other tables for the API, never stored on this row.
