@@ -40,7 +40,7 @@ type Member struct {
 	ActivityScore float64    `gorm:"not null;default:0;index" json:"activity_score"`
 	SegmentedAt   *time.Time `json:"segmented_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 
 	// Filled from other tables for the API, never stored on this row.
 	OpenID         string   `gorm:"-" json:"openid"`
