@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,3 +62,5 @@ func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
 func loyaltyEntry(memberID, points int64) loyalty.Entry {
 	return loyalty.Entry{MemberID: memberID, Delta: points, Kind: model.PointsAdjust, IdemKey: "test:" + fmtInt(memberID) + ":" + fmtInt(points)}
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -23,12 +23,13 @@ type templateRequest struct {
 	ValidTo         *time.Time `json:"valid_to"`
 	Description     string     `json:"description"`
 	Active          *bool      `json:"active"` // default true
+	GuideDailyQuota int64      `json:"guide_daily_quota"`
 }
 
 func (r templateRequest) template() model.CouponTemplate {
 	return model.CouponTemplate{Name: r.Name, Kind: r.Kind, ValueFen: r.ValueFen, DiscountPercent: r.DiscountPercent,
 		Gift: r.Gift, ThresholdFen: r.ThresholdFen, ValidDays: r.ValidDays, ValidFrom: r.ValidFrom, ValidTo: r.ValidTo,
-		Description: r.Description, Active: r.Active == nil || *r.Active}
+		Description: r.Description, Active: r.Active == nil || *r.Active, GuideDailyQuota: r.GuideDailyQuota}
 }
 
 func (s *Server) createCouponTemplate(c *gin.Context) {

@@ -38,14 +38,7 @@ func (s *Server) editMemberTags(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if s.enq != nil {
-		key := "hq:" + c.GetString(ctxRequestID) // one mirror per request
-		if t, err := tasks.NewMirrorTagsTask(memberID, req.Remove, key); err == nil {
-			if err := s.enq.Enqueue(ctx, t, tasks.QueueDefault); err != nil {
-				logger(c).Warn("tags saved but not queued for WeCom", "member", memberID, "err", err)
-			}
-		}
-	}
+	s.queueTagMirror(c, memberID, req.Remove)
 	m, err := s.tags.GetMember(ctx, memberID)
 	if err != nil {
 		writeError(c, err)
@@ -67,4 +60,21 @@ func (s *Server) memberRelations(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"relations": rels})
+}
+
+// queueTagMirror queues the mirroring of a member's tags to WeCom after a
+// tag edit (one task per request). A queue failure is logged: the tags are
+// saved, and the next edit or reconcile mirrors them.
+func (s *Server) queueTagMirror(c *gin.Context, memberID int64, removed []string) {
+	if s.enq == nil {
+		return
+	}
+	key := "http:" + c.GetString(ctxRequestID)
+	t, err := tasks.NewMirrorTagsTask(memberID, removed, key)
+	if err == nil {
+		err = s.enq.Enqueue(c.Request.Context(), t, tasks.QueueDefault)
+	}
+	if err != nil {
+		logger(c).Warn("tags saved but not queued for WeCom", "member", memberID, "err", err)
+	}
 }

@@ -94,6 +94,8 @@ func (s *Server) routes(r *gin.Engine) {
 	sb.GET("/me", s.sidebarMe)
 	sb.GET("/contacts/:external_userid", s.sidebarContact)
 	sb.POST("/contacts/:external_userid/tags", s.sidebarTags)
+	sb.POST("/contacts/:external_userid/coupons", s.sidebarIssueCoupon)
+	sb.GET("/coupon-templates", s.sidebarCouponTemplates)
 	sb.GET("/scripts", s.sidebarScripts)
 	sb.POST("/scripts/:id/sent", s.sidebarScriptSent)
 

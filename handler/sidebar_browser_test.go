@@ -65,6 +65,7 @@ func TestSidebarInBrowser(t *testing.T) {
 	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "活动"}, nil)
 	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "问候", "content": "{{称呼}}您好，我是{{门店}}的{{导购}}～"}, nil)
 	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
+	e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
 	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
 	e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene)
 
@@ -115,6 +116,8 @@ func TestSidebarInBrowser(t *testing.T) {
 		chromedp.Poll(`window.__sent.length === 1`, nil), chromedp.Evaluate(`window.__sent`, &sent))
 	step("add a tag", chromedp.SendKeys("#newtag", "高意向", chromedp.ByID), chromedp.Click(`#tagform button`, chromedp.ByQuery),
 		chromedp.Poll(`!!document.querySelector('#tags .chip[data-tag="高意向"]')`, nil))
+	step("issue a coupon", chromedp.WaitVisible("#issue", chromedp.ByID), chromedp.Click("#issuebtn", chromedp.ByID),
+		chromedp.Poll(`document.querySelectorAll('#coupons li[data-coupon]').length === 1`, nil))
 	step("clear the search",
 		chromedp.Evaluate(`(function(s){ s.value = ''; s.dispatchEvent(new Event('input')); return true; })(document.getElementById('search'))`, nil),
 		chromedp.Poll(`document.querySelectorAll('#scripts li[data-script]').length === 2`, nil))
@@ -133,6 +136,9 @@ func TestSidebarInBrowser(t *testing.T) {
 	}
 	if n := e.count(&model.MemberTag{}, "source = ? AND tag_id IN (SELECT id FROM tags WHERE name = ?)", model.TagSourceManual, "高意向"); n != 1 {
 		t.Errorf("tag 高意向 rows = %d, want 1 (added in the page)", n)
+	}
+	if n := e.count(&model.Coupon{}, "source = ?", "guide"); n != 1 {
+		t.Errorf("coupons issued by the guide = %d, want 1", n)
 	}
 	if n := e.count(&model.ScriptUsage{}); n != 1 {
 		t.Errorf("script usage rows = %d, want 1", n)

@@ -23,6 +23,14 @@ type contactProfile struct {
 	model.Member
 	TagSources map[string]string `json:"tag_sources"` // tag → scene, manual, segment or wecom
 	Timeline   []timelineItem    `json:"timeline"`
+	StoreName  string            `json:"store_name"`
+	GuideName  string            `json:"guide_name"`
+	// NextLevel needs NextLevelGrowth in total, ToNext more than now; empty
+	// at the top level.
+	NextLevel       string         `json:"next_level,omitempty"`
+	NextLevelGrowth int64          `json:"next_level_growth,omitempty"`
+	ToNext          int64          `json:"to_next,omitempty"`
+	Coupons         []model.Coupon `json:"coupons"` // valid, newest first
 }
 
 // sidebarContact serves GET /api/sidebar/contacts/{external_userid}.
@@ -32,28 +40,60 @@ func (s *Server) sidebarContact(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	p, err := s.contactProfile(c, m.ID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+// contactProfile gathers what the sidebar shows: the member with tags and
+// expiring points, level progress, valid coupons, store and guide names,
+// and the merged timeline of events, ledger entries and coupons.
+func (s *Server) contactProfile(c *gin.Context, memberID int64) (contactProfile, error) {
 	ctx := c.Request.Context()
-	full, err := s.tags.GetMember(ctx, m.ID)
+	var p contactProfile
+	full, err := s.tags.GetMember(ctx, memberID)
 	if err != nil {
-		writeError(c, err)
-		return
+		return p, err
 	}
-	events, err := s.tags.Events(ctx, m.ID, 30)
+	ms := []model.Member{full}
+	if err := s.loyalty.DecorateMembers(ctx, ms); err != nil {
+		return p, err
+	}
+	p.Member = ms[0]
+	events, err := s.tags.Events(ctx, full.ID, 30)
 	if err != nil {
-		writeError(c, err)
-		return
+		return p, err
 	}
-	ledger, err := s.loyalty.Ledger(ctx, m.ID, 30)
+	ledger, err := s.loyalty.Ledger(ctx, full.ID, 30)
 	if err != nil {
-		writeError(c, err)
-		return
+		return p, err
 	}
-	sources, err := s.tags.TagSources(ctx, m.ID)
+	if p.TagSources, err = s.tags.TagSources(ctx, full.ID); err != nil {
+		return p, err
+	}
+	lv, err := s.loyalty.MemberLevel(ctx, full.ID)
 	if err != nil {
-		writeError(c, err)
-		return
+		return p, err
 	}
-	c.JSON(http.StatusOK, contactProfile{Member: full, TagSources: sources, Timeline: timeline(events, ledger, 30)})
+	if lv.Next != nil {
+		p.NextLevel, p.NextLevelGrowth, p.ToNext = lv.Next.Name, lv.Next.Threshold, lv.ToNext
+	}
+	if p.Coupons, err = s.loyalty.MemberCoupons(ctx, full.ID, true, 20); err != nil {
+		return p, err
+	}
+	if p.StoreName, err = s.tags.StoreName(ctx, full.StoreCode); err != nil {
+		return p, err
+	}
+	if full.GuideUserID != "" {
+		if g, _, err := s.tags.GuideByUserID(ctx, full.GuideUserID); err == nil {
+			p.GuideName = g.Name
+		}
+	}
+	p.Timeline = timeline(events, ledger, 30)
+	return p, nil
 }
 
 // eventText says what an event was, in the guide's words.
@@ -130,5 +170,6 @@ func (s *Server) sidebarTags(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	s.queueTagMirror(c, full.ID, req.Remove)
 	c.JSON(http.StatusOK, gin.H{"tags": full.Tags})
 }

@@ -29,14 +29,20 @@ type CouponTemplate struct {
 	ValidTo         *time.Time `json:"valid_to,omitempty"`
 	Description     string     `gorm:"size:256;not null;default:''" json:"description"`
 	Active          bool       `gorm:"not null" json:"active"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// GuideDailyQuota lets guides issue this coupon from the sidebar, at
+	// most this many per guide per business day; 0 keeps it for HQ.
+	GuideDailyQuota int64     `gorm:"not null;default:0" json:"guide_daily_quota"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Validate reports the first problem with t as an EINVALID *Error.
 func (t *CouponTemplate) Validate() error {
 	if n := utf8.RuneCountInString(t.Name); n == 0 || n > 30 {
 		return Errorf(EINVALID, "name: want 1-30 characters")
+	}
+	if t.GuideDailyQuota < 0 || t.GuideDailyQuota > 1000 {
+		return Errorf(EINVALID, "guide_daily_quota %d: want 0..1000 (0: guides may not issue it)", t.GuideDailyQuota)
 	}
 	if t.ThresholdFen < 0 || t.ThresholdFen > MaxOrderFen {
 		return Errorf(EINVALID, "threshold_fen %d: want 0..%d", t.ThresholdFen, MaxOrderFen)
@@ -156,3 +162,16 @@ var (
 	ErrCouponUsed            = &Error{Code: ECONFLICT, Message: "coupon already redeemed"}
 	ErrCouponExpired         = &Error{Code: ECONFLICT, Message: "coupon expired or not yet valid"}
 )
+
+// GuideCouponQuota counts the coupons of one template a guide issued on one
+// business day; the guarded update of Used enforces GuideDailyQuota.
+type GuideCouponQuota struct {
+	ID          int64  `gorm:"primaryKey"`
+	GuideUserID string `gorm:"size:64;not null;uniqueIndex:uk_guide_coupon_quota"`
+	TemplateID  int64  `gorm:"not null;uniqueIndex:uk_guide_coupon_quota"`
+	Day         string `gorm:"size:10;not null;uniqueIndex:uk_guide_coupon_quota"`
+	Used        int64  `gorm:"not null;default:0"`
+}
+
+// ErrGuideQuotaUsed: the guide has issued today's quota of the coupon.
+var ErrGuideQuotaUsed = &Error{Code: ECONFLICT, Message: "today's quota for this coupon is used up"}

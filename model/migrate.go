@@ -20,7 +20,7 @@ func AllModels() []any {
 		&GuideRelation{}, &ContactWay{}, &QRCode{}, &WeComTag{},
 		&Level{}, &LevelChange{}, &EarningRule{}, &PointsCap{},
 		&Order{}, &OrderRefund{},
-		&CouponTemplate{}, &Coupon{},
+		&CouponTemplate{}, &Coupon{}, &GuideCouponQuota{},
 		&Reward{}, &RewardClaim{}, &Redemption{},
 		&ExpiryReminder{},
 	}

@@ -27,3 +27,16 @@ func (s *Service) GuideByUserID(ctx context.Context, userID string) (model.Guide
 	}
 	return g, st.Name, nil
 }
+
+// StoreName returns the store's name, or "" for an unknown code.
+func (s *Service) StoreName(ctx context.Context, code string) (string, error) {
+	if code == "" {
+		return "", nil
+	}
+	var st model.Store
+	err := s.db.WithContext(ctx).Select("name").Where("code = ?", code).Take(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil
+	}
+	return st.Name, err
+}

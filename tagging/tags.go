@@ -78,44 +78,28 @@ func cleanTags(names []string) ([]string, error) {
 	return sc.Tags, nil
 }
 
-// ChangeManualTags adds and removes a guide's (manual) tags on a member in
-// one transaction and returns the member with their tags. Scene and segment
-// tags are untouched. Errors: EINVALID for a bad tag, ErrMemberNotFound.
+// ChangeManualTags is a guide's tag edit from the sidebar: EditTags on the
+// manual source, plus a timeline event saying who changed what. It returns
+// the member with their tags. Errors: as EditTags.
 func (s *Service) ChangeManualTags(ctx context.Context, memberID int64, add, remove []string, byGuide string) (model.Member, error) {
-	addClean, err := cleanTags(add)
+	id, err := s.EditTags(ctx, memberID, add, remove, model.TagSourceManual)
 	if err != nil {
 		return model.Member{}, err
 	}
-	removeClean, err := cleanTags(remove)
-	if err != nil {
-		return model.Member{}, err
-	}
+	addClean, _ := cleanTags(add)
+	removeClean, _ := cleanTags(remove)
+	now := s.now().UTC()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&model.Member{}).Where("id = ?", memberID).Count(&n).Error; err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrMemberNotFound
-		}
-		if err := addTags(tx, memberID, addClean, model.TagSourceManual); err != nil {
+		ev := model.MemberEvent{MemberID: id, Kind: model.EventTag, Detail: byGuide + ": " + tagChangeText(addClean, removeClean), CreatedAt: now}
+		if err := tx.Create(&ev).Error; err != nil {
 			return err
 		}
-		if len(removeClean) > 0 {
-			if err := tx.Where("member_id = ? AND source = ? AND tag_id IN (SELECT id FROM tags WHERE name IN ?)",
-				memberID, model.TagSourceManual, removeClean).Delete(&model.MemberTag{}).Error; err != nil {
-				return err
-			}
-		}
-		detail := tagChangeText(addClean, removeClean)
-		if err := tx.Create(&model.MemberEvent{MemberID: memberID, Kind: model.EventTag, Detail: byGuide + ": " + detail, CreatedAt: s.now().UTC()}).Error; err != nil {
-			return err
-		}
-		return tx.Model(&model.Member{}).Where("id = ?", memberID).Update("last_active_at", s.now().UTC()).Error
+		return tx.Model(&model.Member{}).Where("id = ?", id).Update("last_active_at", now).Error
 	})
 	if err != nil {
 		return model.Member{}, err
 	}
-	return s.GetMember(ctx, memberID)
+	return s.GetMember(ctx, id)
 }
 
 // tagChangeText describes a tag change for the timeline: "+VIP -新客".

@@ -123,20 +123,23 @@
     var sub = [];
     if (p.last_active_at) sub.push('最近活跃 ' + when(p.last_active_at));
     if (p.lifecycle) sub.push(p.lifecycle);
-    if (p.segment) sub.push(p.segment);
+    if (p.rfm_segment) sub.push(p.rfm_segment);
     $('sub').textContent = sub.join(' · ');
+    var hints = [];
     if (p.next_level && p.next_level_growth > 0) {
       var pct = Math.min(100, Math.round(100 * p.growth / p.next_level_growth));
       $('growthbar').hidden = false;
       $('growthbar').firstChild.style.width = pct + '%';
-      $('growthhint').textContent = '距 ' + p.next_level + ' 还差 ' + Math.max(0, p.next_level_growth - p.growth) + ' 成长值';
+      hints.push('距 ' + p.next_level + ' 还差 ' + p.to_next + ' 成长值');
     } else {
       $('growthbar').hidden = true;
-      $('growthhint').textContent = p.points_expiring ? (p.points_expiring + ' 积分即将过期') : '';
     }
+    if (p.points_expiring) hints.push(p.points_expiring + ' 积分将于 ' + day(p.points_expire_by) + ' 过期');
+    $('growthhint').textContent = hints.join('；');
     $('scene').textContent = p.first_scene || '—';
-    $('store').textContent = p.store_code || '—';
-    $('guide').textContent = p.guide_userid || '—';
+    $('store').textContent = p.store_name || p.store_code || '—';
+    $('guide').textContent = p.guide_name || p.guide_userid || '—';
+    renderCoupons(p.coupons || []);
     $('subscribed').textContent = p.subscribed ? '已关注' : (p.openid ? '已取关' : '未关注');
     renderTags(p.tags || [], p.tag_sources || {});
     renderTimeline(p.timeline || []);
@@ -204,6 +207,48 @@
     if (!n) ul.appendChild(el('li', { 'class': 'empty' }, $('search').value ? '没有找到相关话术' : '总部还没有配置话术'));
   }
 
+  function renderCoupons(coupons) {
+    var ul = $('coupons');
+    ul.innerHTML = '';
+    if (!coupons.length) ul.appendChild(el('li', { 'class': 'empty' }, '暂无可用优惠券'));
+    coupons.forEach(function (cp) {
+      var li = el('li', { 'data-coupon': cp.code });
+      li.appendChild(el('span', {}, cp.title));
+      li.appendChild(el('span', { 'class': 'valid' }, '有效期至 ' + day(cp.valid_to)));
+      ul.appendChild(li);
+    });
+  }
+
+  function loadTemplates() {
+    return api('GET', '/api/sidebar/coupon-templates').then(function (r) {
+      var sel = $('template');
+      sel.innerHTML = '';
+      state.templates = r.templates || [];
+      $('issue').hidden = !state.templates.length;
+      state.templates.forEach(function (t) {
+        var o = el('option', { value: t.id }, t.name + '（今日剩 ' + t.left_today + ' 张）');
+        if (!t.left_today) o.disabled = true;
+        sel.appendChild(o);
+      });
+    }).catch(function (e) { notice(e.message); });
+  }
+
+  function issueCoupon() {
+    var id = Number($('template').value);
+    if (!id) return;
+    var rid = 'sb' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    $('issuebtn').disabled = true;
+    api('POST', '/api/sidebar/contacts/' + encodeURIComponent(state.ext) + '/coupons', { template_id: id, request_id: rid })
+      .then(function (cp) { notice('已发放「' + cp.title + '」', true); return Promise.all([loadProfile(), loadTemplates()]); })
+      .catch(function (e) { notice(e.message); })
+      .then(function () { $('issuebtn').disabled = false; });
+  }
+
+  function day(ts) {
+    var d = new Date(ts);
+    return isNaN(d) ? '' : (d.getFullYear() + '-' + (d.getMonth() + 1) + '-' + d.getDate());
+  }
+
   function when(ts) {
     var d = new Date(ts);
     if (isNaN(d)) return '';
@@ -248,6 +293,7 @@
     $('newtag').value = '';
     changeTags([t], []);
   };
+  $('issuebtn').onclick = issueCoupon;
   $('search').oninput = function () {
     clearTimeout(state.searchTimer);
     state.searchTimer = setTimeout(loadScripts, 200);
@@ -265,7 +311,7 @@
       return configureJSSDK();
     }).then(currentCustomer).then(function (ext) {
       state.ext = ext;
-      return Promise.all([loadProfile(), loadScripts()]);
+      return Promise.all([loadProfile(), loadScripts(), loadTemplates()]);
     }).then(function () {
       show('app');
     }).catch(function (e) {
