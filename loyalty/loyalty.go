@@ -239,10 +239,32 @@ func forUpdate(q *gorm.DB) *gorm.DB {
 // ErrMemberNotFound.
 func lockMember(tx *gorm.DB, id int64) (model.Member, error) {
 	var m model.Member
-	err := forUpdate(tx.Select("id, points, growth, level, checkin_streak, last_checkin_day, birthday, store_code")).
+	err := forUpdate(tx.Select("id, points, growth, level, checkin_streak, last_checkin_day, birthday, store_code, merged_into")).
 		Where("id = ?", id).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return m, model.ErrMemberNotFound
 	}
+	if err == nil && m.MergedInto != nil {
+		// A unionid merge retired this member after the caller looked it up:
+		// crediting it would strand the points. The caller's retry resolves
+		// the identity to the survivor.
+		return m, model.Errorf(model.ECONFLICT, "member %d was merged into %d; retry", id, *m.MergedInto)
+	}
 	return m, err
+}
+
+// ReevaluateLevel raises the member to the level their growth reaches, as
+// after a unionid merge brought in the other side's growth; it returns the
+// upgrade, nil when none. Errors: ErrMemberNotFound.
+func (s *Service) ReevaluateLevel(ctx context.Context, memberID int64) (*LevelUp, error) {
+	var up *LevelUp
+	err := s.transact(ctx, func(tx *gorm.DB) error {
+		m, err := lockMember(tx, memberID)
+		if err != nil {
+			return err
+		}
+		up, err = s.upgrade(tx, &m)
+		return err
+	})
+	return up, err
 }
