@@ -77,7 +77,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if err := run(ctx, []string{"simulate", "--url", base, "--openid", "o_e2e", "demo", "store_e2e"}, getenv, &out, &out); err != nil {
 		t.Fatalf("simulate demo: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"欢迎来到上海一店", "获得 5 积分", "关注礼 20 积分", "当前积分：35", "已经签到过了", `"first_scene": "store_e2e"`, "门店:上海一店"} {
+	for _, want := range []string{"欢迎来到上海一店", "获得 5 积分", "关注礼 20 积分", "当前积分：35", "已经签到过了", "兑换成功", "券码", `"first_scene": "store_e2e"`, "门店:上海一店"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("simulate demo output lacks %q:\n%s", want, out.String())
 		}

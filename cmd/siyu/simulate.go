@@ -194,6 +194,9 @@ func (s simulator) demo(ctx context.Context, openID, scene string) error {
 			return err
 		}
 		fmt.Fprintf(s.out, "HQ: scene %s saved (tags 门店:上海一店, 渠道:海报; 10 bonus points)\n", scene)
+		if err := s.demoReward(ctx); err != nil {
+			return err
+		}
 	} else {
 		fmt.Fprintln(s.out, "(SIYU_HQ_TOKEN not set: not creating the scene; the member gets the default welcome)")
 	}
@@ -205,6 +208,9 @@ func (s simulator) demo(ctx context.Context, openID, scene string) error {
 		{"member sends 签到", s.oa.Text(openID, "签到", 0, time.Now())},
 		{"member sends 签到 again", s.oa.Text(openID, "签到", 0, time.Now())},
 		{"member sends 积分", s.oa.Text(openID, "积分", 0, time.Now())},
+		{"member sends 兑换 (the points mall)", s.oa.Text(openID, "兑换", 0, time.Now())},
+		{"member sends 兑换 1", s.oa.Text(openID, "兑换 1", 0, time.Now())},
+		{"member sends 我的券", s.oa.Text(openID, "我的券", 0, time.Now())},
 	}
 	for _, st := range steps {
 		fmt.Fprintf(s.out, "\n> %s\n", st.say)
@@ -252,5 +258,37 @@ func (s simulator) hqJSON(ctx context.Context, method, path string, in, out any)
 	if out != nil {
 		return json.Unmarshal(raw, out)
 	}
+	return nil
+}
+
+// demoReward makes sure the points mall has a 30-point coffee coupon, so
+// the demo can redeem it. A reward already there from an earlier demo is
+// reused.
+func (s simulator) demoReward(ctx context.Context) error {
+	var rewards struct {
+		Rewards []struct {
+			Name string `json:"name"`
+		} `json:"rewards"`
+	}
+	if err := s.hqJSON(ctx, http.MethodGet, "/api/hq/rewards", nil, &rewards); err != nil {
+		return err
+	}
+	for _, r := range rewards.Rewards {
+		if r.Name == "咖啡券" {
+			return nil
+		}
+	}
+	var tpl struct {
+		ID int64 `json:"id"`
+	}
+	if err := s.hqJSON(ctx, http.MethodPost, "/api/hq/coupon-templates", map[string]any{
+		"name": "咖啡券", "kind": "gift", "gift": "美式咖啡一杯", "valid_days": 30}, &tpl); err != nil {
+		return err
+	}
+	if err := s.hqJSON(ctx, http.MethodPost, "/api/hq/rewards", map[string]any{
+		"name": "咖啡券", "points_cost": 30, "kind": "coupon", "coupon_template_id": tpl.ID, "stock": 100, "per_member_limit": 1}, nil); err != nil {
+		return err
+	}
+	fmt.Fprintln(s.out, "HQ: reward 咖啡券 (30 points, stock 100) on sale in the points mall")
 	return nil
 }
