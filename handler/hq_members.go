@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -54,26 +55,6 @@ func (s *Server) getMember(c *gin.Context) {
 	c.JSON(http.StatusOK, m)
 }
 
-// memberLedger lists the member's latest ledger entries.
-func (s *Server) memberLedger(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	entries, err := s.loyalty.Ledger(c.Request.Context(), id, limit)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"entries": entries})
-}
-
 // pathID parses a positive integer path parameter.
 func pathID(c *gin.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
@@ -94,4 +75,27 @@ func queryInt(c *gin.Context, name string, def int) (int, error) {
 		return 0, model.Errorf(model.EINVALID, "%s %q: want a non-negative integer", name, v)
 	}
 	return n, nil
+}
+
+// memberList serves GET /api/hq/members/{id}/<rows>?limit=: the member's
+// latest rows of one kind, as {key: [...]}.
+func memberList[T any](key string, fetch func(ctx context.Context, memberID int64, limit int) ([]T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathID(c, "id")
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		limit, err := queryInt(c, "limit", 50)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		rows, err := fetch(c.Request.Context(), id, limit)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{key: rows})
+	}
 }

@@ -173,26 +173,6 @@ func (s *Server) refundOrder(c *gin.Context) {
 	c.JSON(status, gin.H{"refund": res.Refund, "order": res.Order, "duplicate": res.Replay})
 }
 
-// memberOrders lists the member's orders, newest first.
-func (s *Server) memberOrders(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	orders, err := s.loyalty.MemberOrders(c.Request.Context(), id, limit)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"orders": orders})
-}
-
 // queueLevelUp tells the member about an upgrade an HQ call caused; a
 // failure to queue is logged, never the caller's problem.
 func (s *Server) queueLevelUp(c *gin.Context, up *loyalty.LevelUp) {

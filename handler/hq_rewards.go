@@ -163,25 +163,6 @@ func (s *Server) redeem(c *gin.Context) {
 	c.JSON(status, gin.H{"redemption": res.Redemption, "coupon": res.Coupon, "duplicate": res.Replay})
 }
 
-func (s *Server) memberRedemptions(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	rs, err := s.loyalty.MemberRedemptions(c.Request.Context(), id, limit)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"redemptions": rs})
-}
-
 // pickUp hands over a physical reward at its store, once.
 func (s *Server) pickUp(c *gin.Context) {
 	var req struct {
