@@ -26,6 +26,9 @@ type Config struct {
 	CallbackMaxSkew time.Duration
 	HQToken         string
 	SessionSecret   string
+	// PublicURL is where guides reach Siyu (the sidebar), for links in
+	// app messages; empty gives relative links.
+	PublicURL string
 
 	WeChat WeChat
 	WeCom  WeCom
@@ -100,6 +103,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SIYU_TIMEZONE", &c.Timezone)
 	str("SIYU_HQ_TOKEN", &c.HQToken)
 	str("SIYU_SESSION_SECRET", &c.SessionSecret)
+	str("SIYU_PUBLIC_URL", &c.PublicURL)
 	str("SIYU_WECHAT_APPID", &c.WeChat.AppID)
 	str("SIYU_WECHAT_SECRET", &c.WeChat.Secret)
 	str("SIYU_WECHAT_TOKEN", &c.WeChat.Token)
@@ -229,6 +233,9 @@ func (c *Config) validate() error {
 	}
 	if (c.WeCom.AgentSecret != "" || c.WeCom.ContactSecret != "") && c.WeCom.CorpID == "" {
 		errs = append(errs, "SIYU_WECOM_CORPID: required with the WeCom secrets")
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "") {
+		errs = append(errs, fmt.Sprintf("SIYU_PUBLIC_URL=%q: want an http(s) URL such as https://siyu.example.com", c.PublicURL))
 	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 16 {
 		errs = append(errs, "SIYU_SESSION_SECRET: use at least 16 characters")

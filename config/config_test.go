@@ -59,6 +59,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"SIYU_CHECKIN_BASE", "-3"},
 		{"SIYU_WORKER_CONCURRENCY", "0"},
 		{"SIYU_SESSION_SECRET", "short"},
+		{"SIYU_PUBLIC_URL", "siyu.example.com"},
+		{"SIYU_PUBLIC_URL", "ftp://siyu.example.com"},
 		{"SIYU_LOG_LEVEL", "loud"},
 	} {
 		e := map[string]string{tc.name: tc.value, "SIYU_WECHAT_APPID": "wx1", "SIYU_WECOM_CORPID": "ww1"}

@@ -64,6 +64,7 @@ type testEnv struct {
 	enq     *tasks.Enqueuer // what the handler queues with
 	log     *slog.Logger
 	notices *fakeNotices
+	hqTasks *tasks.HQTasks
 }
 
 // fakeNotices records the member notices the server queues.
@@ -145,7 +146,8 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
 	t.Cleanup(func() { enq.Close() })
 	notices := &fakeNotices{}
-	d := handler.Deps{
+	hqTasks := tasks.NewHQTasks(db, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
+	d := handler.Deps{Tasks: hqTasks,
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log).WithNotifier(notices), Tagging: tags, Loyalty: l,
 		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db), Notices: notices,
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
@@ -161,7 +163,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	e := &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock, notices: notices,
 		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		wc: wxsim.WeCom{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
-		up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, log: log}
+		up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, log: log, hqTasks: hqTasks}
 	t.Cleanup(e.checkLedger) // every test ends with balance = ledger ≥ 0
 	return e
 }
@@ -171,7 +173,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 func (e *testEnv) startWorker() {
 	e.t.Helper()
 	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, WeCom: e.wx, OA: e.wx, Queue: e.enq,
-		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log})
+		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log, HQ: e.hqTasks})
 }
 
 // idle waits until the env's queues have drained.

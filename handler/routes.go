@@ -85,6 +85,17 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.PUT("/scripts/:id", s.saveScript)
 	hq.DELETE("/scripts/:id", s.deleteScript)
 
+	hq.POST("/tasks", s.createTask)
+	hq.GET("/tasks", s.listTasks)
+	hq.POST("/tasks/preview", s.previewTask)
+	hq.GET("/tasks/:id", s.getTask)
+	hq.POST("/tasks/:id/dispatch", s.dispatchTask)
+	hq.POST("/tasks/:id/cancel", s.cancelTask)
+	hq.POST("/tasks/:id/close", s.closeTask)
+	hq.GET("/tasks/:id/report", s.taskReport)
+	hq.GET("/feedback", s.listFeedback)
+	hq.POST("/feedback/:id/reply", s.replyFeedback)
+
 	r.GET("/api/sidebar/login", s.sidebarLogin)
 	r.GET("/api/sidebar/jssdk", s.sidebarJSSDK)
 	r.GET("/api/sidebar/config", s.sidebarConfig)
@@ -98,6 +109,9 @@ func (s *Server) routes(r *gin.Engine) {
 	sb.GET("/coupon-templates", s.sidebarCouponTemplates)
 	sb.GET("/scripts", s.sidebarScripts)
 	sb.POST("/scripts/:id/sent", s.sidebarScriptSent)
+	sb.GET("/tasks", s.sidebarTasks)
+	sb.POST("/task-items/:id", s.sidebarTaskItem)
+	sb.POST("/feedback", s.sidebarFeedback)
 
 	if s.queues != nil {
 		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))

@@ -19,6 +19,7 @@ import (
 	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
 )
 
 // Deps are what the HTTP surface needs, passed in by cmd/siyu.
@@ -54,6 +55,9 @@ type Deps struct {
 	// Channels creates contact-way and QR codes and syncs guides; nil
 	// answers those HQ endpoints with 503.
 	Channels *channels.Service
+	// Tasks is the HQ task service (tasks, reports, feedback, the
+	// sidebar's task panel); nil answers those endpoints with 503.
+	Tasks *tasks.HQTasks
 	// Notices queues messages to members (level-ups from orders, events and
 	// adjustments posted by HQ); nil only logs them.
 	Notices Notifier
@@ -96,6 +100,7 @@ type Server struct {
 	wecomCorpID  string
 	wecomAgentID string
 	notices      Notifier
+	tasks        *tasks.HQTasks
 }
 
 // New builds the HTTP handler with every route.
@@ -104,7 +109,7 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
-		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels, notices: d.Notices,
+		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels, notices: d.Notices, tasks: d.Tasks,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -68,6 +68,10 @@ func TestSidebarInBrowser(t *testing.T) {
 	e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
 	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
 	e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene)
+	e.startWorker()
+	e.hq("POST", "/api/hq/tasks", map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
+		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": time.Now().Add(48 * time.Hour), "dispatch": true}, nil)
+	e.idle()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
@@ -121,6 +125,12 @@ func TestSidebarInBrowser(t *testing.T) {
 	step("clear the search",
 		chromedp.Evaluate(`(function(s){ s.value = ''; s.dispatchEvent(new Event('input')); return true; })(document.getElementById('search'))`, nil),
 		chromedp.Poll(`document.querySelectorAll('#scripts li[data-script]').length === 2`, nil))
+	step("send the task's script", chromedp.Poll(`!document.getElementById('tasks').hidden && document.querySelectorAll('#tasklist li[data-item]').length === 1`, nil),
+		chromedp.Click(`#tasklist button.send`, chromedp.ByQuery),
+		chromedp.Poll(`window.__sent.length === 2 && document.getElementById('tasks').hidden`, nil))
+	if n := e.count(&model.TaskItem{}, "status = ? AND guide_user_id = ?", model.ItemDone, "g_sh_1"); n != 1 {
+		t.Errorf("task items done from the page = %d, want 1", n)
+	}
 	if profileName != "Alice" || points != "120" {
 		t.Errorf("profile shows %q with %q points, want Alice with 120", profileName, points)
 	}

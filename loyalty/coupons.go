@@ -192,3 +192,19 @@ func (s *Service) MemberCoupons(ctx context.Context, memberID int64, validOnly b
 	out := []model.Coupon{}
 	return out, q.Limit(limit).Find(&out).Error
 }
+
+// IssueKeyedCoupon issues one coupon of the template to the member under
+// an idempotency key (an HQ task's push uses task:<id>:<member>): the same
+// key returns the coupon issued the first time, created false. Errors:
+// ErrMemberNotFound, ErrCouponTemplateMissing, ECONFLICT for an inactive
+// template.
+func (s *Service) IssueKeyedCoupon(ctx context.Context, templateID, memberID int64, source, key string) (c model.Coupon, created bool, err error) {
+	err = s.transact(ctx, func(tx *gorm.DB) error {
+		if _, err := lockMember(tx, memberID); err != nil {
+			return err
+		}
+		c, created, err = s.issueCoupon(tx, templateID, memberID, source, key)
+		return err
+	})
+	return c, created, err
+}

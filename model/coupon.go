@@ -132,6 +132,7 @@ const (
 	SourceGuide        = "guide"
 	SourceLevelUp      = "level_up"
 	SourceLevelMonthly = "level_monthly"
+	SourceTask         = "task" // an HQ task's coupon push
 )
 
 // Coupon is one issued coupon with a unique, unguessable Code. IssueKey is

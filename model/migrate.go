@@ -23,6 +23,7 @@ func AllModels() []any {
 		&CouponTemplate{}, &Coupon{}, &GuideCouponQuota{},
 		&Reward{}, &RewardClaim{}, &Redemption{},
 		&ExpiryReminder{},
+		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{},
 	}
 }
 

@@ -37,6 +37,8 @@ type Deps struct {
 	// AppMessagesPerMinute caps app messages to one guide per minute (WeCom
 	// drops what is over 30, silently); 0 = 30.
 	AppMessagesPerMinute int
+	// HQ is the HQ task service; nil leaves HQ task types unhandled.
+	HQ *HQTasks
 }
 
 // handlers are the task handlers over Deps.
@@ -66,8 +68,18 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeMirrorTags, h.mirrorTags)
 	mux.HandleFunc(TypeNotifyGuide, h.notifyGuide)
 	mux.HandleFunc(TypeResolveOAUnionID, h.resolveOAUnionID)
-	if d.Loyalty != nil {
+	if d.HQ != nil {
+		mux.HandleFunc(TypeDispatchHQTask, d.HQ.handleDispatch)
+		mux.HandleFunc(TypeDispatchStore, d.HQ.handleDispatchStore)
+		mux.HandleFunc(TypeNotifyGuideTask, h.notifyGuideTask)
+		mux.HandleFunc(TypeRemindGuideTask, h.remindGuideTask)
+		mux.HandleFunc(TypePollMassSend, h.pollMassSend)
+		mux.HandleFunc(TypeTaskReminders, h.handleTaskReminders)
+	}
+	if d.Loyalty != nil || d.HQ != nil {
 		mux.HandleFunc(TypeScheduleTick, d.handleTick)
+	}
+	if d.Loyalty != nil {
 		mux.HandleFunc(TypeMemberNotice, d.handleNotice)
 		mux.HandleFunc(TypeExpirePoints, d.handleExpirePoints)
 		mux.HandleFunc(TypeBirthdayBonus, d.handleBirthdayBonus)

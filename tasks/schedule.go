@@ -20,6 +20,7 @@ const (
 	JobBirthday     = "birthday"      // daily: birthday bonuses
 	JobLevelCoupons = "level_coupons" // monthly: level coupons
 	JobLevelReview  = "level_review"  // monthly, quarterly or yearly: downgrades
+	// JobTaskReminders (hourly) is in task_reminders.go.
 )
 
 // TickPayload names the job a tick starts.
@@ -40,9 +41,11 @@ var reviewSpecs = map[string]string{"monthly": "0 2 1 * *", "quarterly": "0 2 1 
 // location, the business time zone): expiry at 00:10 daily, birthdays at
 // 09:00 (a decent hour for the message), level coupons at 08:00 on the
 // 1st, the level review at 02:00 on the 1st of each month, quarter or year
-// (review "off" skips it). Errors: a bad review setting.
+// (review "off" skips it), and the HQ task reminders at five past every
+// hour. Errors: a bad review setting.
 func RegisterSchedules(sch *asynq.Scheduler, queues Queues, review string) error {
-	jobs := map[string]string{JobPointsExpiry: "10 0 * * *", JobBirthday: "0 9 * * *", JobLevelCoupons: "0 8 1 * *"}
+	jobs := map[string]string{JobPointsExpiry: "10 0 * * *", JobBirthday: "0 9 * * *", JobLevelCoupons: "0 8 1 * *",
+		JobTaskReminders: "5 * * * *"}
 	if review != "off" {
 		spec, ok := reviewSpecs[review]
 		if !ok {
@@ -59,9 +62,12 @@ func RegisterSchedules(sch *asynq.Scheduler, queues Queues, review string) error
 }
 
 // period names the period of a job at now: the business day for daily
-// jobs, the month for monthly ones.
+// jobs, the month for monthly ones, the hour for hourly ones.
 func (d Deps) period(job string, now time.Time) string {
 	t := now.In(d.Location)
+	if job == JobTaskReminders {
+		return t.Format("2006-01-02T15")
+	}
 	if job == JobLevelCoupons || job == JobLevelReview {
 		return t.Format("2006-01")
 	}
@@ -85,6 +91,8 @@ func (d Deps) handleTick(ctx context.Context, t *asynq.Task) error {
 		job = NewLevelCouponsTask(period)
 	case JobLevelReview:
 		job = NewLevelReviewTask(period)
+	case JobTaskReminders:
+		job = NewTaskRemindersTask(period)
 	default:
 		return fmt.Errorf("%s: unknown job %q: %w", TypeScheduleTick, p.Job, asynq.SkipRetry)
 	}

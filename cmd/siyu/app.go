@@ -42,6 +42,7 @@ type app struct {
 	// messenger sends Official Account messages for member notices; nil
 	// until the wx client is wired here.
 	messenger tasks.OAMessenger
+	hqTasks   *tasks.HQTasks
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -97,6 +98,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.messenger = a.wx
 	a.chans = channels.New(a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
+	a.hqTasks = tasks.NewHQTasks(a.db, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
+		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
 	return a, nil
@@ -130,6 +133,7 @@ func (a *app) handler() http.Handler {
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
 		Notices:        tasks.Notices{Enq: a.enq},
+		Tasks:          a.hqTasks,
 	})
 }
 
@@ -168,6 +172,7 @@ func (a *app) worker() (*tasks.Worker, error) {
 	mux := tasks.NewMux(tasks.Deps{
 		Loyalty: a.loyalty, Tagging: a.tags, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
+		HQ: a.hqTasks,
 	})
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,

@@ -28,9 +28,10 @@ type benchmark struct {
 // benchmarks lists every benchmark; each lives in its own bench_<name>.go.
 func benchmarks() map[string]benchmark {
 	return map[string]benchmark{
-		"checkin": {"N members follow and check in over signed, encrypted HTTP callbacks, next to the same transactions called directly", benchCheckIn},
-		"redeem":  {"contended redemptions of one reward (HQ API and direct) next to the bare guarded stock update; checks stock and ledger", benchRedeem},
-		"orders":  {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
+		"checkin":  {"N members follow and check in over signed, encrypted HTTP callbacks, next to the same transactions called directly", benchCheckIn},
+		"redeem":   {"contended redemptions of one reward (HQ API and direct) next to the bare guarded stock update; checks stock and ledger", benchRedeem},
+		"dispatch": {"one HQ task fanned out to guides × customers items through the queue and worker, next to a bare batched insert of the same rows; checks count and duplicates", benchDispatch},
+		"orders":   {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
 	}
 }
 

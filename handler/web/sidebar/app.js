@@ -280,6 +280,56 @@
     }).catch(function (e) { notice(e.message); });
   }
 
+  // HQ task items for this customer: title, instructions, and the
+  // buttons to act on them. The panel stays hidden while there are none.
+  function loadTasks() {
+    return api('GET', '/api/sidebar/tasks?external_userid=' + encodeURIComponent(state.ext)).then(function (r) {
+      renderTasks(r.items || []);
+    }).catch(function (e) { notice(e.message); });
+  }
+
+  function renderTasks(items) {
+    var ul = $('tasklist');
+    ul.innerHTML = '';
+    $('tasks').hidden = items.length === 0;
+    items.forEach(function (it) {
+      var li = el('li', { 'data-item': it.id });
+      var title = el('div', { 'class': 'title' }, it.title);
+      title.appendChild(el('span', {}, '截止 ' + when(it.deadline)));
+      li.appendChild(title);
+      if (it.instructions) li.appendChild(el('div', { 'class': 'body' }, it.instructions));
+      if (it.coupon) li.appendChild(el('div', { 'class': 'body' }, '已发券：' + it.coupon.title));
+      var note = el('input', { 'type': 'text', 'placeholder': '备注（可选）', 'class': 'note', 'maxlength': '200' });
+      li.appendChild(note);
+      var row = el('div', { 'class': 'actions' });
+      if (it.kind === 'message' && it.content) {
+        var send = el('button', { 'type': 'button', 'class': 'send' }, '发送话术');
+        send.onclick = function () {
+          var text = it.content + (it.link ? '\n' + it.link : '');
+          invoke('sendChatMessage', { msgtype: 'text', enterChat: true, text: { content: text } })
+            .then(function () { return completeItem(it, 'done', note.value); })
+            .catch(function (e) { notice(e.message); });
+        };
+        row.appendChild(send);
+      }
+      var done = el('button', { 'type': 'button', 'class': 'done' }, '完成');
+      done.onclick = function () { completeItem(it, 'done', note.value); };
+      var skip = el('button', { 'type': 'button', 'class': 'skip' }, '跳过');
+      skip.onclick = function () { completeItem(it, 'skipped', note.value); };
+      row.appendChild(done);
+      row.appendChild(skip);
+      li.appendChild(row);
+      ul.appendChild(li);
+    });
+  }
+
+  function completeItem(it, status, note) {
+    return api('POST', '/api/sidebar/task-items/' + it.id, { status: status, note: (note || '').trim() }).then(function () {
+      notice(status === 'done' ? '已完成「' + it.title + '」' : '已跳过「' + it.title + '」', true);
+      return loadTasks();
+    }).catch(function (e) { notice(e.message); });
+  }
+
   function changeTags(add, remove) {
     return api('POST', '/api/sidebar/contacts/' + encodeURIComponent(state.ext) + '/tags', { add: add, remove: remove })
       .then(function () { notice(add.length ? '已添加标签' : '已移除标签', true); return loadProfile(); })
@@ -311,7 +361,7 @@
       return configureJSSDK();
     }).then(currentCustomer).then(function (ext) {
       state.ext = ext;
-      return Promise.all([loadProfile(), loadScripts(), loadTemplates()]);
+      return Promise.all([loadProfile(), loadScripts(), loadTemplates(), loadTasks()]);
     }).then(function () {
       show('app');
     }).catch(function (e) {

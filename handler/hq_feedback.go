@@ -1,0 +1,55 @@
+package handler
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/tasks"
+)
+
+// listFeedback serves GET /api/hq/feedback?task_id=&guide_userid=&unanswered=1.
+func (s *Server) listFeedback(c *gin.Context) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	taskID, _ := strconv.ParseInt(c.Query("task_id"), 10, 64)
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	offset, _ := strconv.Atoi(c.Query("offset"))
+	out, err := svc.ListFeedback(c.Request.Context(), tasks.FeedbackList{TaskID: taskID, Guide: c.Query("guide_userid"),
+		Unanswered: c.Query("unanswered") == "1" || c.Query("unanswered") == "true", Limit: limit, Offset: offset})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"feedback": out})
+}
+
+// replyFeedback serves POST /api/hq/feedback/{id}/reply {"reply": "…"}; the
+// guide gets the reply as an app message.
+func (s *Server) replyFeedback(c *gin.Context) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req struct {
+		Reply string `json:"reply"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	f, err := svc.ReplyFeedback(c.Request.Context(), id, req.Reply, "hq")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, f)
+}

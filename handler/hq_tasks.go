@@ -1,0 +1,142 @@
+package handler
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tasks"
+)
+
+// hqTasks returns the task service, or 503 when it is not wired.
+func (s *Server) hqTasks(c *gin.Context) (*tasks.HQTasks, bool) {
+	if s.tasks == nil {
+		writeError(c, model.Errorf(model.EUNAVAILABLE, "HQ tasks are not configured"))
+		return nil, false
+	}
+	return s.tasks, true
+}
+
+// createTask serves POST /api/hq/tasks: 201 with the task (a draft, or
+// dispatching with "dispatch": true).
+func (s *Server) createTask(c *gin.Context) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	var in tasks.TaskInput
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	t, err := svc.CreateTask(c.Request.Context(), in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, t)
+}
+
+// taskAction calls a task method on the {id} of the path and answers 200
+// with the task.
+func (s *Server) taskAction(c *gin.Context, action func(*tasks.HQTasks, context.Context, int64) (tasks.Task, error)) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	t, err := action(svc, c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+// dispatchTask serves POST /api/hq/tasks/{id}/dispatch.
+func (s *Server) dispatchTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).Dispatch) }
+
+// cancelTask serves POST /api/hq/tasks/{id}/cancel.
+func (s *Server) cancelTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).Cancel) }
+
+// closeTask serves POST /api/hq/tasks/{id}/close.
+func (s *Server) closeTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).Close) }
+
+// getTask serves GET /api/hq/tasks/{id}: the task with its progress.
+func (s *Server) getTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).GetTask) }
+
+// listTasks serves GET /api/hq/tasks?state=&limit=&offset=.
+func (s *Server) listTasks(c *gin.Context) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	offset, _ := strconv.Atoi(c.Query("offset"))
+	ts, err := svc.ListTasks(c.Request.Context(), tasks.TaskList{State: c.Query("state"), Limit: limit, Offset: offset})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"tasks": ts})
+}
+
+// taskReport serves GET /api/hq/tasks/{id}/report: JSON, or CSV (with a
+// UTF-8 BOM) for ?format=csv or Accept: text/csv.
+func (s *Server) taskReport(c *gin.Context) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rep, err := svc.TaskReport(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if c.Query("format") == "csv" || strings.Contains(c.GetHeader("Accept"), "text/csv") {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", "attachment; filename=task-"+strconv.FormatInt(id, 10)+"-report.csv")
+		c.Status(http.StatusOK)
+		if err := rep.WriteCSV(c.Writer); err != nil {
+			logger(c).Warn("write task report csv", "err", err)
+		}
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+// previewTask serves POST /api/hq/tasks/preview: targets → reach per store.
+func (s *Server) previewTask(c *gin.Context) {
+	svc, ok := s.hqTasks(c)
+	if !ok {
+		return
+	}
+	var in tasks.PreviewInput
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	reach, err := svc.Preview(c.Request.Context(), in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var total int64
+	for _, r := range reach {
+		total += r.Customers
+	}
+	c.JSON(http.StatusOK, gin.H{"stores": reach, "customers": total})
+}

@@ -1,0 +1,122 @@
+package handler_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siyu/siyu/model"
+)
+
+// TestHQTaskFlow: HQ previews, creates and dispatches a task over HTTP;
+// the guide sees the item in the sidebar, marks it done (another guide
+// gets 403) and sends feedback; HQ reads the report (JSON and CSV) and
+// answers the feedback.
+func TestHQTaskFlow(t *testing.T) {
+	e := newSidebarEnv(t)
+	e.startWorker()
+	deadline := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+
+	var reach struct{ Customers int64 }
+	if st := e.hq("POST", "/api/hq/tasks/preview", map[string]any{"store_codes": []string{"sh001"}}, &reach); st != 200 || reach.Customers != 2 {
+		t.Fatalf("preview: %d %+v, want 2 customers", st, reach)
+	}
+	for _, bad := range []map[string]any{
+		{"title": "", "kind": "followup", "deadline": deadline},
+		{"title": "x", "kind": "message", "deadline": deadline},
+		{"title": "x", "kind": "followup", "deadline": deadline, "store_codes": []string{"nope"}},
+		{"title": "x", "kind": "followup", "deadline": "2001-01-01T00:00:00Z"},
+	} {
+		if st := e.hq("POST", "/api/hq/tasks", bad, nil); st != http.StatusBadRequest {
+			t.Errorf("POST /api/hq/tasks %v = %d, want 400", bad, st)
+		}
+	}
+	var task struct {
+		ID       int64
+		State    string
+		Progress struct{ Items, Guides int64 }
+	}
+	body := map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
+		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": deadline}
+	if st := e.hq("POST", "/api/hq/tasks", body, &task); st != http.StatusCreated || task.State != model.TaskDraft {
+		t.Fatalf("create: %d %+v", st, task)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/dispatch", task.ID), nil, &task); st != 200 {
+		t.Fatalf("dispatch: %d", st)
+	}
+	e.idle()
+	e.hq("GET", fmt.Sprintf("/api/hq/tasks/%d", task.ID), nil, &task)
+	if task.State != model.TaskActive || task.Progress.Items != 2 || task.Progress.Guides != 2 {
+		t.Fatalf("after dispatch: %+v", task)
+	}
+
+	alice := e.guideClient("g_sh_1")
+	var items struct {
+		Items []struct {
+			ID    int64
+			Title string
+		}
+	}
+	if st := call(t, alice, "GET", e.srv.URL+"/api/sidebar/tasks?external_userid=wm_alice", "", &items); st != 200 || len(items.Items) != 1 || items.Items[0].Title != "会员日邀约" {
+		t.Fatalf("sidebar items: %d %+v", st, items)
+	}
+	item := items.Items[0].ID
+	bob := e.guideClient("g_sh_2")
+	if st := call(t, bob, "POST", fmt.Sprintf("%s/api/sidebar/task-items/%d", e.srv.URL, item), `{"status":"done"}`, nil); st != http.StatusForbidden {
+		t.Errorf("another guide's item: %d, want 403", st)
+	}
+	for range 2 { // idempotent
+		if st := call(t, alice, "POST", fmt.Sprintf("%s/api/sidebar/task-items/%d", e.srv.URL, item), `{"status":"done","note":"已邀约"}`, nil); st != 200 {
+			t.Errorf("mark done: %d", st)
+		}
+	}
+	var mine struct{ Tasks []struct{ Open, Done int64 } }
+	call(t, alice, "GET", e.srv.URL+"/api/sidebar/tasks", "", &mine)
+	if len(mine.Tasks) != 1 || mine.Tasks[0].Done != 1 || mine.Tasks[0].Open != 0 {
+		t.Errorf("my tasks: %+v", mine)
+	}
+	if st := call(t, alice, "POST", e.srv.URL+"/api/sidebar/feedback", fmt.Sprintf(`{"task_id":%d,"text":"客户问能否带朋友"}`, task.ID), nil); st != http.StatusCreated {
+		t.Errorf("feedback: %d", st)
+	}
+
+	var rep struct {
+		Total  struct{ Assigned, Done, Open int64 }
+		Stores []struct {
+			StoreCode string `json:"store_code"`
+			Guides    []struct{ Notes []struct{ Note string } }
+		}
+	}
+	e.hq("GET", fmt.Sprintf("/api/hq/tasks/%d/report", task.ID), nil, &rep)
+	if rep.Total.Assigned != 2 || rep.Total.Done != 1 || rep.Total.Open != 1 || rep.Stores[0].Guides[0].Notes[0].Note != "已邀约" {
+		t.Errorf("report: %+v", rep)
+	}
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/hq/tasks/%d/report?format=csv", e.srv.URL, task.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+testHQ)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(string(csv), "\ufeff") || !strings.Contains(string(csv), "g_sh_1,小王,1,1,0,0,0,100.0%,已邀约") {
+		t.Errorf("csv: %s", csv)
+	}
+
+	var fb struct{ Feedback []struct{ ID int64 } }
+	e.hq("GET", "/api/hq/feedback?unanswered=1", nil, &fb)
+	if len(fb.Feedback) != 1 {
+		t.Fatalf("feedback list: %+v", fb)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/feedback/%d/reply", fb.Feedback[0].ID), map[string]string{"reply": "可以"}, nil); st != 200 {
+		t.Errorf("reply: %d", st)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/cancel", task.ID), nil, nil); st != 200 {
+		t.Errorf("cancel: %d", st)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/close", task.ID), nil, nil); st != http.StatusConflict {
+		t.Errorf("close a cancelled task: %d, want 409", st)
+	}
+}

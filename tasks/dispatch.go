@@ -1,0 +1,199 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/siyu/siyu/model"
+)
+
+// Dispatch task types: one per HQ task, then one per targeted store.
+const (
+	TypeDispatchHQTask = "hq:dispatch"
+	TypeDispatchStore  = "hq:dispatch_store"
+)
+
+// DispatchPayload names an HQ task and, for TypeDispatchStore, a store.
+type DispatchPayload struct {
+	TaskID int64  `json:"task_id"`
+	Store  string `json:"store,omitempty"`
+}
+
+// NewDispatchHQTask returns the task that fans an HQ task out to its stores.
+func NewDispatchHQTask(taskID int64) *asynq.Task {
+	b, _ := json.Marshal(DispatchPayload{TaskID: taskID})
+	return asynq.NewTask(TypeDispatchHQTask, b)
+}
+
+// NewDispatchStoreTask returns the task that writes one store's guide
+// tasks and items.
+func NewDispatchStoreTask(taskID int64, store string) *asynq.Task {
+	b, _ := json.Marshal(DispatchPayload{TaskID: taskID, Store: store})
+	return asynq.NewTask(TypeDispatchStore, b)
+}
+
+// dispatchOpts: one queued dispatch per task at a time (TaskID); no
+// retention, so dispatching again after it finished runs it again (and
+// converges on the same rows).
+func dispatchOpts(taskID int64) []asynq.Option {
+	return []asynq.Option{asynq.TaskID(fmt.Sprintf("hq:dispatch:%d", taskID)), asynq.MaxRetry(20), asynq.Timeout(10 * time.Minute)}
+}
+
+func storeOpts(taskID int64, store string) []asynq.Option {
+	return []asynq.Option{asynq.TaskID(fmt.Sprintf("hq:dispatch_store:%d:%s", taskID, store)), asynq.MaxRetry(20), asynq.Timeout(30 * time.Minute)}
+}
+
+func decodeDispatch(t *asynq.Task) (DispatchPayload, error) {
+	var p DispatchPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TaskID <= 0 {
+		return p, badPayload(t, fmt.Errorf("%v (task_id %d)", err, p.TaskID))
+	}
+	return p, nil
+}
+
+// handleDispatch handles TypeDispatchHQTask: it records the task's stores
+// and queues one store dispatch for each store not done yet.
+func (s *HQTasks) handleDispatch(ctx context.Context, at *asynq.Task) error {
+	p, err := decodeDispatch(at)
+	if err != nil {
+		return err
+	}
+	t, err := s.task(ctx, p.TaskID)
+	if err != nil || !live(t.State) {
+		return skipMissing(err)
+	}
+	stores, err := s.targetStores(ctx, t)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	rows := make([]model.TaskStore, len(stores))
+	for i, code := range stores {
+		rows[i] = model.TaskStore{TaskID: t.ID, StoreCode: code, CreatedAt: now}
+	}
+	if len(rows) > 0 {
+		err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
+		if err != nil {
+			return err
+		}
+	}
+	var pending []string
+	err = s.db.WithContext(ctx).Model(&model.TaskStore{}).Where("task_id = ? AND done_at IS NULL", t.ID).
+		Order("store_code").Pluck("store_code", &pending).Error
+	if err != nil {
+		return err
+	}
+	for _, code := range pending {
+		if err := s.queue.Enqueue(ctx, NewDispatchStoreTask(t.ID, code), QueueDefault, storeOpts(t.ID, code)...); err != nil {
+			return err
+		}
+	}
+	return s.finishIfDispatched(ctx, t.ID)
+}
+
+// skipMissing: a task deleted under a queued job leaves nothing to do.
+func skipMissing(err error) error {
+	if model.ErrorCode(err) == model.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// targetStores returns the codes of the stores a task goes to: the listed
+// ones, or all; narrowed to the stores of the listed guides.
+func (s *HQTasks) targetStores(ctx context.Context, t Task) ([]string, error) {
+	q := s.db.WithContext(ctx).Model(&model.Guide{}).Distinct("store_code").Where("store_code <> ''")
+	if len(t.StoreCodes) > 0 {
+		q = q.Where("store_code IN ?", t.StoreCodes)
+	}
+	if len(t.GuideUserIDs) > 0 {
+		q = q.Where("user_id IN ?", t.GuideUserIDs)
+	}
+	var out []string
+	err := q.Order("store_code").Pluck("store_code", &out).Error
+	return out, err
+}
+
+// finishIfDispatched makes a dispatching task active once every store is
+// done.
+func (s *HQTasks) finishIfDispatched(ctx context.Context, taskID int64) error {
+	var open int64
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&model.TaskStore{}).Where("task_id = ? AND done_at IS NULL", taskID).Count(&open).Error; err != nil || open > 0 {
+		return err
+	}
+	now := s.now().UTC()
+	return db.Model(&model.HQTask{}).Where("id = ? AND state = ?", taskID, model.TaskDispatching).
+		Updates(map[string]any{"state": model.TaskActive, "dispatched_at": now, "updated_at": now}).Error
+}
+
+// handleDispatchStore handles TypeDispatchStore: it writes the store's
+// items in batches, then its guide tasks, queues one notification per
+// guide and marks the store done. A run killed half-way runs again and
+// converges: the inserts skip rows that exist.
+func (s *HQTasks) handleDispatchStore(ctx context.Context, at *asynq.Task) error {
+	p, err := decodeDispatch(at)
+	if err != nil {
+		return err
+	}
+	t, err := s.task(ctx, p.TaskID)
+	if err != nil || !live(t.State) {
+		return skipMissing(err)
+	}
+	var ts model.TaskStore
+	if err := s.db.WithContext(ctx).Where("task_id = ? AND store_code = ?", t.ID, p.Store).Take(&ts).Error; err != nil {
+		return skipMissing(notFound(err))
+	}
+	if ts.DoneAt != nil {
+		return nil
+	}
+	if err := s.writeItems(ctx, t, p.Store); err != nil {
+		return err
+	}
+	guides, err := s.writeGuideTasks(ctx, t.ID, p.Store)
+	if err != nil {
+		return err
+	}
+	for _, g := range guides {
+		if err := s.queueNotify(ctx, t.ID, g, 0, 0); err != nil {
+			return err
+		}
+	}
+	now := s.now().UTC()
+	if err := s.db.WithContext(ctx).Model(&model.TaskStore{}).Where("id = ? AND done_at IS NULL", ts.ID).
+		Update("done_at", now).Error; err != nil {
+		return err
+	}
+	return s.finishIfDispatched(ctx, t.ID)
+}
+
+func notFound(err error) error {
+	if err == gorm.ErrRecordNotFound {
+		return model.ErrTaskNotFound
+	}
+	return err
+}
+
+// writeGuideTasks creates a guide task for each guide of the store who got
+// items, and returns their userids.
+func (s *HQTasks) writeGuideTasks(ctx context.Context, taskID int64, store string) ([]string, error) {
+	db := s.db.WithContext(ctx)
+	var guides []string
+	err := db.Model(&model.TaskItem{}).Distinct("guide_user_id").Where("task_id = ? AND store_code = ?", taskID, store).
+		Order("guide_user_id").Pluck("guide_user_id", &guides).Error
+	if err != nil || len(guides) == 0 {
+		return guides, err
+	}
+	now := s.now().UTC()
+	rows := make([]model.GuideTask, len(guides))
+	for i, g := range guides {
+		rows[i] = model.GuideTask{TaskID: taskID, GuideUserID: g, StoreCode: store, CreatedAt: now}
+	}
+	return guides, db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
+}

@@ -1,0 +1,177 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
+)
+
+// Who gets a customer. A customer is an item of a guide when the customer
+// matches the task's filter and has an active WeCom relation with that
+// guide, and the guide is targeted (a guide of a targeted store, and one of
+// the listed guides if any are). A customer in active relations with
+// several targeted guides goes to one of them only: the guide of the
+// earliest active relation (lowest relation id), so nobody is contacted
+// twice for one task. The unique (task, member) key on items enforces it
+// whatever the order stores are dispatched in.
+
+// candidate is one relation row that becomes an item.
+type candidate struct {
+	ID             int64
+	MemberID       int64
+	GuideUserID    string
+	ExternalUserID string
+}
+
+// guideScope is the SQL condition on guides g2 that says a guide is
+// targeted by the task.
+func guideScope(stores, guides []string) (string, []any) {
+	cond, args := "g2.store_code <> ''", []any{}
+	if len(stores) > 0 {
+		cond, args = "g2.store_code IN ?", append(args, stores)
+	}
+	if len(guides) > 0 {
+		cond += " AND g2.user_id IN ?"
+		args = append(args, guides)
+	}
+	return cond, args
+}
+
+// candidates is the query over relations r joined to members that yields a
+// task's items for the given guides (nil: every targeted guide).
+func candidates(db *gorm.DB, f tagging.TargetFilter, stores, guides, forGuides []string) *gorm.DB {
+	scope, args := guideScope(stores, guides)
+	q := db.Table("guide_relations r").Joins("JOIN members ON members.id = r.member_id").Where("r.active_key IS NOT NULL")
+	if forGuides != nil {
+		q = q.Where("r.guide_user_id IN ?", forGuides)
+	} else {
+		q = q.Where("r.guide_user_id IN (SELECT g2.user_id FROM guides g2 WHERE "+scope+")", args...)
+	}
+	q = q.Where("NOT EXISTS (SELECT 1 FROM guide_relations r2 JOIN guides g2 ON g2.user_id = r2.guide_user_id "+
+		"WHERE r2.member_id = r.member_id AND r2.active_key IS NOT NULL AND r2.id < r.id AND "+scope+")", args...)
+	return f.Apply(q, "members")
+}
+
+// storeGuides returns the targeted guides of a store.
+func (s *HQTasks) storeGuides(ctx context.Context, t Task, store string) ([]string, error) {
+	q := s.db.WithContext(ctx).Model(&model.Guide{}).Where("store_code = ?", store)
+	if len(t.GuideUserIDs) > 0 {
+		q = q.Where("user_id IN ?", t.GuideUserIDs)
+	}
+	var out []string
+	err := q.Order("user_id").Pluck("user_id", &out).Error
+	return out, err
+}
+
+// writeItems streams the store's candidates guide by guide with keyset
+// pagination (relation id) and inserts them in batches, skipping rows that
+// exist; memory stays at one batch whatever the store's size.
+func (s *HQTasks) writeItems(ctx context.Context, t Task, store string) error {
+	guides, err := s.storeGuides(ctx, t, store)
+	if err != nil {
+		return err
+	}
+	buf := make([]model.TaskItem, 0, s.batch)
+	batches := 0
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&buf).Error; err != nil {
+			return fmt.Errorf("write items of task %d, store %s: %w", t.ID, store, err)
+		}
+		buf, batches = buf[:0], batches+1
+		if s.afterBatch != nil {
+			if err := s.afterBatch(t.ID, store, batches); err != nil {
+				return err
+			}
+		}
+		// A cancelled task stops here; the rows written so far stay, as
+		// a record of what was dispatched.
+		var state string
+		if err := s.db.WithContext(ctx).Model(&model.HQTask{}).Where("id = ?", t.ID).Pluck("state", &state).Error; err != nil {
+			return err
+		}
+		if !live(state) {
+			return errCancelled
+		}
+		return nil
+	}
+	now := s.now().UTC()
+	for _, g := range guides {
+		var last int64
+		for {
+			var page []candidate
+			err := candidates(s.db.WithContext(ctx), t.Filter, t.StoreCodes, t.GuideUserIDs, []string{g}).
+				Select("r.id, r.member_id, r.guide_user_id, r.external_user_id").
+				Where("r.id > ?", last).Order("r.id").Limit(s.batch).Scan(&page).Error
+			if err != nil {
+				return err
+			}
+			for _, c := range page {
+				buf = append(buf, model.TaskItem{TaskID: t.ID, MemberID: c.MemberID, GuideUserID: c.GuideUserID,
+					StoreCode: store, ExternalUserID: c.ExternalUserID, Status: model.ItemOpen, CreatedAt: now})
+				if len(buf) >= s.batch {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if len(page) < s.batch {
+				break
+			}
+			last = page[len(page)-1].ID
+		}
+	}
+	return flush()
+}
+
+// errCancelled stops a dispatch whose task was cancelled; asynq is told to
+// not retry.
+var errCancelled = fmt.Errorf("task cancelled during dispatch: %w", asynq.SkipRetry)
+
+// StoreReach is how many customers a task would reach in one store.
+type StoreReach struct {
+	StoreCode string `json:"store_code"`
+	Guides    int64  `json:"guides"`
+	Customers int64  `json:"customers"`
+}
+
+// PreviewInput is a task's targets without the rest of it.
+type PreviewInput struct {
+	StoreCodes   []string             `json:"store_codes"`
+	GuideUserIDs []string             `json:"guide_userids"`
+	Filter       tagging.TargetFilter `json:"filter"`
+}
+
+// Preview counts, per targeted store, the guides with customers and the
+// customers a task with these targets would reach, by the same rule as
+// dispatch. Errors: EINVALID.
+func (s *HQTasks) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, error) {
+	if err := in.Filter.Validate(); err != nil {
+		return nil, err
+	}
+	stores, err := cleanList("store_codes", in.StoreCodes)
+	if err != nil {
+		return nil, err
+	}
+	guides, err := cleanList("guide_userids", in.GuideUserIDs)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTargets(ctx, stores, guides, nil); err != nil {
+		return nil, err
+	}
+	q := candidates(s.db.WithContext(ctx), in.Filter, stores, guides, nil).
+		Joins("JOIN guides g ON g.user_id = r.guide_user_id").
+		Select("g.store_code AS store_code, COUNT(DISTINCT g.user_id) AS guides, COUNT(*) AS customers").
+		Group("g.store_code").Order("g.store_code")
+	out := []StoreReach{}
+	return out, q.Scan(&out).Error
+}

@@ -1,0 +1,84 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+)
+
+// SendFeedback records a guide's feedback to HQ, on a task (taskID) or on
+// its own (nil). Errors: EINVALID, ErrTaskNotFound.
+func (s *HQTasks) SendFeedback(ctx context.Context, g model.Guide, taskID *int64, text string) (model.Feedback, error) {
+	f := model.Feedback{GuideUserID: g.UserID, StoreCode: g.StoreCode, TaskID: taskID, Text: text, CreatedAt: s.now().UTC()}
+	if err := f.Validate(); err != nil {
+		return f, err
+	}
+	if taskID != nil {
+		if _, err := s.task(ctx, *taskID); err != nil {
+			return f, err
+		}
+	}
+	return f, s.db.WithContext(ctx).Create(&f).Error
+}
+
+// FeedbackList filters ListFeedback.
+type FeedbackList struct {
+	TaskID     int64
+	Guide      string
+	Unanswered bool
+	Limit      int
+	Offset     int
+}
+
+// ListFeedback returns feedback, newest first. Errors: the database's.
+func (s *HQTasks) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Feedback, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q := s.db.WithContext(ctx).Order("id DESC").Limit(f.Limit).Offset(max(f.Offset, 0))
+	if f.TaskID > 0 {
+		q = q.Where("task_id = ?", f.TaskID)
+	}
+	if f.Guide != "" {
+		q = q.Where("guide_user_id = ?", f.Guide)
+	}
+	if f.Unanswered {
+		q = q.Where("replied_at IS NULL")
+	}
+	out := []model.Feedback{}
+	return out, q.Find(&out).Error
+}
+
+// ReplyFeedback saves HQ's reply (replacing an earlier one) and queues an
+// app message with it to the guide. Errors: EINVALID, ErrFeedbackNotFound,
+// Redis's.
+func (s *HQTasks) ReplyFeedback(ctx context.Context, id int64, reply, by string) (model.Feedback, error) {
+	var f model.Feedback
+	reply = strings.TrimSpace(reply)
+	if n := utf8.RuneCountInString(reply); n == 0 || n > 1000 {
+		return f, model.Errorf(model.EINVALID, "reply: want 1-1000 characters")
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Take(&f, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return f, model.Detail(model.ErrFeedbackNotFound, "feedback %d not found", id)
+	} else if err != nil {
+		return f, err
+	}
+	now := s.now().UTC()
+	if err := db.Model(&f).Updates(map[string]any{"reply": reply, "replied_by": by, "replied_at": now}).Error; err != nil {
+		return f, err
+	}
+	f.Reply, f.RepliedBy, f.RepliedAt = reply, by, &now
+	t, err := NewNotifyGuideTask(NotifyPayload{To: f.GuideUserID, Key: fmt.Sprintf("feedback:%d:%d", f.ID, now.UnixNano()),
+		Text: "总部回复了你的反馈：\n" + clip(f.Text, 40) + "\n——\n" + reply})
+	if err == nil {
+		err = s.queue.Enqueue(ctx, t, QueueDefault)
+	}
+	return f, err
+}

@@ -1,0 +1,95 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/siyu/siyu/model"
+)
+
+// TypePollMassSend reads a guide's group send result and marks the items
+// it reached done.
+const TypePollMassSend = "hq:poll_mass"
+
+// maxMassSendTargets is WeCom's limit of external contacts per group send.
+const maxMassSendTargets = 10000
+
+// createMassSend creates the guide's group send of the task's content to
+// their customers (add_msg_template; the guide confirms it on the phone),
+// records the msgid and queues the first poll of its result. Customers
+// past WeCom's 10,000 per send are left to the guide.
+func (h *handlers) createMassSend(ctx context.Context, t Task, gt model.GuideTask) error {
+	s := h.HQ
+	var externals []string
+	err := s.db.WithContext(ctx).Model(&model.TaskItem{}).
+		Where("task_id = ? AND guide_user_id = ? AND status = ? AND external_user_id <> ''", t.ID, gt.GuideUserID, model.ItemOpen).
+		Order("id").Limit(maxMassSendTargets).Pluck("external_user_id", &externals).Error
+	if err != nil || len(externals) == 0 {
+		return err
+	}
+	text := t.Content
+	if t.Link != "" {
+		text += "\n" + t.Link
+	}
+	msgID, err := h.WeCom.AddMsgTemplate(ctx, gt.GuideUserID, externals, text)
+	if err != nil {
+		return wxFailure("create group send", err)
+	}
+	if err := s.db.WithContext(ctx).Model(&model.GuideTask{}).Where("id = ? AND msg_id = ''", gt.ID).
+		Update("msg_id", msgID).Error; err != nil {
+		return err
+	}
+	return s.queuePoll(ctx, t.ID, gt.GuideUserID, 1)
+}
+
+// queuePoll queues poll round n of the guide's group send.
+func (s *HQTasks) queuePoll(ctx context.Context, taskID int64, guide string, round int) error {
+	b, _ := json.Marshal(GuideTaskPayload{TaskID: taskID, Guide: guide, Round: round})
+	return s.queue.Enqueue(ctx, asynq.NewTask(TypePollMassSend, b), QueueLow,
+		asynq.TaskID(fmt.Sprintf("hq:poll:%d:%s:%d", taskID, guide, round)), asynq.ProcessIn(s.pollEvery),
+		asynq.MaxRetry(5), asynq.Timeout(2*time.Minute), asynq.Retention(24*time.Hour))
+}
+
+// pollMassSend handles TypePollMassSend: items whose customer got the
+// group send (status 1) are marked done with a note; while open items
+// remain and the deadline has not passed, the next round is queued.
+func (h *handlers) pollMassSend(ctx context.Context, at *asynq.Task) error {
+	var p GuideTaskPayload
+	if err := json.Unmarshal(at.Payload(), &p); err != nil || p.TaskID <= 0 {
+		return badPayload(at, fmt.Errorf("%v", err))
+	}
+	s := h.HQ
+	t, gt, ok, err := s.guideTask(ctx, p)
+	if err != nil || !ok || gt.MsgID == "" {
+		return err
+	}
+	results, err := h.WeCom.GetGroupMsgSendResult(ctx, gt.MsgID, gt.GuideUserID)
+	if err != nil {
+		return wxFailure("read group send result", err)
+	}
+	var sent []string
+	for _, r := range results {
+		if r.Status == 1 {
+			sent = append(sent, r.ExternalUserID)
+		}
+	}
+	now := s.now().UTC()
+	for start := 0; start < len(sent); start += 500 {
+		part := sent[start:min(start+500, len(sent))]
+		err := s.db.WithContext(ctx).Model(&model.TaskItem{}).
+			Where("task_id = ? AND guide_user_id = ? AND status = ? AND external_user_id IN ?", t.ID, gt.GuideUserID, model.ItemOpen, part).
+			Updates(map[string]any{"status": model.ItemDone, "note": "群发已发送", "done_at": now}).Error
+		if err != nil {
+			return err
+		}
+	}
+	open, err := s.openCount(ctx, t.ID, gt.GuideUserID)
+	if err != nil || open == 0 || !now.Before(t.Deadline) {
+		return err
+	}
+	return s.queuePoll(ctx, t.ID, gt.GuideUserID, p.Round+1)
+}
