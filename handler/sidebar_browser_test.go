@@ -155,7 +155,7 @@ func TestSidebarInBrowser(t *testing.T) {
 	}
 
 	var shot []byte
-	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&shot)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.scrollTo(0, 0)`, nil), chromedp.Sleep(100*time.Millisecond), chromedp.CaptureScreenshot(&shot)); err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	dir := filepath.Join("testdata", "artifacts")
