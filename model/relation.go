@@ -30,10 +30,12 @@ const (
 // ended ones. EventKey names the event that created the row (the add, or a
 // delete whose add was never seen) and makes replays of it collide.
 type GuideRelation struct {
-	ID             int64      `gorm:"primaryKey" json:"id"`
-	MemberID       int64      `gorm:"not null;index" json:"member_id"`
-	CorpID         string     `gorm:"size:64;not null" json:"corp_id"`
-	GuideUserID    string     `gorm:"size:64;not null;index:idx_relation_pair,priority:1" json:"guide_userid"`
+	ID       int64  `gorm:"primaryKey;index:idx_relation_guide_id,priority:2" json:"id"`
+	MemberID int64  `gorm:"not null;index" json:"member_id"`
+	CorpID   string `gorm:"size:64;not null" json:"corp_id"`
+	// (guide, id) serves a guide's customers in id order, as HQ task
+	// dispatch pages through them; without it MySQL walks the primary key.
+	GuideUserID    string     `gorm:"size:64;not null;index:idx_relation_pair,priority:1;index:idx_relation_guide_id,priority:1" json:"guide_userid"`
 	ExternalUserID string     `gorm:"size:128;not null;index:idx_relation_pair,priority:2" json:"external_userid"`
 	State          string     `gorm:"size:64;not null;default:''" json:"state,omitempty"`
 	Remark         string     `gorm:"size:128;not null;default:''" json:"remark,omitempty"`

@@ -153,11 +153,11 @@ func (s *HQTasks) handleDispatchStore(ctx context.Context, at *asynq.Task) error
 	if ts.DoneAt != nil {
 		return nil
 	}
-	if err := s.writeItems(ctx, t, p.Store); err != nil {
+	guides, err := s.writeItems(ctx, t, p.Store)
+	if err != nil {
 		return err
 	}
-	guides, err := s.writeGuideTasks(ctx, t.ID, p.Store)
-	if err != nil {
+	if err := s.writeGuideTasks(ctx, t.ID, p.Store, guides); err != nil {
 		return err
 	}
 	for _, g := range guides {
@@ -181,19 +181,16 @@ func notFound(err error) error {
 }
 
 // writeGuideTasks creates a guide task for each guide of the store who got
-// items, and returns their userids.
-func (s *HQTasks) writeGuideTasks(ctx context.Context, taskID int64, store string) ([]string, error) {
-	db := s.db.WithContext(ctx)
-	var guides []string
-	err := db.Model(&model.TaskItem{}).Distinct("guide_user_id").Where("task_id = ? AND store_code = ?", taskID, store).
-		Order("guide_user_id").Pluck("guide_user_id", &guides).Error
-	if err != nil || len(guides) == 0 {
-		return guides, err
+// items. The guides come from the dispatch itself: reading them back from
+// the items would scan the whole task's items once per store.
+func (s *HQTasks) writeGuideTasks(ctx context.Context, taskID int64, store string, guides []string) error {
+	if len(guides) == 0 {
+		return nil
 	}
 	now := s.now().UTC()
 	rows := make([]model.GuideTask, len(guides))
 	for i, g := range guides {
 		rows[i] = model.GuideTask{TaskID: taskID, GuideUserID: g, StoreCode: store, CreatedAt: now}
 	}
-	return guides, db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
 }

@@ -71,12 +71,15 @@ func (s *HQTasks) storeGuides(ctx context.Context, t Task, store string) ([]stri
 
 // writeItems streams the store's candidates guide by guide with keyset
 // pagination (relation id) and inserts them in batches, skipping rows that
-// exist; memory stays at one batch whatever the store's size.
-func (s *HQTasks) writeItems(ctx context.Context, t Task, store string) error {
+// exist; memory stays at one batch whatever the store's size. It returns
+// the guides who have items: those with candidates, which a re-run finds
+// again whether or not their rows were written before.
+func (s *HQTasks) writeItems(ctx context.Context, t Task, store string) ([]string, error) {
 	guides, err := s.storeGuides(ctx, t, store)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var withItems []string
 	buf := make([]model.TaskItem, 0, s.batch)
 	batches := 0
 	flush := func() error {
@@ -112,14 +115,17 @@ func (s *HQTasks) writeItems(ctx context.Context, t Task, store string) error {
 				Select("r.id, r.member_id, r.guide_user_id, r.external_user_id").
 				Where("r.id > ?", last).Order("r.id").Limit(s.batch).Scan(&page).Error
 			if err != nil {
-				return err
+				return nil, err
+			}
+			if last == 0 && len(page) > 0 {
+				withItems = append(withItems, g)
 			}
 			for _, c := range page {
 				buf = append(buf, model.TaskItem{TaskID: t.ID, MemberID: c.MemberID, GuideUserID: c.GuideUserID,
 					StoreCode: store, ExternalUserID: c.ExternalUserID, Status: model.ItemOpen, CreatedAt: now})
 				if len(buf) >= s.batch {
 					if err := flush(); err != nil {
-						return err
+						return nil, err
 					}
 				}
 			}
@@ -129,7 +135,7 @@ func (s *HQTasks) writeItems(ctx context.Context, t Task, store string) error {
 			last = page[len(page)-1].ID
 		}
 	}
-	return flush()
+	return withItems, flush()
 }
 
 // errCancelled stops a dispatch whose task was cancelled; asynq is told to
