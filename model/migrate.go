@@ -23,6 +23,7 @@ func AllModels() []any {
 		&CouponTemplate{}, &Coupon{},
 		&Reward{}, &RewardClaim{}, &Redemption{},
 		&ExpiryReminder{},
+		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
 	}
 }
 
