@@ -68,12 +68,18 @@ func (s *Service) replaceSegmentTags(tx *gorm.DB, run segmentRun, lo, hi int64) 
 	}
 	out := make([]SegmentChange, len(rows))
 	for i, r := range rows {
-		c := SegmentChange{MemberID: r.MemberID, Add: []string{LifecycleTag(r.Lifecycle), RFMTag(r.RFMSegment)}}
-		if r.OldLifecycle != "" && r.OldLifecycle != r.Lifecycle {
-			c.Remove = append(c.Remove, LifecycleTag(r.OldLifecycle))
+		c := SegmentChange{MemberID: r.MemberID}
+		if r.OldLifecycle != r.Lifecycle {
+			c.Add = append(c.Add, LifecycleTag(r.Lifecycle))
+			if r.OldLifecycle != "" {
+				c.Remove = append(c.Remove, LifecycleTag(r.OldLifecycle))
+			}
 		}
-		if r.OldRFM != "" && r.OldRFM != r.RFMSegment {
-			c.Remove = append(c.Remove, RFMTag(r.OldRFM))
+		if r.OldRFM != r.RFMSegment {
+			c.Add = append(c.Add, RFMTag(r.RFMSegment))
+			if r.OldRFM != "" {
+				c.Remove = append(c.Remove, RFMTag(r.OldRFM))
+			}
 		}
 		out[i] = c
 	}
@@ -93,4 +99,24 @@ func (s *Service) SegmentTags(ctx context.Context, memberID int64) ([]string, er
 // IsSegmentTag reports whether name is a lifecycle or RFM tag.
 func IsSegmentTag(name string) bool {
 	return strings.HasPrefix(name, LifecycleTagPrefix) || strings.HasPrefix(name, RFMTagPrefix)
+}
+
+// OpenIDs returns the Official Account openids of the members, by member
+// id; members without one are left out. Errors: the database's.
+func (s *Service) OpenIDs(ctx context.Context, memberIDs []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(memberIDs) == 0 {
+		return out, nil
+	}
+	var rows []model.Identity
+	if err := s.db.WithContext(ctx).Where("member_id IN ? AND platform = ?", memberIDs, model.PlatformOA).
+		Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if _, ok := out[r.MemberID]; !ok {
+			out[r.MemberID] = r.ExternalID
+		}
+	}
+	return out, nil
 }

@@ -66,7 +66,7 @@ func (r SegmentRules) withDefaults() SegmentRules {
 // SegmentChange is a member whose segment tags changed in a recompute.
 type SegmentChange struct {
 	MemberID int64    `json:"member_id"`
-	Add      []string `json:"add"`    // segment tags now on the member
+	Add      []string `json:"add"`    // segment tags just put on the member
 	Remove   []string `json:"remove"` // segment tags just taken off
 }
 
