@@ -38,7 +38,7 @@ func loadSegments(getenv func(string) string, s *Segments) []string {
 		*dst = n
 	}
 	num("SIYU_RFM_WINDOW_DAYS", &s.RFMWindowDays, 1, 730)
-	num("SIYU_RFM_RECENT_DAYS", &s.RecentDays, 0, 730)
+	num("SIYU_RFM_RECENT_DAYS", &s.RecentDays, 1, 730)
 	num("SIYU_RFM_FREQUENT_ORDERS", &s.FrequentOrders, 1, 100000)
 	num("SIYU_ACTIVITY_WINDOW_DAYS", &s.ActivityWindowDays, 1, 730)
 	if v := strings.TrimSpace(getenv("SIYU_RFM_MONETARY_FEN")); v != "" {
