@@ -48,7 +48,7 @@ func (s *Service) segmentMetrics(ctx context.Context, r DayRange, kind, col stri
 		Value string
 		N     int64
 	}
-	if err := db.Raw("SELECT "+col+" AS value, COUNT(*) AS n FROM members WHERE merged_into IS NULL AND "+col+" <> '' GROUP BY "+col).
+	if err := db.Raw("SELECT " + col + " AS value, COUNT(*) AS n FROM members WHERE merged_into IS NULL AND " + col + " <> '' GROUP BY " + col).
 		Scan(&rows).Error; err != nil {
 		return c, err
 	}

@@ -14,7 +14,7 @@ func TestMetricsAcrossMidnight(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
-	late := time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC)  // 23:59 on 1 March in Shanghai
+	late := time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC) // 23:59 on 1 March in Shanghai
 	early := time.Date(2026, 3, 1, 16, 1, 0, 0, time.UTC) // 00:01 on 2 March
 	a := model.Member{Subscribed: true, FirstScene: "poster", StoreCode: "sh001", CreatedAt: late}
 	b := model.Member{Subscribed: false, FirstScene: "poster", StoreCode: "sh002", CreatedAt: early}
