@@ -28,9 +28,10 @@ type benchmark struct {
 // benchmarks lists every benchmark; each lives in its own bench_<name>.go.
 func benchmarks() map[string]benchmark {
 	return map[string]benchmark{
-		"checkin": {"N members follow and check in over signed, encrypted HTTP callbacks, next to the same transactions called directly", benchCheckIn},
-		"redeem":  {"contended redemptions of one reward (HQ API and direct) next to the bare guarded stock update; checks stock and ledger", benchRedeem},
-		"orders":  {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
+		"checkin":  {"N members follow and check in over signed, encrypted HTTP callbacks, next to the same transactions called directly", benchCheckIn},
+		"redeem":   {"contended redemptions of one reward (HQ API and direct) next to the bare guarded stock update; checks stock and ledger", benchRedeem},
+		"segments": {"generate members and orders, time a full segment recompute (twice) next to the bare RFM aggregation query", benchSegments},
+		"orders":   {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
 	}
 }
 
