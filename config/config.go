@@ -36,6 +36,8 @@ type Config struct {
 	CheckIn CheckInRules
 	Worker  Worker
 	Loyalty Loyalty
+	// Segments are the thresholds of the segment recompute.
+	Segments Segments
 
 	LogLevel  string // debug, info, warn, error
 	LogFormat string // text or json
@@ -156,6 +158,7 @@ func Load(getenv func(string) string) (Config, error) {
 	intVar("SIYU_WORKER_CONCURRENCY", &conc, 1)
 	c.Worker.Concurrency = int(conc)
 	errs = append(errs, loadLoyalty(getenv, &c.Loyalty)...)
+	errs = append(errs, loadSegments(getenv, &c.Segments)...)
 
 	if err := c.validate(); err != nil {
 		errs = append(errs, err.Error())

@@ -88,3 +88,24 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		t.Errorf("contact secret alone: %v, want it accepted", err)
 	}
 }
+
+func TestSegmentVariables(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		wantErr string
+	}{
+		{map[string]string{"SIYU_LIFECYCLE_DAYS": "7,30,60,90"}, ""},
+		{map[string]string{"SIYU_LIFECYCLE_DAYS": "7,30,20,90"}, "SIYU_LIFECYCLE_DAYS"},
+		{map[string]string{"SIYU_ACTIVITY_WEIGHTS": "light=1,medium=2,core=4"}, ""},
+		{map[string]string{"SIYU_ACTIVITY_WEIGHTS": "heavy=9"}, "SIYU_ACTIVITY_WEIGHTS"},
+		{map[string]string{"SIYU_RFM_FREQUENT_ORDERS": "0"}, "SIYU_RFM_FREQUENT_ORDERS"},
+		{map[string]string{"SIYU_RFM_MONETARY_FEN": "-1"}, "SIYU_RFM_MONETARY_FEN"},
+		{map[string]string{"SIYU_ACTIVITY_HALF_LIFE_DAYS": "0"}, "SIYU_ACTIVITY_HALF_LIFE_DAYS"},
+	}
+	for _, tt := range tests {
+		_, err := Load(func(k string) string { return tt.env[k] })
+		if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("Load(%v) = %v, want error naming %q", tt.env, err, tt.wantErr)
+		}
+	}
+}

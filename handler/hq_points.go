@@ -2,10 +2,12 @@ package handler
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
 )
 
@@ -153,17 +155,24 @@ func (s *Server) memberInvite(c *gin.Context) {
 
 // eventRequest is the body of POST /api/hq/events.
 type eventRequest struct {
-	EventID string `json:"event_id"`
-	Type    string `json:"type"`
+	EventID    string     `json:"event_id"`
+	Type       string     `json:"type"`
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
 	tagging.MemberRef
 }
 
 // postEvent credits an interaction event (share, review, survey) once per
-// event id: 201 credited, 200 a repeat.
+// event id: 201 credited, 200 a repeat; it also counts as behaviour for
+// the activity score. Behaviour-only types (read, click, search, add_cart,
+// order, interaction, feedback) are recorded for the score alone.
 func (s *Server) postEvent(c *gin.Context) {
 	var req eventRequest
 	if err := decodeJSON(c, &req); err != nil {
 		writeError(c, err)
+		return
+	}
+	if _, ok := model.BehaviorKinds[req.Type]; ok && behaviorFor[req.Type] == "" {
+		s.postBehavior(c, req)
 		return
 	}
 	ctx := c.Request.Context()
@@ -176,6 +185,13 @@ func (s *Server) postEvent(c *gin.Context) {
 	if err != nil {
 		writeError(c, err)
 		return
+	}
+	var at time.Time
+	if req.OccurredAt != nil {
+		at = *req.OccurredAt
+	}
+	if _, err := s.tags.RecordBehavior(ctx, tagging.Behavior{EventID: req.EventID, Kind: behaviorFor[req.Type], MemberID: member, OccurredAt: at}); err != nil {
+		logger(c).Warn("record interaction as behaviour", "event_id", req.EventID, "err", err)
 	}
 	s.writeEarned(c, e)
 }

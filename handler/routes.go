@@ -61,6 +61,12 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.POST("/coupons/redeem", s.redeemCoupon)
 	hq.GET("/coupons/:code", s.getCoupon)
 
+	hq.POST("/segments/recompute", s.recomputeSegments)
+	hq.POST("/segments/preview", s.previewSegment)
+	for _, name := range []string{"members", "retention", "lifecycle", "rfm", "checkins", "points", "coupons"} {
+		hq.GET("/metrics/"+name, s.metric(metricRoutes[name]))
+	}
+
 	hq.POST("/members/:id/tags", s.editMemberTags)
 	hq.GET("/members/:id/relations", s.memberRelations)
 

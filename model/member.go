@@ -39,7 +39,7 @@ type Member struct {
 	RFMSegment    string     `gorm:"size:32;not null;default:'';index" json:"rfm_segment,omitempty"`
 	ActivityScore float64    `gorm:"not null;default:0;index" json:"activity_score"`
 	SegmentedAt   *time.Time `json:"segmented_at,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
+	CreatedAt     time.Time  `gorm:"index" json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 
 	// Filled from other tables for the API, never stored on this row.

@@ -24,6 +24,7 @@ func AllModels() []any {
 		&Reward{}, &RewardClaim{}, &Redemption{},
 		&ExpiryReminder{},
 		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{},
+		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
 	}
 }
 

@@ -109,3 +109,27 @@ func (s *Service) CountTargets(ctx context.Context, f TargetFilter) (int64, erro
 	err := f.Apply(s.db.WithContext(ctx).Model(&model.Member{}), "members").Count(&n).Error
 	return n, err
 }
+
+// StoreCount is how many targeted members belong to one store ("" for
+// members without a store).
+type StoreCount struct {
+	StoreCode string `json:"store_code"`
+	Count     int64  `json:"count"`
+}
+
+// CountTargetsByStore returns how many members match f, in all and per
+// store, biggest first. Errors: EINVALID.
+func (s *Service) CountTargetsByStore(ctx context.Context, f TargetFilter) (int64, []StoreCount, error) {
+	if err := f.Validate(); err != nil {
+		return 0, nil, err
+	}
+	var rows []StoreCount
+	err := f.Apply(s.db.WithContext(ctx).Model(&model.Member{}), "members").
+		Select("members.store_code AS store_code, COUNT(*) AS count").Group("members.store_code").
+		Order("count DESC, store_code").Scan(&rows).Error
+	var total int64
+	for _, r := range rows {
+		total += r.Count
+	}
+	return total, rows, err
+}

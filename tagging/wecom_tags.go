@@ -44,11 +44,11 @@ func CorpTagOf(tag string) (group, name string) {
 }
 
 // MirroredTags returns the tags Siyu mirrors to WeCom for the member: those
-// put on by a scene or by hand, by name.
+// put on by a scene, by hand or by the segment recompute, by name.
 func (s *Service) MirroredTags(ctx context.Context, memberID int64) ([]string, error) {
 	var names []string
 	err := s.db.WithContext(ctx).Table("member_tags").Joins("JOIN tags ON tags.id = member_tags.tag_id").
-		Where("member_tags.member_id = ? AND member_tags.source IN ?", memberID, []string{model.TagSourceScene, model.TagSourceManual}).
+		Where("member_tags.member_id = ? AND member_tags.source IN ?", memberID, []string{model.TagSourceScene, model.TagSourceManual, model.TagSourceSegment}).
 		Distinct().Order("tags.name").Pluck("tags.name", &names).Error
 	return names, err
 }

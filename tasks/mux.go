@@ -34,6 +34,8 @@ type Deps struct {
 	// Location is the business time zone, also for times in messages to
 	// guides; nil = Asia/Shanghai.
 	Location *time.Location
+	// Segments are the rules of the segment recompute (zero: defaults).
+	Segments tagging.SegmentRules
 	// AppMessagesPerMinute caps app messages to one guide per minute (WeCom
 	// drops what is over 30, silently); 0 = 30.
 	AppMessagesPerMinute int
@@ -68,6 +70,8 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeMirrorTags, h.mirrorTags)
 	mux.HandleFunc(TypeNotifyGuide, h.notifyGuide)
 	mux.HandleFunc(TypeResolveOAUnionID, h.resolveOAUnionID)
+	mux.HandleFunc(TypeRecomputeSegments, h.handleRecomputeSegments)
+	mux.HandleFunc(TypeSyncSegmentTags, h.syncSegmentTags)
 	if d.HQ != nil {
 		mux.HandleFunc(TypeDispatchHQTask, d.HQ.handleDispatch)
 		mux.HandleFunc(TypeDispatchStore, d.HQ.handleDispatchStore)

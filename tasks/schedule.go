@@ -21,6 +21,7 @@ const (
 	JobLevelCoupons = "level_coupons" // monthly: level coupons
 	JobLevelReview  = "level_review"  // monthly, quarterly or yearly: downgrades
 	// JobTaskReminders (hourly) is in task_reminders.go.
+	// JobSegments (daily, 03:00): recompute segments; see segments.go.
 )
 
 // TickPayload names the job a tick starts.
@@ -40,12 +41,12 @@ var reviewSpecs = map[string]string{"monthly": "0 2 1 * *", "quarterly": "0 2 1 
 // RegisterSchedules puts the loyalty jobs on the scheduler (times in its
 // location, the business time zone): expiry at 00:10 daily, birthdays at
 // 09:00 (a decent hour for the message), level coupons at 08:00 on the
-// 1st, the level review at 02:00 on the 1st of each month, quarter or year
-// (review "off" skips it), and the HQ task reminders at five past every
-// hour. Errors: a bad review setting.
+// 1st, segments at 03:00 daily, the level review at 02:00 on the 1st of each
+// month, quarter or year (review "off" skips it), and the HQ task reminders
+// at five past every hour. Errors: a bad review setting.
 func RegisterSchedules(sch *asynq.Scheduler, queues Queues, review string) error {
 	jobs := map[string]string{JobPointsExpiry: "10 0 * * *", JobBirthday: "0 9 * * *", JobLevelCoupons: "0 8 1 * *",
-		JobTaskReminders: "5 * * * *"}
+		JobTaskReminders: "5 * * * *", JobSegments: "0 3 * * *"}
 	if review != "off" {
 		spec, ok := reviewSpecs[review]
 		if !ok {
@@ -93,6 +94,8 @@ func (d Deps) handleTick(ctx context.Context, t *asynq.Task) error {
 		job = NewLevelReviewTask(period)
 	case JobTaskReminders:
 		job = NewTaskRemindersTask(period)
+	case JobSegments:
+		return EnqueueRecomputeSegments(ctx, d.Queue, period)
 	default:
 		return fmt.Errorf("%s: unknown job %q: %w", TypeScheduleTick, p.Job, asynq.SkipRetry)
 	}

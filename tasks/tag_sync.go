@@ -15,7 +15,7 @@ import (
 	"github.com/siyu/siyu/wx"
 )
 
-// TypeMirrorTags mirrors a member's scene and manual tags to WeCom: every
+// TypeMirrorTags mirrors a member's scene, manual and segment tags to WeCom: every
 // guide who has the member as a contact sees them as corp tags.
 const TypeMirrorTags = "wecom:mirror_tags"
 
@@ -56,9 +56,15 @@ func (h *handlers) mirrorTags(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return badPayload(t, err)
 	}
-	m, err := h.Tagging.GetMember(ctx, p.MemberID)
+	return h.mirrorMember(ctx, p.MemberID, p.Remove)
+}
+
+// mirrorMember mirrors one member's tags to every guide's view of them, and
+// takes remove off. A member without WeCom relations needs no call.
+func (h *handlers) mirrorMember(ctx context.Context, memberID int64, remove []string) error {
+	m, err := h.Tagging.GetMember(ctx, memberID)
 	if errors.Is(err, model.ErrMemberNotFound) {
-		return fmt.Errorf("member %d: %w", p.MemberID, asynq.SkipRetry)
+		return fmt.Errorf("member %d: %w", memberID, asynq.SkipRetry)
 	} else if err != nil {
 		return err
 	}
@@ -72,7 +78,7 @@ func (h *handlers) mirrorTags(ctx context.Context, t *asynq.Task) error {
 	}
 	var errs []error
 	for _, contact := range groupByContact(rels) {
-		if err := h.mirrorContact(ctx, contact, names, p.Remove); err != nil {
+		if err := h.mirrorContact(ctx, contact, names, remove); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -172,7 +172,8 @@ func (a *app) worker() (*tasks.Worker, error) {
 	mux := tasks.NewMux(tasks.Deps{
 		Loyalty: a.loyalty, Tagging: a.tags, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
-		HQ: a.hqTasks,
+		HQ:       a.hqTasks,
+		Segments: segmentRules(a.cfg),
 	})
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
@@ -226,4 +227,28 @@ func (a *app) close() {
 			sqlDB.Close()
 		}
 	}
+}
+
+// segmentRules turns SIYU_RFM_*, SIYU_LIFECYCLE_DAYS and SIYU_ACTIVITY_*
+// into the recompute's rules; unset values keep tagging's defaults.
+func segmentRules(cfg config.Config) tagging.SegmentRules {
+	s := cfg.Segments
+	r := tagging.SegmentRules{Location: cfg.Location, RFMWindowDays: s.RFMWindowDays, RecentDays: s.RecentDays,
+		FrequentOrders: s.FrequentOrders, MonetaryFen: s.MonetaryFen, NewDays: s.NewDays, ActiveDays: s.ActiveDays,
+		SilentDays: s.SilentDays, SleepingDays: s.SleepingDays, ActivityWindowDays: s.ActivityWindowDays, HalfLifeDays: s.HalfLifeDays}
+	if s.Weights != nil {
+		d := tagging.DefaultSegmentRules().Weights
+		r.Weights = tagging.ActivityWeights{Light: d.Light, Medium: d.Medium, Core: d.Core}
+		for k, v := range s.Weights {
+			switch k {
+			case "light":
+				r.Weights.Light = v
+			case "medium":
+				r.Weights.Medium = v
+			case "core":
+				r.Weights.Core = v
+			}
+		}
+	}
+	return r
 }

@@ -31,6 +31,7 @@ func benchmarks() map[string]benchmark {
 		"checkin":  {"N members follow and check in over signed, encrypted HTTP callbacks, next to the same transactions called directly", benchCheckIn},
 		"redeem":   {"contended redemptions of one reward (HQ API and direct) next to the bare guarded stock update; checks stock and ledger", benchRedeem},
 		"dispatch": {"one HQ task fanned out to guides × customers items through the queue and worker, next to a bare batched insert of the same rows; checks count and duplicates", benchDispatch},
+		"segments": {"generate members and orders, time a full segment recompute (twice) next to the bare RFM aggregation query", benchSegments},
 		"orders":   {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
 	}
 }

@@ -1,0 +1,67 @@
+package model
+
+import "time"
+
+// Behaviour weight classes of the activity score.
+const (
+	WeightLight  = "light"  // read an article, click a menu
+	WeightMedium = "medium" // search, add to cart, share
+	WeightCore   = "core"   // order, interaction, feedback
+)
+
+// BehaviorKinds maps every behaviour kind HQ systems may post to its
+// weight class.
+var BehaviorKinds = map[string]string{
+	"read": WeightLight, "click": WeightLight,
+	"search": WeightMedium, "add_cart": WeightMedium, "share": WeightMedium,
+	"order": WeightCore, "interaction": WeightCore, "feedback": WeightCore,
+}
+
+// BehaviorEvent is one behaviour of a member reported by an HQ system (mall,
+// content platform, POS) for the activity score. EventID is unique, so an
+// event posted twice counts once.
+type BehaviorEvent struct {
+	ID         int64     `gorm:"primaryKey" json:"id"`
+	EventID    string    `gorm:"size:64;not null;uniqueIndex" json:"event_id"`
+	MemberID   int64     `gorm:"not null;index:idx_behavior_member_at,priority:1" json:"member_id"`
+	Kind       string    `gorm:"size:32;not null" json:"kind"`
+	Class      string    `gorm:"size:16;not null" json:"class"`
+	OccurredAt time.Time `gorm:"not null;index:idx_behavior_member_at,priority:2" json:"occurred_at"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// SegmentStaging holds one recompute run's freshly computed values for a
+// member next to the stored ones; rows live only while the run does.
+type SegmentStaging struct {
+	RunID        string  `gorm:"primaryKey;size:32"`
+	MemberID     int64   `gorm:"primaryKey;autoIncrement:false"`
+	Lifecycle    string  `gorm:"size:16;not null"`
+	RFMSegment   string  `gorm:"size:32;not null"`
+	Score        float64 `gorm:"not null"`
+	OldLifecycle string  `gorm:"size:16;not null"`
+	OldRFM       string  `gorm:"size:32;not null"`
+	OldScore     float64 `gorm:"not null"`
+	Changed      bool    `gorm:"not null;default:false"` // any value differs
+	TagChanged   bool    `gorm:"not null;default:false"` // lifecycle or RFM differs
+}
+
+// TableName keeps the staging table's name short and fixed.
+func (SegmentStaging) TableName() string { return "segment_staging" }
+
+// Segment snapshot kinds.
+const (
+	SnapshotLifecycle = "lifecycle"
+	SnapshotRFM       = "rfm"
+)
+
+// SegmentSnapshot counts the members in one lifecycle state or RFM cell on
+// one business day, written by each recompute (the day's last run wins),
+// so the metrics can show how the distributions moved.
+type SegmentSnapshot struct {
+	ID        int64  `gorm:"primaryKey"`
+	Day       string `gorm:"size:10;not null;uniqueIndex:uk_segment_snapshot"`
+	Kind      string `gorm:"size:16;not null;uniqueIndex:uk_segment_snapshot"`
+	Value     string `gorm:"size:32;not null;uniqueIndex:uk_segment_snapshot"`
+	Count     int64  `gorm:"not null"`
+	CreatedAt time.Time
+}
