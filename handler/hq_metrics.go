@@ -51,4 +51,7 @@ var metricRoutes = map[string]func(*tagging.Service) func(context.Context, taggi
 	"coupons": func(t *tagging.Service) func(context.Context, tagging.DayRange) (tagging.Chart, error) {
 		return t.CouponMetrics
 	},
+	"tasks": func(t *tagging.Service) func(context.Context, tagging.DayRange) (tagging.Chart, error) {
+		return t.TaskMetrics
+	},
 }

@@ -103,3 +103,33 @@ func TestNewDayRange(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskMetrics: items dispatched, done and skipped bucket by business
+// day across Shanghai midnight, and the store breakdown adds up with its
+// completion rate and overdue count.
+func TestTaskMetrics(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	late := time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC) // 23:59 on 1 March in Shanghai
+	early := time.Date(2026, 3, 1, 16, 1, 0, 0, time.UTC) // 00:01 on 2 March
+	items := []model.TaskItem{
+		{TaskID: 1, MemberID: 1, GuideUserID: "g1", StoreCode: "sh001", Status: model.ItemDone, DoneAt: &early, CreatedAt: late},
+		{TaskID: 1, MemberID: 2, GuideUserID: "g1", StoreCode: "sh001", Status: model.ItemSkipped, DoneAt: &early, CreatedAt: late},
+		{TaskID: 1, MemberID: 3, GuideUserID: "g1", StoreCode: "sh001", Status: model.ItemOpen, Overdue: true, CreatedAt: late},
+		{TaskID: 1, MemberID: 4, GuideUserID: "g2", StoreCode: "sh002", Status: model.ItemDone, DoneAt: &early, CreatedAt: early},
+	}
+	e.must(e.db.Create(&items).Error)
+	r, err := tagging.NewDayRange("2026-03-01", "2026-03-02", loc, e.now)
+	e.must(err)
+	ch, err := e.tags.TaskMetrics(ctx, r)
+	e.must(err)
+	for name, want := range map[string][]float64{"assigned": {3, 1}, "done": {0, 2}, "skipped": {0, 1}} {
+		if fmt.Sprint(ch.Series[name]) != fmt.Sprint(want) {
+			t.Errorf("%s = %v, want %v", name, ch.Series[name], want)
+		}
+	}
+	if got := fmt.Sprint(ch.Breakdown["store"]); got != "[{sh001 map[assigned:3 done:1 open:1 overdue:1 rate_permille:333 skipped:1]} {sh002 map[assigned:1 done:1 rate_permille:1000]}]" {
+		t.Errorf("by store = %s", got)
+	}
+}
