@@ -68,6 +68,9 @@ type CheckInRules struct {
 // Worker configures the queue worker run by serve and worker.
 type Worker struct {
 	Concurrency int
+	// Weights of the critical, default and low queues: a worker picks from
+	// each in proportion (SIYU_QUEUE_WEIGHTS=critical:6,default:3,low:1).
+	Critical, Default, Low int
 }
 
 // Default returns the configuration used when nothing is set.
@@ -81,7 +84,7 @@ func Default() Config {
 		Location:        loc,
 		CallbackMaxSkew: 5 * time.Minute,
 		CheckIn:         CheckInRules{Base: 5, StreakStep: 1, StreakCap: 5, WeekBonus: 20, Growth: 1},
-		Worker:          Worker{Concurrency: 10},
+		Worker:          Worker{Concurrency: 10, Critical: 6, Default: 3, Low: 1},
 		Loyalty:         defaultLoyalty(),
 		LogLevel:        "info",
 		LogFormat:       "text",
@@ -157,6 +160,11 @@ func Load(getenv func(string) string) (Config, error) {
 	var conc int64 = int64(c.Worker.Concurrency)
 	intVar("SIYU_WORKER_CONCURRENCY", &conc, 1)
 	c.Worker.Concurrency = int(conc)
+	if v := strings.TrimSpace(getenv("SIYU_QUEUE_WEIGHTS")); v != "" {
+		if err := c.Worker.parseWeights(v); err != nil {
+			add(fmt.Errorf("SIYU_QUEUE_WEIGHTS=%q: %v", v, err))
+		}
+	}
 	errs = append(errs, loadLoyalty(getenv, &c.Loyalty)...)
 	errs = append(errs, loadSegments(getenv, &c.Segments)...)
 
@@ -287,3 +295,26 @@ func checkRedisURL(v string) error {
 
 // Embedded reports whether the database or the queue runs embedded.
 func (c Config) Embedded() (db, queue bool) { return c.MySQLDSN == "", c.RedisURL == "" }
+
+// parseWeights reads "critical:6,default:3,low:1"; queues left out keep
+// their weight. Each weight is 1..100.
+func (w *Worker) parseWeights(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		name, num, ok := strings.Cut(strings.TrimSpace(part), ":")
+		n, err := strconv.Atoi(strings.TrimSpace(num))
+		if !ok || err != nil || n < 1 || n > 100 {
+			return fmt.Errorf("want queue:weight pairs such as critical:6,default:3,low:1 with weights 1..100")
+		}
+		switch strings.TrimSpace(name) {
+		case "critical":
+			w.Critical = n
+		case "default":
+			w.Default = n
+		case "low":
+			w.Low = n
+		default:
+			return fmt.Errorf("unknown queue %q (critical, default or low)", name)
+		}
+	}
+	return nil
+}

@@ -37,6 +37,9 @@ func TestValidValues(t *testing.T) {
 	if c.CallbackMaxSkew != 0 || c.Location.String() != "UTC" || c.CheckIn.Base != 10 {
 		t.Errorf("config = %+v", c)
 	}
+	if c, err := Load(env(map[string]string{"SIYU_QUEUE_WEIGHTS": "critical:10, low:2"})); err != nil || c.Worker.Critical != 10 || c.Worker.Default != 3 || c.Worker.Low != 2 {
+		t.Errorf("SIYU_QUEUE_WEIGHTS = %+v, %v; want 10/3/2", c.Worker, err)
+	}
 	if _, err := Load(env(map[string]string{"SIYU_REDIS_URL": "10.0.0.1:7000,10.0.0.2:7000"})); err != nil {
 		t.Errorf("cluster list refused: %v", err)
 	}
@@ -62,6 +65,9 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"SIYU_PUBLIC_URL", "siyu.example.com"},
 		{"SIYU_PUBLIC_URL", "ftp://siyu.example.com"},
 		{"SIYU_LOG_LEVEL", "loud"},
+		{"SIYU_QUEUE_WEIGHTS", "critical:0"},
+		{"SIYU_QUEUE_WEIGHTS", "urgent:5"},
+		{"SIYU_QUEUE_WEIGHTS", "critical=6"},
 	} {
 		e := map[string]string{tc.name: tc.value, "SIYU_WECHAT_APPID": "wx1", "SIYU_WECOM_CORPID": "ww1"}
 		_, err := Load(env(e))

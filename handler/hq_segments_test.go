@@ -59,7 +59,7 @@ func TestHQSegmentsAndMetrics(t *testing.T) {
 	}
 
 	// Every metric answers with a chart; bad ranges are refused.
-	for _, name := range []string{"members", "retention", "lifecycle", "rfm", "checkins", "points", "coupons"} {
+	for _, name := range []string{"members", "retention", "lifecycle", "rfm", "checkins", "points", "coupons", "tasks"} {
 		var chart tagging.Chart
 		if st := e.hq("GET", "/api/hq/metrics/"+name+"?from=2026-01-01&to=2026-01-07", nil, &chart); st != http.StatusOK || len(chart.Days) != 7 || len(chart.Series) == 0 {
 			t.Errorf("metrics/%s = %d, %d days, %d series", name, st, len(chart.Days), len(chart.Series))

@@ -68,3 +68,11 @@ func collectorGauge(t *testing.T, reg *prometheus.Registry, name string, labels 
 	t.Fatalf("no series %s%v", name, labels)
 	return nil
 }
+
+func TestQueueWeights(t *testing.T) {
+	q := tasks.Queues{Prefix: "p", Critical: 10}
+	w := q.Weights()
+	if w["p:critical"] != 10 || w["p:default"] != 3 || w["p:low"] != 1 {
+		t.Errorf("Weights() = %v, want critical 10 and the defaults 3 and 1", w)
+	}
+}

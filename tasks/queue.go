@@ -19,8 +19,13 @@ const (
 )
 
 // Queues names Siyu's queues under a prefix, so several deployments (or
-// test runs) can share one Redis.
-type Queues struct{ Prefix string }
+// test runs) can share one Redis, and weighs them for the worker.
+type Queues struct {
+	Prefix string
+	// Critical, Default and Low weigh the queues; 0 takes the default
+	// (6, 3, 1).
+	Critical, Default, Low int
+}
 
 // Name returns the full queue name for a priority.
 func (q Queues) Name(priority string) string {
@@ -30,9 +35,17 @@ func (q Queues) Name(priority string) string {
 	return q.Prefix + ":" + priority
 }
 
-// Weights returns the worker's queue weights: critical 6, default 3, low 1.
+// Weights returns the worker's queue weights: by default critical 6,
+// default 3, low 1 (welcome messages first: WeCom takes them only within
+// 20 s).
 func (q Queues) Weights() map[string]int {
-	return map[string]int{q.Name(QueueCritical): 6, q.Name(QueueDefault): 3, q.Name(QueueLow): 1}
+	or := func(v, d int) int {
+		if v > 0 {
+			return v
+		}
+		return d
+	}
+	return map[string]int{q.Name(QueueCritical): or(q.Critical, 6), q.Name(QueueDefault): or(q.Default, 3), q.Name(QueueLow): or(q.Low, 1)}
 }
 
 // Enqueuer puts tasks on the queue. A TaskID already used is not an error:

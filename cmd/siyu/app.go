@@ -60,7 +60,8 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // services. The caller must call close.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
 	wx.QuietLibraryLogs()
-	a := &app{cfg: cfg, log: log, queues: tasks.Queues{Prefix: cfg.RedisPrefix}, now: time.Now}
+	a := &app{cfg: cfg, log: log, queues: tasks.Queues{Prefix: cfg.RedisPrefix,
+		Critical: cfg.Worker.Critical, Default: cfg.Worker.Default, Low: cfg.Worker.Low}, now: time.Now}
 	var err error
 	a.db, err = model.Open(ctx, model.DBOptions{MySQLDSN: cfg.MySQLDSN, DataDir: cfg.DataDir})
 	if err != nil {
