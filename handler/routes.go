@@ -63,8 +63,8 @@ func (s *Server) routes(r *gin.Engine) {
 
 	hq.POST("/segments/recompute", s.recomputeSegments)
 	hq.POST("/segments/preview", s.previewSegment)
-	for _, name := range []string{"members", "retention", "lifecycle", "rfm", "checkins", "points", "coupons"} {
-		hq.GET("/metrics/"+name, s.metric(metricRoutes[name]))
+	for name, fn := range metricRoutes {
+		hq.GET("/metrics/"+name, s.metric(fn))
 	}
 
 	hq.POST("/members/:id/tags", s.editMemberTags)
