@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"slices"
 	"sort"
@@ -225,4 +227,18 @@ func ms(d time.Duration) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
+}
+
+// serveLoopback serves a's HTTP surface on a free loopback port, as `siyu
+// serve` would, and returns its base URL, a client sized for conc
+// concurrent requests, and the function that stops it.
+func serveLoopback(a *app, conc int, timeout time.Duration) (base string, client *http.Client, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	srv := &http.Server{Handler: a.handler()}
+	go srv.Serve(ln)
+	client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc * 2}, Timeout: timeout}
+	return "http://" + ln.Addr().String(), client, func() { srv.Close() }, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -31,16 +30,13 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 	}
 	defer cleanup()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, client, stop, err := serveLoopback(a, *conc, 10*time.Second)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.handler()}
-	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/wechat/callback?"
+	defer stop()
+	url := base + "/wechat/callback?"
 	oa := wxsim.OA{AppID: b.cfg.WeChat.AppID, Token: b.cfg.WeChat.Token, AESKey: b.cfg.WeChat.AESKey}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2}, Timeout: 10 * time.Second}
 	post := func(ctx context.Context, plain []byte, want string) error {
 		s, err := oa.Sign(plain, time.Now())
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -73,17 +72,14 @@ func benchOrders(ctx context.Context, b *benchEnv, args []string) error {
 	}
 	requests := (*n + *batch - 1) / *batch
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, client, stop, err := serveLoopback(a, *conc, 5*time.Minute)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.handler()}
-	go srv.Serve(ln)
-	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2}, Timeout: 5 * time.Minute}
+	defer stop()
 	post := func(ctx context.Context, part []map[string]any) (created int, err error) {
 		body, _ := json.Marshal(map[string]any{"orders": part})
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ln.Addr().String()+"/api/hq/orders", bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/hq/orders", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+b.cfg.HQToken)
 		resp, err := client.Do(req)
 		if err != nil {

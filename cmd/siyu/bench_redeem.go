@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -53,15 +52,11 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, client, stop, err := serveLoopback(a, *conc, 30*time.Second)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.handler()}
-	go srv.Serve(ln)
-	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2}, Timeout: 30 * time.Second}
-	base := "http://" + ln.Addr().String()
+	defer stop()
 
 	var okHTTP, okDirect, okBase atomic.Int64
 	var httpLat, directLat, baseLat latencies
