@@ -130,8 +130,16 @@ func (s *Service) EndWeComRelation(ctx context.Context, d WeComDeparture) (WeCom
 		res.Member = m
 		rel, ended, changed, err := closeRelation(tx, m.ID, d)
 		res.Relation, res.Ended, res.Changed = rel, ended, changed
-		if err != nil || !changed || d.By == model.EndedByTransfer {
+		if err != nil || !changed {
 			return err
+		}
+		if m.GuideUserID == d.GuideUserID {
+			if err := rebindGuide(tx, m.ID); err != nil {
+				return err
+			}
+		}
+		if d.By == model.EndedByTransfer {
+			return nil
 		}
 		detail := fmt.Sprintf("企业微信: 导购 %s 删除了客户", d.GuideUserID)
 		if d.By == model.EndedByCustomer {
@@ -140,6 +148,23 @@ func (s *Service) EndWeComRelation(ctx context.Context, d WeComDeparture) (WeCom
 		return tx.Create(&model.MemberEvent{MemberID: m.ID, Kind: model.EventWeComChurn, Detail: detail, CreatedAt: d.At}).Error
 	})
 	return res, err
+}
+
+// rebindGuide binds the member to the guide of their earliest remaining
+// active relation, or to none, after the bound guide's relation ended: a
+// guide no longer in touch must not keep getting the member's tasks and
+// sidebar access through the binding.
+func rebindGuide(tx *gorm.DB, memberID int64) error {
+	var next []string
+	if err := tx.Model(&model.GuideRelation{}).Where("member_id = ? AND active_key IS NOT NULL", memberID).
+		Order("id").Limit(1).Pluck("guide_user_id", &next).Error; err != nil {
+		return err
+	}
+	guide := ""
+	if len(next) > 0 {
+		guide = next[0]
+	}
+	return tx.Model(&model.Member{}).Where("id = ?", memberID).Update("guide_user_id", guide).Error
 }
 
 // closeRelation ends the pair's active relation at d.At, or records the

@@ -166,3 +166,30 @@ func TestConcurrentAdds(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteRebindsGuide: when the bound guide's relation ends, the member
+// is bound to the guide of their earliest remaining relation, or to none.
+func TestDeleteRebindsGuide(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	first := e.add("g01", "wm_r", "", e.now.Add(-2*time.Hour))
+	e.add("g02", "wm_r", "", e.now.Add(-time.Hour))
+	guideOf := func() string {
+		m, err := e.tags.GetMember(ctx, first.Member.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.GuideUserID
+	}
+	if g := guideOf(); g != "g01" {
+		t.Fatalf("bound guide = %q, want g01 (who added first)", g)
+	}
+	e.del("g01", "wm_r", model.EndedByCustomer, e.now)
+	if g := guideOf(); g != "g02" {
+		t.Errorf("after g01's relation ended: bound guide = %q, want g02", g)
+	}
+	e.del("g02", "wm_r", model.EndedByGuide, e.now.Add(time.Minute))
+	if g := guideOf(); g != "" {
+		t.Errorf("after every relation ended: bound guide = %q, want none", g)
+	}
+}
