@@ -50,6 +50,10 @@ type Reply struct {
 	CheckIn *loyalty.CheckInResult // set for a check-in
 	// Credited is the points this message credited (check-in, scene bonus).
 	Credited int64
+	// UnionIDUnknown: the member's unionid is not known yet (a follower from
+	// before the Official Account API was configured), so the handler may
+	// look it up to merge them with their WeCom side.
+	UnionIDUnknown bool
 }
 
 // Bot answers members in the Official Account chat.
@@ -166,6 +170,13 @@ func (b *Bot) run(ctx context.Context, msg Message, cmd command, arg string) (Re
 	if err != nil {
 		return Reply{}, err
 	}
+	r, err := b.command(ctx, m, msg, cmd, arg)
+	r.UnionIDUnknown = m.UnionID == nil
+	return r, err
+}
+
+// command executes cmd for member m.
+func (b *Bot) command(ctx context.Context, m model.Member, msg Message, cmd command, arg string) (Reply, error) {
 	if cmd > cmdHelp { // the loyalty commands: a sign of life too
 		if err := b.tags.Touch(ctx, m.ID); err != nil {
 			return Reply{}, err

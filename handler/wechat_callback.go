@@ -176,8 +176,11 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, r.Text); err != nil {
 		log.Warn("dedupe finish", "err", err)
 	}
-	if msg.MsgType == "event" && strings.EqualFold(msg.Event, "subscribe") {
-		s.queueUnionID(c, msg)
+	switch {
+	case msg.MsgType == "event" && strings.EqualFold(msg.Event, "subscribe"):
+		s.queueUnionID(c, msg, strconv.FormatInt(msg.CreateTime, 10))
+	case r.UnionIDUnknown: // at most one look-up per follower and day
+		s.queueUnionID(c, msg, s.loyalty.BusinessDay(s.now()))
 	}
 	s.metrics.Callbacks.WithLabelValues("wechat", r.Kind, "ok").Inc()
 	if ci := r.CheckIn; ci != nil {
@@ -191,14 +194,17 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	return r.Text
 }
 
-// queueUnionID queues reading a new follower's unionid, to merge them with
-// the WeCom contact who has it. It needs the OA API (SIYU_WECHAT_SECRET); a
-// failure to queue is logged: the follow itself succeeded.
-func (s *Server) queueUnionID(c *gin.Context, msg bot.Message) {
+// queueUnionID queues reading a follower's unionid, to merge them with the
+// WeCom contact who has it: on every follow, and for a follower whose
+// unionid is still unknown (one from before the API was configured) once a
+// day when they write. key makes the task's id. It needs the OA API
+// (SIYU_WECHAT_SECRET); a failure to queue is logged: the message itself
+// succeeded.
+func (s *Server) queueUnionID(c *gin.Context, msg bot.Message, key string) {
 	if s.enq == nil || s.oaCfg.Secret == "" {
 		return
 	}
-	t, err := tasks.NewResolveOAUnionIDTask(msg.AppID, msg.OpenID, strconv.FormatInt(msg.CreateTime, 10))
+	t, err := tasks.NewResolveOAUnionIDTask(msg.AppID, msg.OpenID, key)
 	if err == nil {
 		err = s.enq.Enqueue(context.WithoutCancel(c.Request.Context()), t, tasks.QueueDefault)
 	}

@@ -292,3 +292,27 @@ func TestWeComNotConfigured(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlierFollowerIsMergedWhenTheyWrite: a follower whose follow Siyu
+// never saw (before it was installed, or before the API was configured) is
+// looked up when they write — once a day — and merged with their WeCom side.
+func TestEarlierFollowerIsMergedWhenTheyWrite(t *testing.T) {
+	e := newTestEnv(t, func(d *handlerDeps) { d.OA.Secret = "oasecret" })
+	e.up.SetExternalContact(wx.ExternalContact{ExternalUserID: "wm_cy", Name: "Cy", UnionID: "union-o_cy", Type: 1,
+		FollowUsers: []wx.FollowUser{{UserID: "g01"}}})
+	e.startWorker()
+	now := e.clock.Now()
+	e.sendWeCom(e.wc.AddExternalContact("g01", "wm_cy", "", "", now))
+	e.idle()
+	e.say(e.oa, e.oa.Text("o_cy", "签到", 0, now)) // no subscribe event on record
+	e.say(e.oa, e.oa.Text("o_cy", "积分", 0, now))
+	e.idle()
+	if n := e.up.CallCount("/cgi-bin/user/info"); n != 1 {
+		t.Errorf("OA user/info calls = %d, want 1 (once a day, not per message)", n)
+	}
+	var res struct{ Members []model.Member }
+	e.hq("GET", "/api/hq/members?unionid=union-o_cy", nil, &res)
+	if len(res.Members) != 1 || res.Members[0].OpenID != "o_cy" || res.Members[0].ExternalUserID != "wm_cy" || res.Members[0].Points != 5 {
+		t.Errorf("members = %+v, want one member with both identities and the check-in's 5 points", res.Members)
+	}
+}
