@@ -2,7 +2,6 @@ package handler
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,10 +14,17 @@ func (s *Server) listFeedback(c *gin.Context) {
 	if !ok {
 		return
 	}
-	taskID, _ := strconv.ParseInt(c.Query("task_id"), 10, 64)
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	offset, _ := strconv.Atoi(c.Query("offset"))
-	out, err := svc.ListFeedback(c.Request.Context(), tasks.FeedbackList{TaskID: taskID, Guide: c.Query("guide_userid"),
+	taskID, err := queryInt(c, "task_id", 0)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	limit, offset, err := pageParams(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out, err := svc.ListFeedback(c.Request.Context(), tasks.FeedbackList{TaskID: int64(taskID), Guide: c.Query("guide_userid"),
 		Unanswered: c.Query("unanswered") == "1" || c.Query("unanswered") == "true", Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(c, err)

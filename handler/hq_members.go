@@ -99,3 +99,13 @@ func memberList[T any](key string, fetch func(ctx context.Context, memberID int6
 		c.JSON(http.StatusOK, gin.H{key: rows})
 	}
 }
+
+// pageParams reads limit= and offset= (non-negative integers; 0 and absent
+// leave the service's defaults). Errors: EINVALID naming the parameter.
+func pageParams(c *gin.Context) (limit, offset int, err error) {
+	if limit, err = queryInt(c, "limit", 0); err != nil {
+		return 0, 0, err
+	}
+	offset, err = queryInt(c, "offset", 0)
+	return limit, offset, err
+}

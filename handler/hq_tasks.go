@@ -79,8 +79,11 @@ func (s *Server) listTasks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	offset, _ := strconv.Atoi(c.Query("offset"))
+	limit, offset, err := pageParams(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
 	ts, err := svc.ListTasks(c.Request.Context(), tasks.TaskList{State: c.Query("state"), Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(c, err)

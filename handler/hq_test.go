@@ -133,6 +133,9 @@ func TestMemberLookups(t *testing.T) {
 		"/api/hq/members?limit=-1":      400,
 		"/api/hq/members?openid=nobody": 200,
 		"/api/hq/no-such-thing":         404,
+		"/api/hq/tasks?limit=abc":       400,
+		"/api/hq/feedback?offset=-2":    400,
+		"/api/hq/feedback?task_id=x":    400,
 	} {
 		if st := e.hq("GET", path, nil, nil); st != want {
 			t.Errorf("GET %s = %d, want %d", path, st, want)
