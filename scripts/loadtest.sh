@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o /tmp/siyu-bench ./cmd/siyu
-for b in ${BENCHES:-checkin}; do
+for b in ${BENCHES:-checkin redeem orders dispatch}; do  # segments: BENCHES=segments (long)
   echo "### $b — embedded"
   env -u SIYU_MYSQL_DSN -u SIYU_REDIS_URL /tmp/siyu-bench bench "$b" "$@"
   if mysqladmin -uroot --connect-timeout=2 ping >/dev/null 2>&1 && redis-cli ping >/dev/null 2>&1; then
