@@ -12,22 +12,20 @@ import (
 	"github.com/siyu/siyu/tasks"
 )
 
-// hqTasks returns the task service, or 503 when it is not wired.
-func (s *Server) hqTasks(c *gin.Context) (*tasks.HQTasks, bool) {
+// needTasks answers 503 on the task routes when the task service is not
+// wired, so their handlers can use s.tasks as given.
+func (s *Server) needTasks(c *gin.Context) {
 	if s.tasks == nil {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, "HQ tasks are not configured"))
-		return nil, false
+		return
 	}
-	return s.tasks, true
+	c.Next()
 }
 
 // createTask serves POST /api/hq/tasks: 201 with the task (a draft, or
 // dispatching with "dispatch": true).
 func (s *Server) createTask(c *gin.Context) {
-	svc, ok := s.hqTasks(c)
-	if !ok {
-		return
-	}
+	svc := s.tasks
 	var in tasks.TaskInput
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)
@@ -44,10 +42,7 @@ func (s *Server) createTask(c *gin.Context) {
 // taskAction calls a task method on the {id} of the path and answers 200
 // with the task.
 func (s *Server) taskAction(c *gin.Context, action func(*tasks.HQTasks, context.Context, int64) (tasks.Task, error)) {
-	svc, ok := s.hqTasks(c)
-	if !ok {
-		return
-	}
+	svc := s.tasks
 	id, err := pathID(c, "id")
 	if err != nil {
 		writeError(c, err)
@@ -75,10 +70,7 @@ func (s *Server) getTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).GetT
 
 // listTasks serves GET /api/hq/tasks?state=&limit=&offset=.
 func (s *Server) listTasks(c *gin.Context) {
-	svc, ok := s.hqTasks(c)
-	if !ok {
-		return
-	}
+	svc := s.tasks
 	limit, offset, err := pageParams(c)
 	if err != nil {
 		writeError(c, err)
@@ -95,10 +87,7 @@ func (s *Server) listTasks(c *gin.Context) {
 // taskReport serves GET /api/hq/tasks/{id}/report: JSON, or CSV (with a
 // UTF-8 BOM) for ?format=csv or Accept: text/csv.
 func (s *Server) taskReport(c *gin.Context) {
-	svc, ok := s.hqTasks(c)
-	if !ok {
-		return
-	}
+	svc := s.tasks
 	id, err := pathID(c, "id")
 	if err != nil {
 		writeError(c, err)
@@ -123,10 +112,7 @@ func (s *Server) taskReport(c *gin.Context) {
 
 // previewTask serves POST /api/hq/tasks/preview: targets → reach per store.
 func (s *Server) previewTask(c *gin.Context) {
-	svc, ok := s.hqTasks(c)
-	if !ok {
-		return
-	}
+	svc := s.tasks
 	var in tasks.PreviewInput
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)

@@ -34,6 +34,13 @@ func TestHQAuth(t *testing.T) {
 		t.Errorf("dashboard with the HQ token = %d, want 200", resp.StatusCode)
 	}
 
+	noTasks := newTestEnv(t, func(d *handlerDeps) { d.Tasks = nil })
+	for _, path := range []string{"/api/hq/tasks", "/api/hq/feedback"} {
+		if st := noTasks.hq("GET", path, nil, nil); st != http.StatusServiceUnavailable {
+			t.Errorf("GET %s without the task service = %d, want 503", path, st)
+		}
+	}
+
 	off := newTestEnv(t, func(d *handlerDeps) { d.HQToken = "" })
 	if st := off.hqAs("anything", "GET", "/api/hq/scenes", nil, nil); st != http.StatusServiceUnavailable {
 		t.Errorf("HQ API with no token configured = %d, want 503", st)
