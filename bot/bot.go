@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
 )
@@ -59,6 +60,7 @@ type Reply struct {
 // Bot answers members in the Official Account chat.
 type Bot struct {
 	tags    *tagging.Service
+	members *members.Service
 	loyalty *loyalty.Service
 	log     *slog.Logger
 	notices Notifier
@@ -78,11 +80,11 @@ func (b *Bot) WithNotifier(n Notifier) *Bot {
 }
 
 // New returns a Bot.
-func New(tags *tagging.Service, l *loyalty.Service, log *slog.Logger) *Bot {
+func New(tags *tagging.Service, m *members.Service, l *loyalty.Service, log *slog.Logger) *Bot {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Bot{tags: tags, loyalty: l, log: log}
+	return &Bot{tags: tags, members: m, loyalty: l, log: log}
 }
 
 // command names a member can send as text or menu key.
@@ -156,7 +158,7 @@ func (b *Bot) handleEvent(ctx context.Context, msg Message) (Reply, error) {
 	case "scan":
 		return b.scan(ctx, msg, msg.EventKey)
 	case "unsubscribe":
-		return Reply{Kind: KindUnsubscribe}, b.tags.UnfollowOA(ctx, msg.AppID, msg.OpenID)
+		return Reply{Kind: KindUnsubscribe}, b.members.UnfollowOA(ctx, msg.AppID, msg.OpenID)
 	case "click":
 		return b.run(ctx, msg, menuKeys[strings.ToUpper(strings.TrimSpace(msg.EventKey))], "")
 	default: // VIEW, LOCATION, TEMPLATESENDJOBFINISH…: nothing to say
@@ -166,7 +168,7 @@ func (b *Bot) handleEvent(ctx context.Context, msg Message) (Reply, error) {
 
 // run executes a command for the member behind msg.
 func (b *Bot) run(ctx context.Context, msg Message, cmd command, arg string) (Reply, error) {
-	m, err := b.tags.FindOrCreateOAMember(ctx, msg.AppID, msg.OpenID)
+	m, err := b.members.FindOrCreateOAMember(ctx, msg.AppID, msg.OpenID)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -178,7 +180,7 @@ func (b *Bot) run(ctx context.Context, msg Message, cmd command, arg string) (Re
 // command executes cmd for member m.
 func (b *Bot) command(ctx context.Context, m model.Member, msg Message, cmd command, arg string) (Reply, error) {
 	if cmd > cmdHelp { // the loyalty commands: a sign of life too
-		if err := b.tags.Touch(ctx, m.ID); err != nil {
+		if err := b.members.Touch(ctx, m.ID); err != nil {
 			return Reply{}, err
 		}
 	}
@@ -200,12 +202,12 @@ func (b *Bot) command(ctx context.Context, m model.Member, msg Message, cmd comm
 	case cmdInvite:
 		return b.invite(ctx, m)
 	case cmdHelp:
-		if err := b.tags.Touch(ctx, m.ID); err != nil {
+		if err := b.members.Touch(ctx, m.ID); err != nil {
 			return Reply{}, err
 		}
 		return Reply{Text: helpText, Kind: KindHelp}, nil
 	default:
-		if err := b.tags.Touch(ctx, m.ID); err != nil {
+		if err := b.members.Touch(ctx, m.ID); err != nil {
 			return Reply{}, err
 		}
 		return Reply{Text: unknownText, Kind: KindUnknown}, nil
@@ -243,7 +245,7 @@ func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
 }
 
 func (b *Bot) points(ctx context.Context, m model.Member) (Reply, error) {
-	if err := b.tags.Touch(ctx, m.ID); err != nil {
+	if err := b.members.Touch(ctx, m.ID); err != nil {
 		return Reply{}, err
 	}
 	bal, err := b.loyalty.Balance(ctx, m.ID)

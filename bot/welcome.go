@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 )
 
@@ -19,7 +19,7 @@ const DefaultWelcome = "欢迎关注！回复「签到」每日领积分，回�
 // person's first follow through a member's invite scene, the inviter's
 // referral bonus.
 func (b *Bot) follow(ctx context.Context, msg Message, scene string) (Reply, error) {
-	res, err := b.tags.FollowOA(ctx, msg.AppID, msg.OpenID, scene)
+	res, err := b.members.FollowOA(ctx, msg.AppID, msg.OpenID, scene)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -69,7 +69,7 @@ func (b *Bot) creditInviter(ctx context.Context, inviter, invitee int64) {
 
 // scan handles a SCAN event: a follower scanned a scene's code again.
 func (b *Bot) scan(ctx context.Context, msg Message, scene string) (Reply, error) {
-	res, err := b.tags.ScanOA(ctx, msg.AppID, msg.OpenID, scene)
+	res, err := b.members.ScanOA(ctx, msg.AppID, msg.OpenID, scene)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -78,7 +78,7 @@ func (b *Bot) scan(ctx context.Context, msg Message, scene string) (Reply, error
 
 // welcome builds the reply to an arrival and credits the scene's bonus
 // once per member and scene.
-func (b *Bot) welcome(ctx context.Context, res tagging.ArrivalResult, scene string, follow bool) (Reply, error) {
+func (b *Bot) welcome(ctx context.Context, res members.ArrivalResult, scene string, follow bool) (Reply, error) {
 	if _, invite := loyalty.ParseInviteScene(scene); res.UnknownScene && !invite {
 		b.log.Warn("unknown scene; default welcome sent", "scene", scene, "member", res.Member.ID)
 	}

@@ -20,11 +20,15 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
-	"github.com/siyu/siyu/channels"
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
+	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
@@ -52,6 +56,7 @@ type testEnv struct {
 	srv     *httptest.Server
 	db      *gorm.DB
 	tags    *tagging.Service
+	deps    handler.Deps // what the server was built with
 	loyalty *loyalty.Service
 	oa      wxsim.OA // safe mode by default
 	clock   *testClock
@@ -126,8 +131,10 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	rdb, prefix := taskstest.NewRedis(t)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	clock := newTestClock()
-	tags := tagging.New(db, clock.Now)
-	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules,
+	st := store.New(db)
+	tags := tagging.New(st, clock.Now)
+	mem, dir := members.New(st, tags, clock.Now), guides.New(st, clock.Now)
+	l := loyalty.New(st, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules,
 		Rules: harnessRules(), Expiry: loyalty.ExpiryPolicy{Kind: loyalty.ExpiryYearEnd}, SettingsTTL: -1})
 	if err := l.Seed(context.Background()); err != nil {
 		t.Fatalf("seed loyalty: %v", err)
@@ -148,11 +155,11 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	notices := &fakeNotices{}
 	hqTasks := tasks.NewHQTasks(db, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks,
-		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, l, log).WithNotifier(notices), Tagging: tags, Loyalty: l,
+		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log).WithNotifier(notices), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
 		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db), Notices: notices,
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
-		Enqueuer: enq, Channels: channels.New(tags, client, client),
+		Enqueuer: enq, Codes: guides.NewCodes(dir, tags, client, client),
 		SidebarWeCom: client, WeComAgentID: "1000002", SessionSecret: testSessionSecret,
 	}
 	for _, o := range opts {
@@ -160,7 +167,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	srv := httptest.NewServer(handler.New(d))
 	t.Cleanup(srv.Close)
-	e := &testEnv{t: t, srv: srv, db: db, tags: tags, loyalty: l, clock: clock, notices: notices,
+	e := &testEnv{t: t, srv: srv, db: db, tags: tags, deps: d, loyalty: l, clock: clock, notices: notices,
 		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		wc: wxsim.WeCom{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, log: log, hqTasks: hqTasks}
@@ -172,7 +179,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 // services and outbound client.
 func (e *testEnv) startWorker() {
 	e.t.Helper()
-	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, WeCom: e.wx, OA: e.wx, Queue: e.enq,
+	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, Members: e.deps.Members, Guides: e.deps.Guides, Segments: e.deps.Segments, WeCom: e.wx, OA: e.wx, Queue: e.enq,
 		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log, HQ: e.hqTasks})
 }
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/siyu/siyu/channels"
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/model"
 )
 
@@ -19,7 +19,7 @@ type contactWayRequest struct {
 
 // needChannels answers 503 when the channel service is not wired.
 func (s *Server) needChannels(c *gin.Context) bool {
-	if s.channels == nil {
+	if s.codes == nil {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, "contact-way and QR codes are not available: WeChat/WeCom are not configured"))
 		return false
 	}
@@ -36,7 +36,7 @@ func (s *Server) createContactWay(c *gin.Context) {
 		return
 	}
 	skip := req.SkipVerify == nil || *req.SkipVerify
-	cw, err := s.channels.CreateContactWay(c.Request.Context(), channels.ContactWayRequest{
+	cw, err := s.codes.CreateContactWay(c.Request.Context(), guides.ContactWayRequest{
 		Scene: req.Scene, Guides: req.Guides, Remark: req.Remark, SkipVerify: skip,
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *Server) createContactWay(c *gin.Context) {
 }
 
 func (s *Server) listContactWays(c *gin.Context) {
-	ways, err := s.tags.ListContactWays(c.Request.Context(), c.Query("scene"))
+	ways, err := s.guides.ListContactWays(c.Request.Context(), c.Query("scene"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) deleteContactWay(c *gin.Context) {
 	if !s.needChannels(c) {
 		return
 	}
-	if err := s.channels.DeleteContactWay(c.Request.Context(), id); err != nil {
+	if err := s.codes.DeleteContactWay(c.Request.Context(), id); err != nil {
 		writeError(c, err)
 		return
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siyu/siyu/channels"
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/wx"
 )
@@ -97,7 +97,7 @@ func TestHQContactWays(t *testing.T) {
 func TestHQContactWaysNotConfigured(t *testing.T) {
 	e := newTestEnv(t, func(d *handlerDeps) {
 		none, _ := wx.New(wx.Config{})
-		d.Channels = channels.New(d.Tagging, none, none)
+		d.Codes = guides.NewCodes(d.Guides, d.Tagging, none, none)
 	})
 	withChannelsSetup(e)
 	var out struct{ Error struct{ Message string } }

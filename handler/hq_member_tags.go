@@ -39,7 +39,7 @@ func (s *Server) editMemberTags(c *gin.Context) {
 		return
 	}
 	s.queueTagMirror(c, memberID, req.Remove)
-	m, err := s.tags.GetMember(ctx, memberID)
+	m, err := s.members.GetMember(ctx, memberID)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -54,7 +54,7 @@ func (s *Server) memberRelations(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	rels, err := s.tags.Relations(c.Request.Context(), id)
+	rels, err := s.members.Relations(c.Request.Context(), id)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -7,12 +7,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
 )
 
 func (s *Server) findMembers(c *gin.Context) {
-	f := tagging.MemberFilter{
+	f := members.MemberFilter{
 		OpenID: c.Query("openid"), ExternalUserID: c.Query("external_userid"), UnionID: c.Query("unionid"),
 		Tag: c.Query("tag"), StoreCode: c.Query("store_code"), GuideUserID: c.Query("guide_userid"),
 	}
@@ -25,7 +25,7 @@ func (s *Server) findMembers(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	ms, err := s.tags.FindMembers(c.Request.Context(), f)
+	ms, err := s.members.FindMembers(c.Request.Context(), f)
 	if err == nil {
 		err = s.loyalty.DecorateMembers(c.Request.Context(), ms)
 	}
@@ -42,7 +42,7 @@ func (s *Server) getMember(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	m, err := s.tags.GetMember(c.Request.Context(), id)
+	m, err := s.members.GetMember(c.Request.Context(), id)
 	if err == nil { // points expiring soon, for the member view
 		ms := []model.Member{m}
 		err = s.loyalty.DecorateMembers(c.Request.Context(), ms)

@@ -7,15 +7,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 )
 
 // orderLine is one order in POST /api/hq/orders.
 type orderLine struct {
 	OrderID string `json:"order_id"`
-	tagging.MemberRef
+	members.MemberRef
 	StoreCode string    `json:"store_code"`
 	AmountFen int64     `json:"amount_fen"`
 	PaidAt    time.Time `json:"paid_at"`
@@ -69,11 +69,11 @@ func (s *Server) postOrders(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	refs := make([]tagging.MemberRef, len(lines))
+	refs := make([]members.MemberRef, len(lines))
 	for i, l := range lines {
 		refs[i] = l.MemberRef
 	}
-	ids, err := s.tags.ResolveMembers(ctx, refs)
+	ids, err := s.members.ResolveMembers(ctx, refs)
 	if err != nil {
 		writeError(c, err)
 		return

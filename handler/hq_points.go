@@ -7,8 +7,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 )
 
 // adjustRequest is the body of POST /api/hq/members/{id}/points.
@@ -158,7 +159,7 @@ type eventRequest struct {
 	EventID    string     `json:"event_id"`
 	Type       string     `json:"type"`
 	OccurredAt *time.Time `json:"occurred_at,omitempty"`
-	tagging.MemberRef
+	members.MemberRef
 }
 
 // postEvent credits an interaction event (share, review, survey) once per
@@ -176,7 +177,7 @@ func (s *Server) postEvent(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	member, err := s.tags.ResolveMember(ctx, req.MemberRef)
+	member, err := s.members.ResolveMember(ctx, req.MemberRef)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -190,7 +191,7 @@ func (s *Server) postEvent(c *gin.Context) {
 	if req.OccurredAt != nil {
 		at = *req.OccurredAt
 	}
-	if _, err := s.tags.RecordBehavior(ctx, tagging.Behavior{EventID: req.EventID, Kind: behaviorFor[req.Type], MemberID: member, OccurredAt: at}); err != nil {
+	if _, err := s.segments.RecordBehavior(ctx, segments.Behavior{EventID: req.EventID, Kind: behaviorFor[req.Type], MemberID: member, OccurredAt: at}); err != nil {
 		logger(c).Warn("record interaction as behaviour", "event_id", req.EventID, "err", err)
 	}
 	s.writeEarned(c, e)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/siyu/siyu/channels"
+	"github.com/siyu/siyu/guides"
 )
 
 // qrCodeRequest is the body of POST /api/hq/qrcodes: a permanent code, or a
@@ -26,11 +26,11 @@ func (s *Server) createQRCode(c *gin.Context) {
 	if !s.needChannels(c) {
 		return
 	}
-	r := channels.QRCodeRequest{Scene: req.Scene, Permanent: req.Permanent, Expire: time.Duration(req.ExpireSeconds) * time.Second}
+	r := guides.QRCodeRequest{Scene: req.Scene, Permanent: req.Permanent, Expire: time.Duration(req.ExpireSeconds) * time.Second}
 	if !req.Permanent && req.ExpireSeconds == 0 {
-		r.Expire = channels.MaxQRExpire
+		r.Expire = guides.MaxQRExpire
 	}
-	qr, err := s.channels.CreateQRCode(c.Request.Context(), r, s.now())
+	qr, err := s.codes.CreateQRCode(c.Request.Context(), r, s.now())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -39,7 +39,7 @@ func (s *Server) createQRCode(c *gin.Context) {
 }
 
 func (s *Server) listQRCodes(c *gin.Context) {
-	codes, err := s.tags.ListQRCodes(c.Request.Context(), c.Query("scene"))
+	codes, err := s.guides.ListQRCodes(c.Request.Context(), c.Query("scene"))
 	if err != nil {
 		writeError(c, err)
 		return

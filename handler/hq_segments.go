@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tasks"
 )
 
@@ -26,21 +26,21 @@ func (s *Server) recomputeSegments(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"queued": true, "task_id": "segments:" + key})
 }
 
-// previewSegment counts the members a tagging.TargetFilter matches, in all
+// previewSegment counts the members a segments.TargetFilter matches, in all
 // and per store, before HQ dispatches a task or coupon push to them.
 func (s *Server) previewSegment(c *gin.Context) {
-	var f tagging.TargetFilter
+	var f segments.TargetFilter
 	if err := decodeJSON(c, &f); err != nil {
 		writeError(c, err)
 		return
 	}
-	n, stores, err := s.tags.CountTargetsByStore(c.Request.Context(), f)
+	n, stores, err := s.segments.CountTargetsByStore(c.Request.Context(), f)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	if stores == nil {
-		stores = []tagging.StoreCount{}
+		stores = []segments.StoreCount{}
 	}
 	c.JSON(http.StatusOK, gin.H{"count": n, "by_store": stores})
 }
@@ -54,7 +54,7 @@ var behaviorFor = map[string]string{model.ChannelShare: "share", model.ChannelRe
 // recorded, 200 a repeat.
 func (s *Server) postBehavior(c *gin.Context, req eventRequest) {
 	ctx := c.Request.Context()
-	member, err := s.tags.ResolveMember(ctx, req.MemberRef)
+	member, err := s.members.ResolveMember(ctx, req.MemberRef)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -63,7 +63,7 @@ func (s *Server) postBehavior(c *gin.Context, req eventRequest) {
 	if req.OccurredAt != nil {
 		at = *req.OccurredAt
 	}
-	created, err := s.tags.RecordBehavior(ctx, tagging.Behavior{EventID: req.EventID, Kind: req.Type, MemberID: member, OccurredAt: at})
+	created, err := s.segments.RecordBehavior(ctx, segments.Behavior{EventID: req.EventID, Kind: req.Type, MemberID: member, OccurredAt: at})
 	if err != nil {
 		writeError(c, err)
 		return

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 )
 
 func TestHQSegmentsAndMetrics(t *testing.T) {
@@ -41,16 +42,16 @@ func TestHQSegmentsAndMetrics(t *testing.T) {
 	e.idle()
 	var got model.Member
 	e.db.Take(&got, m.ID)
-	if got.Lifecycle != tagging.LifecycleActive || got.RFMSegment != tagging.RFMNone || got.ActivityScore < 2.5 || got.ActivityScore > 3 {
+	if got.Lifecycle != segments.LifecycleActive || got.RFMSegment != segments.RFMNone || got.ActivityScore < 2.5 || got.ActivityScore > 3 {
 		t.Errorf("after recompute: %q %q %v, want 活跃, 无消费会员, 3 decayed by under a day", got.Lifecycle, got.RFMSegment, got.ActivityScore)
 	}
 
 	// Preview a filter on the new columns.
 	var prev struct {
-		Count   int64                `json:"count"`
-		ByStore []tagging.StoreCount `json:"by_store"`
+		Count   int64                 `json:"count"`
+		ByStore []segments.StoreCount `json:"by_store"`
 	}
-	f := map[string]any{"lifecycles": []string{tagging.LifecycleActive}, "activity_min": 1}
+	f := map[string]any{"lifecycles": []string{segments.LifecycleActive}, "activity_min": 1}
 	if st := e.hq("POST", "/api/hq/segments/preview", f, &prev); st != http.StatusOK || prev.Count != 1 || len(prev.ByStore) != 1 || prev.ByStore[0].StoreCode != "sh001" {
 		t.Errorf("preview = %d %+v, want 1 in sh001", st, prev)
 	}
@@ -60,7 +61,7 @@ func TestHQSegmentsAndMetrics(t *testing.T) {
 
 	// Every metric answers with a chart; bad ranges are refused.
 	for _, name := range []string{"members", "retention", "lifecycle", "rfm", "checkins", "points", "coupons", "tasks"} {
-		var chart tagging.Chart
+		var chart metrics.Chart
 		if st := e.hq("GET", "/api/hq/metrics/"+name+"?from=2026-01-01&to=2026-01-07", nil, &chart); st != http.StatusOK || len(chart.Days) != 7 || len(chart.Series) == 0 {
 			t.Errorf("metrics/%s = %d, %d days, %d series", name, st, len(chart.Days), len(chart.Series))
 		}

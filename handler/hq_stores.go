@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
 )
 
 // storeRequest is a store in POST /api/hq/stores and its import.
@@ -34,7 +34,7 @@ func (s *Server) saveStore(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	st, isNew, err := s.tags.SaveStore(c.Request.Context(), model.Store{Code: req.Code, Name: req.Name})
+	st, isNew, err := s.guides.SaveStore(c.Request.Context(), model.Store{Code: req.Code, Name: req.Name})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -43,7 +43,7 @@ func (s *Server) saveStore(c *gin.Context) {
 }
 
 func (s *Server) listStores(c *gin.Context) {
-	stores, err := s.tags.ListStores(c.Request.Context())
+	stores, err := s.guides.ListStores(c.Request.Context())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -62,7 +62,7 @@ func (s *Server) importStores(c *gin.Context) {
 	for i, r := range rows {
 		stores[i] = model.Store{Code: r.Code, Name: r.Name}
 	}
-	res, err := s.tags.ImportStores(c.Request.Context(), stores)
+	res, err := s.guides.ImportStores(c.Request.Context(), stores)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) saveGuide(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	g, isNew, err := s.tags.SaveGuide(c.Request.Context(), req.guide())
+	g, isNew, err := s.guides.SaveGuide(c.Request.Context(), req.guide())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -85,7 +85,7 @@ func (s *Server) saveGuide(c *gin.Context) {
 }
 
 func (s *Server) listGuides(c *gin.Context) {
-	guides, err := s.tags.ListGuides(c.Request.Context(), tagging.GuideFilter{StoreCode: c.Query("store_code"), Role: c.Query("role")})
+	guides, err := s.guides.ListGuides(c.Request.Context(), guides.GuideFilter{StoreCode: c.Query("store_code"), Role: c.Query("role")})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -105,7 +105,7 @@ func (s *Server) importGuides(c *gin.Context) {
 	for i, r := range rows {
 		guides[i] = r.guide()
 	}
-	res, err := s.tags.ImportGuides(c.Request.Context(), guides)
+	res, err := s.guides.ImportGuides(c.Request.Context(), guides)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -116,7 +116,7 @@ func (s *Server) importGuides(c *gin.Context) {
 // syncGuides reads guides from WeCom's address book:
 // ?department_id= (default 1, the whole corp) and ?store_code= for new ones.
 func (s *Server) syncGuides(c *gin.Context) {
-	if s.channels == nil {
+	if s.codes == nil {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, "WeCom is not configured"))
 		return
 	}
@@ -129,7 +129,7 @@ func (s *Server) syncGuides(c *gin.Context) {
 		}
 		dept = n
 	}
-	res, err := s.channels.SyncGuides(c.Request.Context(), dept, c.Query("store_code"))
+	res, err := s.codes.SyncGuides(c.Request.Context(), dept, c.Query("store_code"))
 	if err != nil {
 		writeError(c, err)
 		return

@@ -16,8 +16,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/siyu/siyu/bot"
-	"github.com/siyu/siyu/channels"
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
+	"github.com/siyu/siyu/metrics"
+	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 )
@@ -29,9 +32,15 @@ type Deps struct {
 	Prefix  string // Redis key prefix
 	Bot     *bot.Bot
 	Tagging *tagging.Service
-	Loyalty *loyalty.Service
-	Metrics *Metrics
-	Logger  *slog.Logger
+	Members *members.Service
+	Guides  *guides.Service
+	// Segments computes segments and filters members for targeting.
+	Segments *segments.Service
+	// Dashboards answers /api/hq/metrics/*.
+	Dashboards *metrics.Service
+	Loyalty    *loyalty.Service
+	Metrics    *Metrics
+	Logger     *slog.Logger
 
 	OA      OAConfig
 	WeCom   WeComConfig
@@ -52,9 +61,9 @@ type Deps struct {
 	// Enqueuer puts callback work on the queue; nil refuses WeCom callbacks
 	// with 503.
 	Enqueuer Enqueuer
-	// Channels creates contact-way and QR codes and syncs guides; nil
+	// Codes creates contact-way and QR codes and syncs guides; nil
 	// answers those HQ endpoints with 503.
-	Channels *channels.Service
+	Codes *guides.Codes
 	// Tasks is the HQ task service (tasks, reports, feedback, the
 	// sidebar's task panel); nil answers those endpoints with 503.
 	Tasks *tasks.HQTasks
@@ -75,24 +84,28 @@ type Notifier interface {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	db      *gorm.DB
-	rdb     redis.UniversalClient
-	bot     *bot.Bot
-	tags    *tagging.Service
-	loyalty *loyalty.Service
-	metrics *Metrics
-	log     *slog.Logger
-	replies *ReplyCache
+	db       *gorm.DB
+	rdb      redis.UniversalClient
+	bot      *bot.Bot
+	tags     *tagging.Service
+	members  *members.Service
+	guides   *guides.Service
+	segments *segments.Service
+	dash     *metrics.Service
+	loyalty  *loyalty.Service
+	metrics  *Metrics
+	log      *slog.Logger
+	replies  *ReplyCache
 
-	oaCfg    OAConfig
-	oa       *officialaccount.OfficialAccount
-	wcCfg    WeComConfig
-	enq      Enqueuer
-	channels *channels.Service
-	maxSkew  time.Duration
-	hqToken  string
-	now      func() time.Time
-	queues   http.Handler
+	oaCfg   OAConfig
+	oa      *officialaccount.OfficialAccount
+	wcCfg   WeComConfig
+	enq     Enqueuer
+	codes   *guides.Codes
+	maxSkew time.Duration
+	hqToken string
+	now     func() time.Time
+	queues  http.Handler
 
 	scripts      *bot.ScriptLibrary
 	sidebarWX    SidebarWeCom
@@ -106,10 +119,10 @@ type Server struct {
 // New builds the HTTP handler with every route.
 func New(d Deps) http.Handler {
 	s := &Server{
-		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, loyalty: d.Loyalty, metrics: d.Metrics,
+		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, members: d.Members, guides: d.Guides, segments: d.Segments, dash: d.Dashboards, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
-		wcCfg: d.WeCom, enq: d.Enqueuer, channels: d.Channels, notices: d.Notices, tasks: d.Tasks,
+		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, notices: d.Notices, tasks: d.Tasks,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
 )
 
 // customerFor returns the customer with that external_userid if the
@@ -18,7 +18,7 @@ func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Membe
 	if externalUserID == "" {
 		return model.Member{}, invalid("external_userid: required")
 	}
-	ms, err := s.tags.FindMembers(c.Request.Context(), tagging.MemberFilter{ExternalUserID: externalUserID, Limit: 1})
+	ms, err := s.members.FindMembers(c.Request.Context(), members.MemberFilter{ExternalUserID: externalUserID, Limit: 1})
 	if err != nil {
 		return model.Member{}, err
 	}
@@ -27,7 +27,7 @@ func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Membe
 	}
 	m := ms[0]
 	g, _ := guideOf(c)
-	ok, err := s.tags.GuideMaySee(c.Request.Context(), g, m.ID)
+	ok, err := s.members.GuideMaySee(c.Request.Context(), g, m.ID)
 	if err != nil {
 		return model.Member{}, err
 	}

@@ -46,7 +46,7 @@ func (s *Server) sidebarLogin(c *gin.Context) {
 		writeError(c, model.Errorf(model.EUNAUTHORIZED, "WeCom did not accept the code; reopen the sidebar"))
 		return
 	}
-	g, storeName, err := s.tags.GuideByUserID(c.Request.Context(), userID)
+	g, storeName, err := s.guides.GuideByUserID(c.Request.Context(), userID)
 	if model.ErrorCode(err) == model.ENOTFOUND {
 		writeError(c, model.Errorf(model.EFORBIDDEN, "%s is not registered as a guide; ask HQ to add you", userID))
 		return
@@ -72,7 +72,7 @@ func (s *Server) requireGuide(c *gin.Context) {
 		writeError(c, model.Errorf(model.EUNAUTHORIZED, "the sidebar session is invalid or expired: sign in again"))
 		return
 	}
-	g, storeName, err := s.tags.GuideByUserID(c.Request.Context(), sess.UserID)
+	g, storeName, err := s.guides.GuideByUserID(c.Request.Context(), sess.UserID)
 	if model.ErrorCode(err) == model.ENOTFOUND {
 		writeError(c, model.Errorf(model.EUNAUTHORIZED, "%s is no longer a registered guide", sess.UserID))
 		return

@@ -54,7 +54,7 @@ func (s *Server) sidebarContact(c *gin.Context) {
 func (s *Server) contactProfile(c *gin.Context, memberID int64) (contactProfile, error) {
 	ctx := c.Request.Context()
 	var p contactProfile
-	full, err := s.tags.GetMember(ctx, memberID)
+	full, err := s.members.GetMember(ctx, memberID)
 	if err != nil {
 		return p, err
 	}
@@ -63,7 +63,7 @@ func (s *Server) contactProfile(c *gin.Context, memberID int64) (contactProfile,
 		return p, err
 	}
 	p.Member = ms[0]
-	events, err := s.tags.Events(ctx, full.ID, 30)
+	events, err := s.members.Events(ctx, full.ID, 30)
 	if err != nil {
 		return p, err
 	}
@@ -84,11 +84,11 @@ func (s *Server) contactProfile(c *gin.Context, memberID int64) (contactProfile,
 	if p.Coupons, err = s.loyalty.MemberCoupons(ctx, full.ID, true, 20); err != nil {
 		return p, err
 	}
-	if p.StoreName, err = s.tags.StoreName(ctx, full.StoreCode); err != nil {
+	if p.StoreName, err = s.guides.StoreName(ctx, full.StoreCode); err != nil {
 		return p, err
 	}
 	if full.GuideUserID != "" {
-		if g, _, err := s.tags.GuideByUserID(ctx, full.GuideUserID); err == nil {
+		if g, _, err := s.guides.GuideByUserID(ctx, full.GuideUserID); err == nil {
 			p.GuideName = g.Name
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Server) sidebarTags(c *gin.Context) {
 		return
 	}
 	g, _ := guideOf(c)
-	full, err := s.tags.ChangeManualTags(c.Request.Context(), m.ID, req.Add, req.Remove, g.UserID)
+	full, err := s.members.ChangeManualTags(c.Request.Context(), m.ID, req.Add, req.Remove, g.UserID)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // CheckInRules sets what a daily check-in earns: Base points, plus
@@ -56,9 +57,9 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 	day := s.BusinessDay(now)
 	yesterday := s.BusinessDay(now.In(s.loc).AddDate(0, 0, -1))
 	var res CheckInResult
-	err := s.transact(ctx, func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		res = CheckInResult{Day: day}
-		m, err := lockMember(tx, memberID)
+		m, err := store.LockMember(tx, memberID)
 		if err != nil {
 			return err
 		}

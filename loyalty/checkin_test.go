@@ -9,6 +9,7 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/store"
 )
 
 func TestCheckInPoints(t *testing.T) {
@@ -31,7 +32,7 @@ func newService(t *testing.T, c *clock) (*loyalty.Service, int64) {
 	if err := db.Create(&m).Error; err != nil {
 		t.Fatal(err)
 	}
-	s := loyalty.New(db, loyalty.Options{Location: loc, Now: c.Now, CheckIn: loyalty.DefaultCheckInRules})
+	s := loyalty.New(store.New(db), loyalty.Options{Location: loc, Now: c.Now, CheckIn: loyalty.DefaultCheckInRules})
 	t.Cleanup(func() {
 		bad, err := s.CheckLedger(context.Background())
 		if err != nil || len(bad) > 0 {

@@ -25,7 +25,7 @@ func (s *Service) UpdateCouponTemplate(ctx context.Context, t model.CouponTempla
 	if err := t.Validate(); err != nil {
 		return t, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.CouponTemplate
 		if err := tx.Take(&cur, t.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return model.ErrCouponTemplateMissing

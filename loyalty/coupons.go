@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // errTemplateInactive: the template is switched off or its fixed validity
@@ -66,7 +67,7 @@ func (s *Service) issueCoupon(tx *gorm.DB, templateID, memberID int64, source, k
 		// The key was used (a retry): return that coupon. Otherwise the code
 		// collided (2^-80): draw another.
 		var prev model.Coupon
-		if err := forUpdate(tx.Where("issue_key = ?", key)).Take(&prev).Error; err == nil {
+		if err := store.ForUpdate(tx.Where("issue_key = ?", key)).Take(&prev).Error; err == nil {
 			return prev, false, nil
 		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return c, false, err
@@ -97,8 +98,8 @@ func (s *Service) IssueCoupons(ctx context.Context, templateID int64, memberIDs 
 	out := make([]IssueResult, 0, len(memberIDs))
 	for _, id := range memberIDs {
 		r := IssueResult{MemberID: id}
-		err := s.transact(ctx, func(tx *gorm.DB) error {
-			if _, err := lockMember(tx, id); err != nil {
+		err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+			if _, err := store.LockMember(tx, id); err != nil {
 				return err
 			}
 			c, _, err := s.issueCoupon(tx, templateID, id, source, fmt.Sprintf("%s:%s:%d:%d", source, requestID, id, templateID))
@@ -199,8 +200,8 @@ func (s *Service) MemberCoupons(ctx context.Context, memberID int64, validOnly b
 // ErrMemberNotFound, ErrCouponTemplateMissing, ECONFLICT for an inactive
 // template.
 func (s *Service) IssueKeyedCoupon(ctx context.Context, templateID, memberID int64, source, key string) (c model.Coupon, created bool, err error) {
-	err = s.transact(ctx, func(tx *gorm.DB) error {
-		if _, err := lockMember(tx, memberID); err != nil {
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
+		if _, err := store.LockMember(tx, memberID); err != nil {
 			return err
 		}
 		c, created, err = s.issueCoupon(tx, templateID, memberID, source, key)

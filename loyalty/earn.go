@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // errAlreadyPosted rolls back a transaction whose idempotency key turned
@@ -37,8 +38,8 @@ func (s *Service) earnOnce(ctx context.Context, memberID int64, channel, key, no
 		return Earned{}, err
 	}
 	var out Earned
-	err = s.transact(ctx, func(tx *gorm.DB) error {
-		m, err := lockMember(tx, memberID)
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
+		m, err := store.LockMember(tx, memberID)
 		if err != nil {
 			return err
 		}
@@ -215,8 +216,8 @@ func (s *Service) AdjustPoints(ctx context.Context, a Adjustment) (Earned, error
 	}
 	key := "adjust:" + a.RequestID
 	var out Earned
-	err := s.transact(ctx, func(tx *gorm.DB) error {
-		m, err := lockMember(tx, a.MemberID)
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+		m, err := store.LockMember(tx, a.MemberID)
 		if err != nil {
 			return err
 		}

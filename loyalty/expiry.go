@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // Expiry policies.
@@ -67,7 +68,7 @@ func (s *Service) expireDue(tx *gorm.DB, m *model.Member, now time.Time) (int64,
 	var due []model.PointsEntry
 	q := tx.Select("id, remaining, expires_at, created_at").
 		Where("member_id = ? AND remaining > 0 AND expires_at <= ?", m.ID, now.UTC()).Order("id")
-	if err := forUpdate(q).Find(&due).Error; err != nil || len(due) == 0 {
+	if err := store.ForUpdate(q).Find(&due).Error; err != nil || len(due) == 0 {
 		return 0, err
 	}
 	var total int64
@@ -130,8 +131,8 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpiryRun, error) {
 			}
 			done[id], progress = true, true
 			var n int64
-			err := s.transact(ctx, func(tx *gorm.DB) error {
-				m, err := lockMember(tx, id)
+			err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+				m, err := store.LockMember(tx, id)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // GuideCouponTemplates returns the active templates guides may issue from
@@ -52,8 +53,8 @@ func (s *Service) IssueCouponByGuide(ctx context.Context, templateID, memberID i
 	}
 	key := fmt.Sprintf("guide:%s:%s", guideUserID, requestID)
 	day := s.BusinessDay(s.now())
-	err = s.transact(ctx, func(tx *gorm.DB) error {
-		if _, err := lockMember(tx, memberID); err != nil {
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
+		if _, err := store.LockMember(tx, memberID); err != nil {
 			return err
 		}
 		var prev model.Coupon

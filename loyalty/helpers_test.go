@@ -12,6 +12,7 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/store"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
@@ -50,7 +51,7 @@ func newEnv(t *testing.T, opts ...func(*loyalty.Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	s := loyalty.New(db, o)
+	s := loyalty.New(store.New(db), o)
 	e := &env{t: t, ctx: context.Background(), db: db, s: s, clk: clk}
 	if err := s.Seed(e.ctx); err != nil {
 		t.Fatalf("seed: %v", err)

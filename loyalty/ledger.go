@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // Entry is a request to move a member's points (and growth) once.
@@ -129,7 +130,7 @@ func consume(tx *gorm.DB, memberID, amount, source int64) error {
 	} else {
 		q = q.Order("id")
 	}
-	if err := forUpdate(q).Find(&open).Error; err != nil {
+	if err := store.ForUpdate(q).Find(&open).Error; err != nil {
 		return err
 	}
 	for _, c := range open {
@@ -159,8 +160,8 @@ func (s *Service) Post(ctx context.Context, e Entry) (applied bool, err error) {
 	if e.IdemKey == "" || e.MemberID == 0 || e.Kind == "" {
 		return false, model.Errorf(model.EINVALID, "a ledger entry needs a member, a kind and an idempotency key")
 	}
-	err = s.transact(ctx, func(tx *gorm.DB) error {
-		m, err := lockMember(tx, e.MemberID)
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
+		m, err := store.LockMember(tx, e.MemberID)
 		if err != nil {
 			return err
 		}

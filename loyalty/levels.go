@@ -166,7 +166,7 @@ func (s *Service) SaveLevel(ctx context.Context, l model.Level) (saved model.Lev
 	if err := l.Validate(); err != nil {
 		return l, false, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
 		if err := checkTemplates(tx, append(append([]int64{}, l.UpgradeCoupons...), l.MonthlyCoupons...)); err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func (s *Service) SaveLevel(ctx context.Context, l model.Level) (saved model.Lev
 // EINVALID for the base level, ECONFLICT while members hold it or rewards
 // require it.
 func (s *Service) DeleteLevel(ctx context.Context, name string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.Level
 		if err := tx.Where("name = ?", name).Take(&cur).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return model.Errorf(model.ENOTFOUND, "level %q not found", name)

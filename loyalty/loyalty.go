@@ -6,14 +6,12 @@
 // balance = sum of entries and never goes below zero.
 //
 // Lock order, to keep MySQL free of deadlocks: a transaction locks the
-// member row first (lockMember), then the member's ledger entries, claims
+// member row first (store.LockMember), then the member's ledger entries, claims
 // and caps, and a reward's stock last.
 package loyalty
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"sync"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // Service is the loyalty engine over one database.
@@ -31,11 +30,12 @@ type Service struct {
 	rules CheckInRules
 	opts  Options
 
+	// st opens every transaction (see package store for the lock order
+	// and the SQLite write lock it shares with the other services).
+	st *store.Store
+
 	mu       sync.Mutex
 	settings *settings
-	// writers queues this process's SQLite write transactions (see
-	// transact); MySQL does not need it.
-	writers sync.Mutex
 }
 
 // Options configures a Service.
@@ -59,9 +59,9 @@ type Options struct {
 	SettingsTTL time.Duration
 }
 
-// New returns a Service on db. Call Seed once after migrating.
-func New(db *gorm.DB, opts Options) *Service {
-	s := &Service{db: db, loc: opts.Location, now: opts.Now, rules: opts.CheckIn, opts: opts}
+// New returns a Service on st's database. Call Seed once after migrating.
+func New(st *store.Store, opts Options) *Service {
+	s := &Service{db: st.DB(), st: st, loc: opts.Location, now: opts.Now, rules: opts.CheckIn, opts: opts}
 	if s.loc == nil {
 		s.loc, _ = time.LoadLocation("Asia/Shanghai")
 	}
@@ -101,7 +101,7 @@ func (s *Service) RemindDays() int { return s.opts.RemindDays }
 // Errors: EINVALID for a configured level or rule that does not validate,
 // or the database's.
 func (s *Service) Seed(ctx context.Context) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&model.Level{}).Count(&n).Error; err != nil {
 			return err
@@ -189,77 +189,13 @@ func (s *Service) invalidate() {
 	s.mu.Unlock()
 }
 
-// transact runs fn in a transaction, running it again (up to 5 times) when
-// MySQL reports a deadlock or lock wait timeout: every fn here is written
-// to be safe to repeat from the start. On MySQL it runs at READ COMMITTED:
-// locking reads then lock the rows they return and no gaps, so inserts of
-// ledger entries by other members never queue behind them, and plain reads
-// see what committed before them. Correctness never rests on the
-// isolation level: every change is a guarded update or a unique insert.
-//
-// On SQLite, which runs one writer at a time, the process's own writers
-// queue on a mutex instead of polling the database lock: under load the
-// busy handler's polling lets a waiter starve past the busy timeout, and
-// the mutex hands the lock on in order.
-func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var opts []*sql.TxOptions
-	if model.IsMySQL(s.db) {
-		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	} else {
-		s.writers.Lock()
-		defer s.writers.Unlock()
-	}
-	var err error
-	for attempt := range 5 {
-		err = s.db.WithContext(ctx).Transaction(fn, opts...)
-		if !model.IsRetryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
-		}
-	}
-	return err
-}
-
-// forUpdate adds a row lock to a query on MySQL; SQLite transactions are
-// already serialised (immediate transactions).
-func forUpdate(q *gorm.DB) *gorm.DB {
-	if model.IsMySQL(q) {
-		return q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return q
-}
-
-// lockMember locks the member's row for the rest of tx and returns it: the
-// first step of every transaction that moves a member's points, so
-// concurrent ones queue per member instead of deadlocking. Errors:
-// ErrMemberNotFound.
-func lockMember(tx *gorm.DB, id int64) (model.Member, error) {
-	var m model.Member
-	err := forUpdate(tx.Select("id, points, growth, level, checkin_streak, last_checkin_day, birthday, store_code, merged_into")).
-		Where("id = ?", id).Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return m, model.ErrMemberNotFound
-	}
-	if err == nil && m.MergedInto != nil {
-		// A unionid merge retired this member after the caller looked it up:
-		// crediting it would strand the points. The caller's retry resolves
-		// the identity to the survivor.
-		return m, model.Errorf(model.ECONFLICT, "member %d was merged into %d; retry", id, *m.MergedInto)
-	}
-	return m, err
-}
-
 // ReevaluateLevel raises the member to the level their growth reaches, as
 // after a unionid merge brought in the other side's growth; it returns the
 // upgrade, nil when none. Errors: ErrMemberNotFound.
 func (s *Service) ReevaluateLevel(ctx context.Context, memberID int64) (*LevelUp, error) {
 	var up *LevelUp
-	err := s.transact(ctx, func(tx *gorm.DB) error {
-		m, err := lockMember(tx, memberID)
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+		m, err := store.LockMember(tx, memberID)
 		if err != nil {
 			return err
 		}

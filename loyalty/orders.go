@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // OrderLine is one paid order to record, its member already resolved.
@@ -112,7 +113,7 @@ func (s *Service) recordChunk(ctx context.Context, lines []OrderLine, chunk []in
 	}
 	if r.CapPoints == 0 {
 		for attempt := 0; ; attempt++ {
-			err := s.transact(ctx, func(tx *gorm.DB) error { return s.recordBulk(tx, r, st, lines, chunk, out) })
+			err := s.st.Tx(ctx, func(tx *gorm.DB) error { return s.recordBulk(tx, r, st, lines, chunk, out) })
 			// A concurrent import inserted one of these orders after the
 			// duplicate check: run again, and the check sees it.
 			if !model.IsDuplicate(err) || attempt == 3 {
@@ -120,14 +121,14 @@ func (s *Service) recordChunk(ctx context.Context, lines []OrderLine, chunk []in
 			}
 		}
 	}
-	return s.transact(ctx, func(tx *gorm.DB) error {
+	return s.st.Tx(ctx, func(tx *gorm.DB) error {
 		locked := map[int64]*model.Member{}
 		for _, i := range chunk {
 			l, res := lines[i], &out[i]
 			res.Status, res.Err, res.LevelUp = OrderCreated, nil, nil
 			m := locked[l.MemberID]
 			if m == nil {
-				mm, err := lockMember(tx, l.MemberID)
+				mm, err := store.LockMember(tx, l.MemberID)
 				if errors.Is(err, model.ErrMemberNotFound) {
 					res.Status, res.Err = OrderError, model.Detail(model.ErrMemberNotFound, "order %s: member %d not found", l.OrderNo, l.MemberID)
 					continue

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // recordBulk records a chunk of order lines with a handful of statements
@@ -27,7 +28,7 @@ func (s *Service) recordBulk(tx *gorm.DB, r model.EarningRule, st *settings, lin
 		ids, nos = append(ids, lines[i].MemberID), append(nos, lines[i].OrderNo)
 	}
 	var locked []model.Member
-	if err := forUpdate(tx.Select("id, points, growth, level").Where("id IN ?", ids).Order("id")).Find(&locked).Error; err != nil {
+	if err := store.ForUpdate(tx.Select("id, points, growth, level").Where("id IN ?", ids).Order("id")).Find(&locked).Error; err != nil {
 		return err
 	}
 	members := make(map[int64]*model.Member, len(locked))

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // RedeemRequest exchanges points for a reward.
@@ -61,14 +62,14 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 	if r.Stock <= 0 { // a fast answer only: the guarded update below decides
 		return RedeemResult{}, model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
 	}
-	store, err := pickupStore(r, req.PickupStore)
+	pickup, err := pickupStore(r, req.PickupStore)
 	if err != nil {
 		return RedeemResult{}, err
 	}
 	var out RedeemResult
-	err = s.transact(ctx, func(tx *gorm.DB) error {
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
 		out = RedeemResult{}
-		m, err := lockMember(tx, req.MemberID)
+		m, err := store.LockMember(tx, req.MemberID)
 		if err != nil {
 			return err
 		}
@@ -100,7 +101,7 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 			red.CouponID, red.CouponCode, out.Coupon = &c.ID, c.Code, &c
 		case model.RewardPhysical:
 			code := newCode()
-			red.Status, red.PickupStore, red.PickupCode = model.RedemptionToPickup, store, &code
+			red.Status, red.PickupStore, red.PickupCode = model.RedemptionToPickup, pickup, &code
 		}
 		if err := tx.Create(&red).Error; err != nil {
 			return err

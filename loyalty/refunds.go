@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // RefundRequest refunds an order, fully or in part.
@@ -47,13 +48,13 @@ func (s *Service) RefundOrder(ctx context.Context, req RefundRequest) (RefundRes
 		return RefundResult{}, err
 	}
 	var out RefundResult
-	err = s.transact(ctx, func(tx *gorm.DB) error {
-		m, err := lockMember(tx, o.MemberID)
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
+		m, err := store.LockMember(tx, o.MemberID)
 		if err != nil {
 			return err
 		}
 		var cur model.Order
-		if err := forUpdate(tx.Where("id = ?", o.ID)).Take(&cur).Error; err != nil {
+		if err := store.ForUpdate(tx.Where("id = ?", o.ID)).Take(&cur).Error; err != nil {
 			return err
 		}
 		amount := req.AmountFen

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // ReviewRun is what one level review did.
@@ -81,9 +82,9 @@ func (s *Service) ReviewLevels(ctx context.Context, period string) (ReviewRun, e
 // read them.
 func (s *Service) downgrade(ctx context.Context, memberID int64, from string, target model.Level, period string) (*LevelUp, error) {
 	var out *LevelUp
-	err := s.transact(ctx, func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		out = nil
-		m, err := lockMember(tx, memberID)
+		m, err := store.LockMember(tx, memberID)
 		if err != nil || m.Level != from {
 			return err
 		}
@@ -122,8 +123,8 @@ func (s *Service) catchUp(ctx context.Context, levels ladder, run *ReviewRun) er
 			}
 			for _, id := range ids {
 				after = id
-				err := s.transact(ctx, func(tx *gorm.DB) error {
-					m, err := lockMember(tx, id)
+				err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+					m, err := store.LockMember(tx, id)
 					if err != nil {
 						return err
 					}
@@ -175,7 +176,7 @@ func (s *Service) IssueMonthlyCoupons(ctx context.Context, month string) (int, e
 				break
 			}
 			after = ids[len(ids)-1]
-			err = s.transact(ctx, func(tx *gorm.DB) error {
+			err = s.st.Tx(ctx, func(tx *gorm.DB) error {
 				n := 0
 				for _, id := range ids {
 					for _, tid := range lv.MonthlyCoupons {

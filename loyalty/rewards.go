@@ -26,7 +26,7 @@ func (s *Service) UpdateReward(ctx context.Context, r model.Reward) (model.Rewar
 	if err := s.checkReward(ctx, &r); err != nil {
 		return r, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.Reward
 		if err := tx.Take(&cur, r.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return model.ErrRewardNotFound
@@ -69,7 +69,7 @@ func (s *Service) RestockReward(ctx context.Context, id, delta int64) (model.Rew
 	if delta == 0 || delta > 1e8 || delta < -1e8 {
 		return r, model.Errorf(model.EINVALID, "delta %d: want a non-zero number within ±100000000", delta)
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&model.Reward{}).Where("id = ? AND stock + ? >= 0", id, delta).Update("stock", gorm.Expr("stock + ?", delta))
 		if res.Error != nil {
 			return res.Error

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // DefaultRules are the earning rules seeded when the configuration gives
@@ -80,7 +81,7 @@ func (s *Service) applyCap(tx *gorm.DB, memberID int64, r model.EarningRule, poi
 		return g, err
 	}
 	var cur model.PointsCap
-	if err := forUpdate(tx.Where("member_id = ? AND channel = ? AND period = ?", memberID, r.Channel, period)).Take(&cur).Error; err != nil {
+	if err := store.ForUpdate(tx.Where("member_id = ? AND channel = ? AND period = ?", memberID, r.Channel, period)).Take(&cur).Error; err != nil {
 		return g, err
 	}
 	g.Points = min(points, max(r.CapPoints-cur.Used, 0))

@@ -133,10 +133,10 @@ func IsMySQL(db *gorm.DB) bool { return db.Dialector.Name() == "mysql" }
 // IsDuplicate reports whether err is a unique-index violation.
 func IsDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
 
-// IsRetryable reports whether err is a transient lock conflict after which
+// IsTxConflict reports whether err is a transient lock conflict after which
 // the whole transaction can simply run again: a MySQL deadlock (1213) or
 // lock wait timeout (1205).
-func IsRetryable(err error) bool {
+func IsTxConflict(err error) bool {
 	var me *gomysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }

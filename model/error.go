@@ -73,5 +73,8 @@ var (
 	ErrInsufficientPoints = &Error{Code: ECONFLICT, Message: "insufficient points"}
 	ErrOutOfStock         = &Error{Code: ECONFLICT, Message: "out of stock"}
 	ErrMemberNotFound     = &Error{Code: ENOTFOUND, Message: "member not found"}
-	ErrSceneNotFound      = &Error{Code: ENOTFOUND, Message: "scene not found"}
+	// ErrMemberMerged: the member was merged into another one after the
+	// caller looked it up; looking it up again finds the survivor.
+	ErrMemberMerged  = &Error{Code: ECONFLICT, Message: "member was merged; retry"}
+	ErrSceneNotFound = &Error{Code: ENOTFOUND, Message: "scene not found"}
 )

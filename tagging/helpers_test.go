@@ -7,21 +7,31 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
+	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
 )
 
 const testCorp = "ww_test_corp"
 
-// env is a tagging service and a loyalty service on a fresh database.
+// env is the member-side services and a loyalty service on a fresh
+// database, all on one store.
 type env struct {
-	t    *testing.T
-	db   *gorm.DB
-	tags *tagging.Service
-	loy  *loyalty.Service
-	now  time.Time
+	t        *testing.T
+	db       *gorm.DB
+	tags     *tagging.Service
+	members  *members.Service
+	guides   *guides.Service
+	segments *segments.Service
+	metrics  *metrics.Service
+	loy      *loyalty.Service
+	now      time.Time
 }
 
 func newEnv(t *testing.T) *env {
@@ -29,8 +39,11 @@ func newEnv(t *testing.T) *env {
 	db := modeltest.NewDB(t)
 	now := time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC) // noon in Shanghai
 	clock := func() time.Time { return now }
-	e := &env{t: t, db: db, now: now, tags: tagging.New(db, clock),
-		loy: loyalty.New(db, loyalty.Options{Now: clock, CheckIn: loyalty.DefaultCheckInRules})}
+	st := store.New(db)
+	tags := tagging.New(st, clock)
+	e := &env{t: t, db: db, now: now, tags: tags, members: members.New(st, tags, clock),
+		guides: guides.New(st, clock), segments: segments.New(st, clock), metrics: metrics.New(st, clock),
+		loy: loyalty.New(st, loyalty.Options{Now: clock, CheckIn: loyalty.DefaultCheckInRules})}
 	t.Cleanup(func() {
 		bad, err := e.loy.CheckLedger(context.Background())
 		if err != nil || len(bad) > 0 {
@@ -61,9 +74,9 @@ func (e *env) count(table any, where ...any) int64 {
 	return n
 }
 
-func (e *env) add(guide, ext, state string, at time.Time) tagging.WeComArrivalResult {
+func (e *env) add(guide, ext, state string, at time.Time) members.WeComArrivalResult {
 	e.t.Helper()
-	res, err := e.tags.AddWeComContact(context.Background(), tagging.WeComArrival{
+	res, err := e.members.AddWeComContact(context.Background(), members.WeComArrival{
 		CorpID: testCorp, GuideUserID: guide, ExternalUserID: ext, State: state, At: at})
 	if err != nil {
 		e.t.Fatalf("add %s/%s: %v", guide, ext, err)
@@ -71,12 +84,19 @@ func (e *env) add(guide, ext, state string, at time.Time) tagging.WeComArrivalRe
 	return res
 }
 
-func (e *env) del(guide, ext, by string, at time.Time) tagging.WeComDepartureResult {
+func (e *env) del(guide, ext, by string, at time.Time) members.WeComDepartureResult {
 	e.t.Helper()
-	res, err := e.tags.EndWeComRelation(context.Background(), tagging.WeComDeparture{
+	res, err := e.members.EndWeComRelation(context.Background(), members.WeComDeparture{
 		CorpID: testCorp, GuideUserID: guide, ExternalUserID: ext, By: by, At: at})
 	if err != nil {
 		e.t.Fatalf("del %s/%s: %v", guide, ext, err)
 	}
 	return res
+}
+
+func (e *env) must(err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatal(err)
+	}
 }

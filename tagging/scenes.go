@@ -18,7 +18,7 @@ func (s *Service) SaveScene(ctx context.Context, sc model.Scene) (saved model.Sc
 	if sc.Tags == nil {
 		sc.Tags = []string{}
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.Scene
 		err := tx.Where("scene = ?", sc.Scene).Take(&cur).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -10,8 +10,8 @@ import (
 	"github.com/siyu/siyu/model"
 )
 
-// ensureTags returns the ids of the named tags, creating missing ones.
-func ensureTags(tx *gorm.DB, names []string) ([]int64, error) {
+// EnsureTags returns the ids of the named tags, creating missing ones.
+func EnsureTags(tx *gorm.DB, names []string) ([]int64, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -27,10 +27,10 @@ func ensureTags(tx *gorm.DB, names []string) ([]int64, error) {
 	return ids, err
 }
 
-// addTags puts the named tags on the member from source; tags it already
+// PutTags puts the named tags on the member from source; tags it already
 // has from that source are left alone.
-func addTags(tx *gorm.DB, memberID int64, names []string, source string) error {
-	ids, err := ensureTags(tx, names)
+func PutTags(tx *gorm.DB, memberID int64, names []string, source string) error {
+	ids, err := EnsureTags(tx, names)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
@@ -48,14 +48,14 @@ func (s *Service) AddTags(ctx context.Context, memberID int64, names []string, s
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&model.Member{}).Where("id = ?", memberID).Count(&n).Error; err != nil {
 			return err
 		} else if n == 0 {
 			return model.ErrMemberNotFound
 		}
-		return addTags(tx, memberID, clean, source)
+		return PutTags(tx, memberID, clean, source)
 	})
 }
 
@@ -80,26 +80,24 @@ func cleanTags(names []string) ([]string, error) {
 
 // ChangeManualTags is a guide's tag edit from the sidebar: EditTags on the
 // manual source, plus a timeline event saying who changed what. It returns
-// the member with their tags. Errors: as EditTags.
-func (s *Service) ChangeManualTags(ctx context.Context, memberID int64, add, remove []string, byGuide string) (model.Member, error) {
+// the id of the member changed (the survivor of a merge). Errors: as
+// EditTags.
+func (s *Service) ChangeManualTags(ctx context.Context, memberID int64, add, remove []string, byGuide string) (int64, error) {
 	id, err := s.EditTags(ctx, memberID, add, remove, model.TagSourceManual)
 	if err != nil {
-		return model.Member{}, err
+		return 0, err
 	}
 	addClean, _ := cleanTags(add)
 	removeClean, _ := cleanTags(remove)
 	now := s.now().UTC()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
 		ev := model.MemberEvent{MemberID: id, Kind: model.EventTag, Detail: byGuide + ": " + tagChangeText(addClean, removeClean), CreatedAt: now}
 		if err := tx.Create(&ev).Error; err != nil {
 			return err
 		}
 		return tx.Model(&model.Member{}).Where("id = ?", id).Update("last_active_at", now).Error
 	})
-	if err != nil {
-		return model.Member{}, err
-	}
-	return s.GetMember(ctx, id)
+	return id, err
 }
 
 // tagChangeText describes a tag change for the timeline: "+VIP -新客".

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // DefaultCorpTagGroup is the WeCom tag group that holds Siyu tags without a
@@ -61,22 +62,22 @@ func (s *Service) RecordWeComTags(ctx context.Context, corpID string, tags []Cor
 	if len(tags) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		_, err := syncWeComTags(tx, corpID, tags)
+	return s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+		_, err := SyncWeComTags(tx, corpID, tags)
 		return err
 	})
 }
 
-// syncWeComTags upserts the id mappings, renaming member tags as it goes,
+// SyncWeComTags upserts the id mappings, renaming member tags as it goes,
 // and returns the tags that were renamed as they were before.
-func syncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) (renamed []CorpTag, err error) {
+func SyncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) (renamed []CorpTag, err error) {
 	for _, t := range tags {
 		name := t.SiyuName()
 		if t.ID == "" || t.Name == "" || utf8.RuneCountInString(name) > 64 {
 			continue
 		}
 		var cur model.WeComTag
-		err := forUpdate(tx.Where("corp_id = ? AND tag_id = ?", corpID, t.ID)).Take(&cur).Error
+		err := store.ForUpdate(tx.Where("corp_id = ? AND tag_id = ?", corpID, t.ID)).Take(&cur).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			row := model.WeComTag{CorpID: corpID, TagID: t.ID, GroupID: t.GroupID, GroupName: t.Group, TagName: t.Name, Name: name}
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
@@ -108,7 +109,7 @@ func syncWeComTags(tx *gorm.DB, corpID string, tags []CorpTag) (renamed []CorpTa
 
 // renameSourceTag moves every member's tag from to tag to, for one source.
 func renameSourceTag(tx *gorm.DB, from, to, source string) error {
-	ids, err := ensureTags(tx, []string{from, to})
+	ids, err := EnsureTags(tx, []string{from, to})
 	if err != nil || len(ids) != 2 {
 		return err
 	}
@@ -149,9 +150,9 @@ func (s *Service) ReconcileWeComTags(ctx context.Context, corpID string, present
 		keep[t.ID] = true
 	}
 	var gone []CorpTag
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
 		var err error
-		if gone, err = syncWeComTags(tx, corpID, present); err != nil {
+		if gone, err = SyncWeComTags(tx, corpID, present); err != nil {
 			return err
 		}
 		var rows []model.WeComTag
@@ -199,9 +200,9 @@ func (s *Service) WeComTagIDs(ctx context.Context, corpID string, names []string
 	return out, nil
 }
 
-// setWeComTags makes the member's wecom-source tags exactly names, less
+// SetWeComTags makes the member's wecom-source tags exactly names, less
 // those the member has from another source.
-func setWeComTags(tx *gorm.DB, memberID int64, names []string) error {
+func SetWeComTags(tx *gorm.DB, memberID int64, names []string) error {
 	var rows []struct {
 		TagID  int64
 		Name   string
@@ -244,7 +245,7 @@ func setWeComTags(tx *gorm.DB, memberID int64, names []string) error {
 			return err
 		}
 	}
-	return addTags(tx, memberID, add, model.TagSourceWeCom)
+	return PutTags(tx, memberID, add, model.TagSourceWeCom)
 }
 
 // EditTags adds and removes a member's tags from one source in one
@@ -259,12 +260,12 @@ func (s *Service) EditTags(ctx context.Context, memberID int64, add, remove []st
 	if err != nil {
 		return 0, err
 	}
-	m, err := s.GetMember(ctx, memberID)
+	m, err := store.FindMember(s.db.WithContext(ctx), memberID)
 	if err != nil {
 		return 0, err
 	}
-	return m.ID, s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := lockMember(tx, m.ID); err != nil {
+	return m.ID, s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+		if _, err := store.LockMember(tx, m.ID); err != nil {
 			return err
 		}
 		if len(remove) > 0 {
@@ -273,6 +274,6 @@ func (s *Service) EditTags(ctx context.Context, memberID int64, add, remove []st
 				return err
 			}
 		}
-		return addTags(tx, m.ID, add, source)
+		return PutTags(tx, m.ID, add, source)
 	})
 }

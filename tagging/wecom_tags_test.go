@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
 )
@@ -34,17 +35,17 @@ func TestApplyWeComDetails(t *testing.T) {
 	ctx := context.Background()
 	e.scene("s", []string{"门店:上海一店"}, "", "")
 	id := e.add("g01", "wm_a", "s", e.now).Member.ID
-	details := func(tags ...tagging.CorpTag) tagging.WeComDetails {
-		return tagging.WeComDetails{CorpID: testCorp, ExternalUserID: "wm_a", Name: "阿丽", Avatar: "http://a/1",
-			Follows: []tagging.WeComFollow{{UserID: "g01", Remark: "老客户", Tags: tags}}}
+	details := func(tags ...tagging.CorpTag) members.WeComDetails {
+		return members.WeComDetails{CorpID: testCorp, ExternalUserID: "wm_a", Name: "阿丽", Avatar: "http://a/1",
+			Follows: []members.WeComFollow{{UserID: "g01", Remark: "老客户", Tags: tags}}}
 	}
 	shop := tagging.CorpTag{ID: "et1", Group: "门店", Name: "上海一店"}
 	vip := tagging.CorpTag{ID: "et2", Group: "等级", Name: "VIP"}
 	plain := tagging.CorpTag{ID: "et3", Group: tagging.DefaultCorpTagGroup, Name: "爱运动"}
-	if _, err := e.tags.ApplyWeComDetails(ctx, details(shop, vip, plain)); err != nil {
+	if _, err := e.members.ApplyWeComDetails(ctx, details(shop, vip, plain)); err != nil {
 		t.Fatal(err)
 	}
-	m, _ := e.tags.GetMember(ctx, id)
+	m, _ := e.members.GetMember(ctx, id)
 	if m.Nickname != "阿丽" || m.Avatar != "http://a/1" || strings.Join(m.Tags, ",") != "爱运动,等级:VIP,门店:上海一店" {
 		t.Errorf("member = %+v", m)
 	}
@@ -54,10 +55,10 @@ func TestApplyWeComDetails(t *testing.T) {
 	if n := e.count(&model.GuideRelation{}, "remark = ?", "老客户"); n != 1 {
 		t.Errorf("relation remark not recorded")
 	}
-	if _, err := e.tags.ApplyWeComDetails(ctx, details(shop)); err != nil { // VIP and 爱运动 taken off in WeCom
+	if _, err := e.members.ApplyWeComDetails(ctx, details(shop)); err != nil { // VIP and 爱运动 taken off in WeCom
 		t.Fatal(err)
 	}
-	m, _ = e.tags.GetMember(ctx, id)
+	m, _ = e.members.GetMember(ctx, id)
 	if strings.Join(m.Tags, ",") != "门店:上海一店" {
 		t.Errorf("tags after removal in WeCom = %v, want only the scene's", m.Tags)
 	}
@@ -75,8 +76,8 @@ func TestReconcileWeComTags(t *testing.T) {
 	id := e.add("g01", "wm_b", "", e.now).Member.ID
 	vip := tagging.CorpTag{ID: "et2", GroupID: "g1", Group: "等级", Name: "VIP"}
 	old := tagging.CorpTag{ID: "et4", GroupID: "g1", Group: "等级", Name: "旧"}
-	e.tags.ApplyWeComDetails(ctx, tagging.WeComDetails{CorpID: testCorp, ExternalUserID: "wm_b",
-		Follows: []tagging.WeComFollow{{UserID: "g01", Tags: []tagging.CorpTag{vip, old}}}})
+	e.members.ApplyWeComDetails(ctx, members.WeComDetails{CorpID: testCorp, ExternalUserID: "wm_b",
+		Follows: []members.WeComFollow{{UserID: "g01", Tags: []tagging.CorpTag{vip, old}}}})
 	if _, err := e.tags.EditTags(ctx, id, []string{"等级:旧"}, nil, model.TagSourceManual); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestReconcileWeComTags(t *testing.T) {
 	if strings.Join(names, ",") != "等级:VIP,等级:旧" {
 		t.Errorf("stale = %v, want the old name of the renamed tag and the deleted tag", names)
 	}
-	m, _ := e.tags.GetMember(ctx, id)
+	m, _ := e.members.GetMember(ctx, id)
 	if strings.Join(m.Tags, ",") != "等级:SVIP,等级:旧" {
 		t.Errorf("tags = %v, want the renamed tag, and 旧 kept from its manual source", m.Tags)
 	}

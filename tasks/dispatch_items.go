@@ -9,7 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 )
 
 // Who gets a customer. A customer is an item of a guide when the customer
@@ -45,7 +45,7 @@ func guideScope(stores, guides []string) (string, []any) {
 
 // candidates is the query over relations r joined to members that yields a
 // task's items for the given guides (nil: every targeted guide).
-func candidates(db *gorm.DB, f tagging.TargetFilter, stores, guides, forGuides []string) *gorm.DB {
+func candidates(db *gorm.DB, f segments.TargetFilter, stores, guides, forGuides []string) *gorm.DB {
 	scope, args := guideScope(stores, guides)
 	q := db.Table("guide_relations r").Joins("JOIN members ON members.id = r.member_id").Where("r.active_key IS NOT NULL")
 	if forGuides != nil {
@@ -151,9 +151,9 @@ type StoreReach struct {
 
 // PreviewInput is a task's targets without the rest of it.
 type PreviewInput struct {
-	StoreCodes   []string             `json:"store_codes"`
-	GuideUserIDs []string             `json:"guide_userids"`
-	Filter       tagging.TargetFilter `json:"filter"`
+	StoreCodes   []string              `json:"store_codes"`
+	GuideUserIDs []string              `json:"guide_userids"`
+	Filter       segments.TargetFilter `json:"filter"`
 }
 
 // Preview counts, per targeted store, the guides with customers and the

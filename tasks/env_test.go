@@ -14,9 +14,13 @@ import (
 	"github.com/hibiken/asynq"
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
@@ -41,17 +45,21 @@ func TestMain(m *testing.M) {
 // env is a database, a Redis prefix, the fake upstream, a wx client on it,
 // an enqueuer and (after start) a worker.
 type env struct {
-	t      *testing.T
-	db     *gorm.DB
-	tags   *tagging.Service
-	loy    *loyalty.Service
-	up     *wxtest.Server
-	wx     *wx.Client
-	rdb    *tasks.Redis
-	prefix string
-	enq    *tasks.Enqueuer
-	corp   string
-	deps   tasks.Deps
+	t    *testing.T
+	db   *gorm.DB
+	tags *tagging.Service
+	// members, guides and segments share tags' store.
+	members  *members.Service
+	guides   *guides.Service
+	segments *segments.Service
+	loy      *loyalty.Service
+	up       *wxtest.Server
+	wx       *wx.Client
+	rdb      *tasks.Redis
+	prefix   string
+	enq      *tasks.Enqueuer
+	corp     string
+	deps     tasks.Deps
 }
 
 var corpSeq atomic.Int64
@@ -80,10 +88,11 @@ func newEnv(t *testing.T, opts ...func(*wx.Config)) *env {
 	}
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
 	t.Cleanup(func() { enq.Close() })
-	tags := tagging.New(db, nil)
-	e := &env{t: t, db: db, tags: tags, up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,
-		loy: loyalty.New(db, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}
-	e.deps = tasks.Deps{Tagging: tags, WeCom: client, OA: client, Queue: enq, Redis: rdb.Client, Prefix: prefix, Logger: testLogger()}
+	st := store.New(db)
+	tags := tagging.New(st, nil)
+	e := &env{t: t, db: db, tags: tags, members: members.New(st, tags, nil), guides: guides.New(st, nil), segments: segments.New(st, nil), up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,
+		loy: loyalty.New(st, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}
+	e.deps = tasks.Deps{Tagging: tags, Members: e.members, Guides: e.guides, Segments: e.segments, WeCom: client, OA: client, Queue: enq, Redis: rdb.Client, Prefix: prefix, Logger: testLogger()}
 	t.Cleanup(func() {
 		bad, err := e.loy.CheckLedger(context.Background())
 		if err != nil || len(bad) > 0 {
@@ -174,7 +183,7 @@ func (e *env) count(table any, where ...any) int64 {
 // member returns the one member behind the external contact.
 func (e *env) member(ext string) model.Member {
 	e.t.Helper()
-	ms, err := e.tags.FindMembers(context.Background(), tagging.MemberFilter{ExternalUserID: ext})
+	ms, err := e.members.FindMembers(context.Background(), members.MemberFilter{ExternalUserID: ext})
 	if err != nil || len(ms) != 1 {
 		e.t.Fatalf("members with external_userid %s = %d, %v; want 1", ext, len(ms), err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 )
 
 // HQTasks is the HQ task service: create, dispatch, cancel and close tasks,
@@ -75,28 +75,28 @@ func NewHQTasks(db *gorm.DB, o HQTaskOptions) *HQTasks {
 
 // TaskInput is what HQ posts to create a task.
 type TaskInput struct {
-	Title            string               `json:"title"`
-	Instructions     string               `json:"instructions"`
-	Kind             string               `json:"kind"`
-	Content          string               `json:"content"`
-	Link             string               `json:"link"`
-	ImageURL         string               `json:"image_url"`
-	CouponTemplateID *int64               `json:"coupon_template_id"`
-	MassSend         bool                 `json:"mass_send"`
-	StoreCodes       []string             `json:"store_codes"`   // empty: all stores
-	GuideUserIDs     []string             `json:"guide_userids"` // empty: every guide of the stores
-	Filter           tagging.TargetFilter `json:"filter"`
-	Deadline         time.Time            `json:"deadline"`
-	Dispatch         bool                 `json:"dispatch"` // dispatch at once instead of saving a draft
+	Title            string                `json:"title"`
+	Instructions     string                `json:"instructions"`
+	Kind             string                `json:"kind"`
+	Content          string                `json:"content"`
+	Link             string                `json:"link"`
+	ImageURL         string                `json:"image_url"`
+	CouponTemplateID *int64                `json:"coupon_template_id"`
+	MassSend         bool                  `json:"mass_send"`
+	StoreCodes       []string              `json:"store_codes"`   // empty: all stores
+	GuideUserIDs     []string              `json:"guide_userids"` // empty: every guide of the stores
+	Filter           segments.TargetFilter `json:"filter"`
+	Deadline         time.Time             `json:"deadline"`
+	Dispatch         bool                  `json:"dispatch"` // dispatch at once instead of saving a draft
 }
 
 // Task is an HQ task with its targets decoded.
 type Task struct {
 	model.HQTask
-	StoreCodes   []string             `json:"store_codes"`
-	GuideUserIDs []string             `json:"guide_userids"`
-	Filter       tagging.TargetFilter `json:"filter"`
-	Progress     *Progress            `json:"progress,omitempty"`
+	StoreCodes   []string              `json:"store_codes"`
+	GuideUserIDs []string              `json:"guide_userids"`
+	Filter       segments.TargetFilter `json:"filter"`
+	Progress     *Progress             `json:"progress,omitempty"`
 }
 
 // Progress is how far a dispatch got, from row counts.

@@ -12,8 +12,12 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
@@ -57,16 +61,17 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type loyaltyEnv struct {
-	t      *testing.T
-	ctx    context.Context
-	deps   tasks.Deps
-	l      *loyalty.Service
-	tags   *tagging.Service
-	msgr   *fakeMessenger
-	clk    *clock
-	queues tasks.Queues
-	redis  *tasks.Redis
-	insp   *asynq.Inspector
+	t       *testing.T
+	ctx     context.Context
+	deps    tasks.Deps
+	l       *loyalty.Service
+	tags    *tagging.Service
+	members *members.Service
+	msgr    *fakeMessenger
+	clk     *clock
+	queues  tasks.Queues
+	redis   *tasks.Redis
+	insp    *asynq.Inspector
 }
 
 func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
@@ -74,7 +79,8 @@ func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
 	clk := &clock{t: time.Date(2025, 3, 10, 10, 0, 0, 0, shanghai)}
-	l := loyalty.New(db, loyalty.Options{Location: shanghai, Now: clk.Now, CheckIn: loyalty.DefaultCheckInRules,
+	st := store.New(db)
+	l := loyalty.New(st, loyalty.Options{Location: shanghai, Now: clk.Now, CheckIn: loyalty.DefaultCheckInRules,
 		Expiry: loyalty.ExpiryPolicy{Kind: loyalty.ExpiryRolling, Days: 60}, RemindDays: 30, SettingsTTL: -1})
 	if err := l.Seed(context.Background()); err != nil {
 		t.Fatal(err)
@@ -84,10 +90,11 @@ func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
 	t.Cleanup(func() { enq.Close() })
 	insp := asynq.NewInspector(rdb.ConnOpt)
 	t.Cleanup(func() { insp.Close() })
-	tags := tagging.New(db, clk.Now)
+	tags := tagging.New(st, clk.Now)
+	mem := members.New(st, tags, clk.Now)
 	msgr := &fakeMessenger{}
-	e := &loyaltyEnv{t: t, ctx: context.Background(), l: l, tags: tags, msgr: msgr, clk: clk, queues: queues, redis: rdb, insp: insp,
-		deps: tasks.Deps{Loyalty: l, Tagging: tags, Queue: enq, Messenger: msgr, Location: shanghai, Now: clk.Now,
+	e := &loyaltyEnv{t: t, ctx: context.Background(), l: l, tags: tags, members: mem, msgr: msgr, clk: clk, queues: queues, redis: rdb, insp: insp,
+		deps: tasks.Deps{Loyalty: l, Tagging: tags, Members: mem, Guides: guides.New(st, clk.Now), Segments: segments.New(st, clk.Now), Queue: enq, Messenger: msgr, Location: shanghai, Now: clk.Now,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	t.Cleanup(func() {
 		bad, err := l.CheckLedger(context.Background())
@@ -128,7 +135,7 @@ func (e *loyaltyEnv) drain(priority string) (errs []error) {
 
 func (e *loyaltyEnv) follower(openid string) int64 {
 	e.t.Helper()
-	m, err := e.tags.FindOrCreateOAMember(e.ctx, "wxapp", openid)
+	m, err := e.members.FindOrCreateOAMember(e.ctx, "wxapp", openid)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestMergeThroughTasks(t *testing.T) {
 				FollowUsers: []wx.FollowUser{{UserID: "g01"}}})
 
 			follow := func() {
-				f, err := e.tags.FollowOA(ctx, appID, "o_amy", "poster")
+				f, err := e.members.FollowOA(ctx, appID, "o_amy", "poster")
 				e.must(err)
 				_, err = e.loy.Post(ctx, loyalty.Entry{MemberID: f.Member.ID, Delta: 30, Kind: model.PointsSceneBonus, IdemKey: "bonus:o_amy"})
 				e.must(err)
@@ -56,7 +56,7 @@ func TestMergeThroughTasks(t *testing.T) {
 			if len(live) != 1 {
 				t.Fatalf("members = %d, want 1", len(live))
 			}
-			m, err := e.tags.GetMember(ctx, live[0].ID)
+			m, err := e.members.GetMember(ctx, live[0].ID)
 			e.must(err)
 			if m.OpenID != "o_amy" || m.ExternalUserID != "wm_amy" || m.UnionIDValue != "u_amy" || m.Points != 30 ||
 				strings.Join(m.Tags, ",") != "渠道:海报,门店:北京一店" {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/members"
 )
 
 // OAMessenger sends Official Account messages to a follower.
@@ -23,11 +23,11 @@ var ErrNoMessenger = errors.New("no Official Account messenger configured (SIYU_
 // sendToMember sends text to the member's Official Account openid. A member
 // without one (a WeCom-only contact) is skipped: there is nobody to send
 // to, and retrying would not change that.
-func sendToMember(ctx context.Context, m OAMessenger, tags *tagging.Service, memberID int64, text string) (sent bool, err error) {
+func sendToMember(ctx context.Context, m OAMessenger, mem *members.Service, memberID int64, text string) (sent bool, err error) {
 	if m == nil {
 		return false, ErrNoMessenger
 	}
-	member, err := tags.GetMember(ctx, memberID)
+	member, err := mem.GetMember(ctx, memberID)
 	if err != nil {
 		return false, err
 	}

@@ -9,7 +9,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
+	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/wx"
 )
@@ -21,8 +24,12 @@ type TaskQueue = TaskEnqueuer
 type Deps struct {
 	Loyalty *loyalty.Service
 	Tagging *tagging.Service
-	WeCom   wx.WeCom           // outbound WeCom calls; unconfigured ones return wx.ErrNotConfigured
-	OA      wx.OfficialAccount // outbound Official Account calls
+	Members *members.Service
+	Guides  *guides.Service
+	// Segments recomputes segments and their tags.
+	Segments *segments.Service
+	WeCom    wx.WeCom           // outbound WeCom calls; unconfigured ones return wx.ErrNotConfigured
+	OA       wx.OfficialAccount // outbound Official Account calls
 	// Messenger sends Official Account messages to members; nil fails
 	// message tasks (they are retried) rather than pretending to send.
 	Messenger OAMessenger
@@ -34,8 +41,8 @@ type Deps struct {
 	// Location is the business time zone, also for times in messages to
 	// guides; nil = Asia/Shanghai.
 	Location *time.Location
-	// Segments are the rules of the segment recompute (zero: defaults).
-	Segments tagging.SegmentRules
+	// SegmentRules are the rules of the segment recompute (zero: defaults).
+	SegmentRules segments.SegmentRules
 	// AppMessagesPerMinute caps app messages to one guide per minute (WeCom
 	// drops what is over 30, silently); 0 = 30.
 	AppMessagesPerMinute int

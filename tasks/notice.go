@@ -77,7 +77,7 @@ func (d Deps) handleNotice(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	_, err = sendToMember(ctx, d.Messenger, d.Tagging, p.MemberID, text)
+	_, err = sendToMember(ctx, d.Messenger, d.Members, p.MemberID, text)
 	return err
 }
 
@@ -129,7 +129,7 @@ func (d Deps) sendExpiryReminder(ctx context.Context, p NoticePayload) error {
 	if left > 0 {
 		text := fmt.Sprintf("⏰ 积分到期提醒：您有 %d 积分将于 %s 后过期。回复「兑换」看看能换什么，回复「积分明细」查看明细。",
 			left, d.Loyalty.ValidThrough(r.Deadline))
-		if _, err := sendToMember(ctx, d.Messenger, d.Tagging, r.MemberID, text); err != nil {
+		if _, err := sendToMember(ctx, d.Messenger, d.Members, r.MemberID, text); err != nil {
 			return err
 		}
 	}

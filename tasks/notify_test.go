@@ -19,9 +19,9 @@ import (
 func (e *env) staff() {
 	e.t.Helper()
 	ctx := context.Background()
-	_, err := e.tags.ImportStores(ctx, []model.Store{{Code: "sh001", Name: "上海一店"}})
+	_, err := e.guides.ImportStores(ctx, []model.Store{{Code: "sh001", Name: "上海一店"}})
 	e.must(err)
-	_, err = e.tags.ImportGuides(ctx, []model.Guide{{UserID: "g01", Name: "张三", StoreCode: "sh001"},
+	_, err = e.guides.ImportGuides(ctx, []model.Guide{{UserID: "g01", Name: "张三", StoreCode: "sh001"},
 		{UserID: "m01", Name: "李店长", StoreCode: "sh001", Role: model.RoleStoreManager}})
 	e.must(err)
 }
@@ -58,7 +58,7 @@ func TestDeleteEvents(t *testing.T) {
 			e.idle()
 
 			m := e.member("wm_a")
-			rels, _ := e.tags.Relations(context.Background(), m.ID)
+			rels, _ := e.members.Relations(context.Background(), m.ID)
 			if len(rels) != 1 || rels[0].Active() || rels[0].EndedBy != tc.by || rels[0].EndedAt.Unix() != del.CreateTime {
 				t.Fatalf("relations = %+v, want one ended by %s at the event time", rels, tc.by)
 			}

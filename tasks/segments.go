@@ -10,7 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/wx"
 )
 
@@ -57,12 +57,12 @@ func EnqueueRecomputeSegments(ctx context.Context, q TaskQueue, key string) erro
 // SyncSegmentTagsPayload carries the members whose segment tags changed,
 // with the tags added and removed.
 type SyncSegmentTagsPayload struct {
-	Changes []tagging.SegmentChange `json:"changes"`
+	Changes []segments.SegmentChange `json:"changes"`
 }
 
 // NewSyncSegmentTagsTask returns a sync task for one batch of changes;
 // runID and the batch's first member id make its TaskID.
-func NewSyncSegmentTagsTask(runID string, changes []tagging.SegmentChange) (*asynq.Task, error) {
+func NewSyncSegmentTagsTask(runID string, changes []segments.SegmentChange) (*asynq.Task, error) {
 	b, err := json.Marshal(SyncSegmentTagsPayload{Changes: changes})
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (h *handlers) handleRecomputeSegments(ctx context.Context, t *asynq.Task) e
 		return badPayload(t, err)
 	}
 	runID := p.Key + ":" + fmt.Sprint(h.Now().UnixNano())
-	res, err := h.Tagging.RecomputeSegments(ctx, h.Segments, func(ctx context.Context, changes []tagging.SegmentChange) error {
+	res, err := h.Segments.RecomputeSegments(ctx, h.SegmentRules, func(ctx context.Context, changes []segments.SegmentChange) error {
 		for start := 0; start < len(changes); start += syncBatch {
 			task, err := NewSyncSegmentTagsTask(runID, changes[start:min(start+syncBatch, len(changes))])
 			if err != nil {
@@ -128,8 +128,8 @@ func (h *handlers) syncSegmentTags(ctx context.Context, t *asynq.Task) error {
 
 // syncOATags puts the added segment tags on the members' OA followers and
 // takes the removed ones off, one batch call per tag.
-func (h *handlers) syncOATags(ctx context.Context, ids []int64, changes []tagging.SegmentChange) error {
-	openIDs, err := h.Tagging.OpenIDs(ctx, ids)
+func (h *handlers) syncOATags(ctx context.Context, ids []int64, changes []segments.SegmentChange) error {
+	openIDs, err := h.Segments.OpenIDs(ctx, ids)
 	if err != nil || len(openIDs) == 0 {
 		return err
 	}

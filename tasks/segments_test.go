@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tasks"
 )
 
@@ -70,7 +70,7 @@ func TestSegmentSync(t *testing.T) {
 			t.Errorf("call %s %s: want only o_seg_1", c.Path, c.Body)
 		}
 	}
-	if got, _ := e.tags.SegmentTags(ctx, ids[1]); !strings.Contains(fmt.Sprint(got), tagging.LifecycleTag(tagging.LifecycleSilent)) {
+	if got, _ := e.segments.SegmentTags(ctx, ids[1]); !strings.Contains(fmt.Sprint(got), segments.LifecycleTag(segments.LifecycleSilent)) {
 		t.Errorf("member tags = %v, want 沉默", got)
 	}
 }

@@ -62,13 +62,13 @@ func (h *handlers) mirrorTags(ctx context.Context, t *asynq.Task) error {
 // mirrorMember mirrors one member's tags to every guide's view of them, and
 // takes remove off. A member without WeCom relations needs no call.
 func (h *handlers) mirrorMember(ctx context.Context, memberID int64, remove []string) error {
-	m, err := h.Tagging.GetMember(ctx, memberID)
+	m, err := h.Members.GetMember(ctx, memberID)
 	if errors.Is(err, model.ErrMemberNotFound) {
 		return fmt.Errorf("member %d: %w", memberID, asynq.SkipRetry)
 	} else if err != nil {
 		return err
 	}
-	rels, err := h.Tagging.ActiveRelations(ctx, m.ID)
+	rels, err := h.Members.ActiveRelations(ctx, m.ID)
 	if err != nil || len(rels) == 0 {
 		return err
 	}

@@ -47,7 +47,7 @@ func (h *handlers) resolveOAUnionID(ctx context.Context, t *asynq.Task) error {
 	if u.UnionID == "" {
 		return nil // the account is not bound to an Open Platform account
 	}
-	m, err := h.Tagging.MemberByIdentity(ctx, model.PlatformOA, p.AppID, p.OpenID)
+	m, err := h.Members.MemberByIdentity(ctx, model.PlatformOA, p.AppID, p.OpenID)
 	if errors.Is(err, model.ErrMemberNotFound) {
 		return fmt.Errorf("follower %s not recorded: %w", p.OpenID, asynq.SkipRetry)
 	} else if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/wx"
@@ -43,7 +44,7 @@ func (h *handlers) contactChanged(ctx context.Context, ev WeComEvent) error {
 // the contact's details (merging by unionid) and mirrors the member's tags.
 // Every step is idempotent, so a retry after any failure is safe.
 func (h *handlers) contactAdded(ctx context.Context, ev WeComEvent) error {
-	res, err := h.Tagging.AddWeComContact(ctx, tagging.WeComArrival{
+	res, err := h.Members.AddWeComContact(ctx, members.WeComArrival{
 		CorpID: ev.CorpID, GuideUserID: ev.UserID, ExternalUserID: ev.ExternalUserID, State: ev.State, At: ev.At(),
 	})
 	if err != nil {
@@ -67,15 +68,15 @@ func (h *handlers) refreshContact(ctx context.Context, corpID, externalUserID st
 	if err != nil {
 		return 0, wxFailure("read wecom contact", err)
 	}
-	d := tagging.WeComDetails{CorpID: corpID, ExternalUserID: externalUserID, Name: ec.Name, Avatar: ec.Avatar}
+	d := members.WeComDetails{CorpID: corpID, ExternalUserID: externalUserID, Name: ec.Name, Avatar: ec.Avatar}
 	for _, f := range ec.FollowUsers {
-		wf := tagging.WeComFollow{UserID: f.UserID, Remark: f.Remark}
+		wf := members.WeComFollow{UserID: f.UserID, Remark: f.Remark}
 		for _, t := range f.Tags {
 			wf.Tags = append(wf.Tags, corpTag(t))
 		}
 		d.Follows = append(d.Follows, wf)
 	}
-	m, err := h.Tagging.ApplyWeComDetails(ctx, d)
+	m, err := h.Members.ApplyWeComDetails(ctx, d)
 	if err != nil {
 		return 0, fmt.Errorf("apply wecom contact: %w", err)
 	}
@@ -88,7 +89,7 @@ func (h *handlers) refreshContact(ctx context.Context, corpID, externalUserID st
 // mergeUnionID merges the member by unionid and returns the survivor. A
 // merge brings the other side's tags, so they are mirrored to WeCom.
 func (h *handlers) mergeUnionID(ctx context.Context, memberID int64, unionID string) (int64, error) {
-	res, err := h.Tagging.MergeByUnionID(ctx, memberID, unionID)
+	res, err := h.Members.MergeByUnionID(ctx, memberID, unionID)
 	if err != nil {
 		return 0, fmt.Errorf("merge by unionid: %w", err)
 	}
@@ -111,7 +112,7 @@ func (h *handlers) mergeUnionID(ctx context.Context, memberID int64, unionID str
 
 // contactDeleted ends the relation and tells the guide's store managers.
 func (h *handlers) contactDeleted(ctx context.Context, ev WeComEvent, by string) error {
-	res, err := h.Tagging.EndWeComRelation(ctx, tagging.WeComDeparture{
+	res, err := h.Members.EndWeComRelation(ctx, members.WeComDeparture{
 		CorpID: ev.CorpID, GuideUserID: ev.UserID, ExternalUserID: ev.ExternalUserID, At: ev.At(), By: by,
 	})
 	if err != nil {
@@ -124,7 +125,7 @@ func (h *handlers) contactDeleted(ctx context.Context, ev WeComEvent, by string)
 	if by == model.EndedByTransfer {
 		return nil
 	}
-	guide, managers, found, err := h.Tagging.StoreManagersOf(ctx, ev.UserID)
+	guide, managers, found, err := h.Guides.StoreManagersOf(ctx, ev.UserID)
 	if err != nil {
 		return err
 	}

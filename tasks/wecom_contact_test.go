@@ -33,7 +33,7 @@ func TestAddFlow(t *testing.T) {
 		strings.Join(m.Tags, ",") != "渠道:企微,门店:上海一店" {
 		t.Errorf("member = %+v", m)
 	}
-	rels, _ := e.tags.Relations(context.Background(), m.ID)
+	rels, _ := e.members.Relations(context.Background(), m.ID)
 	if len(rels) != 1 || rels[0].State != "store_sh001" || rels[0].Remark != "VIP客户" || !rels[0].Active() {
 		t.Errorf("relations = %+v, want one active with state and remark", rels)
 	}

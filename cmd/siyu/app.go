@@ -12,11 +12,15 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
-	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/config"
+	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
+	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/wx"
@@ -30,11 +34,16 @@ type app struct {
 	redis   *tasks.Redis
 	queues  tasks.Queues
 	enq     *tasks.Enqueuer
+	st      *store.Store
 	tags    *tagging.Service
+	members *members.Service
+	guides  *guides.Service
+	segs    *segments.Service
+	dash    *metrics.Service
 	loyalty *loyalty.Service
 	bot     *bot.Bot
 	wx      *wx.Client
-	chans   *channels.Service
+	codes   *guides.Codes
 	metrics *handler.Metrics
 	now     func() time.Time
 
@@ -84,20 +93,25 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	a.logStorage()
 	a.enq = tasks.NewEnqueuer(a.redis.ConnOpt, a.queues)
-	a.tags = tagging.New(a.db, a.now)
-	a.loyalty = loyalty.New(a.db, loyaltyOptions(cfg, a.now))
+	a.st = store.New(a.db) // one per database: its SQLite write lock is shared by every service
+	a.tags = tagging.New(a.st, a.now)
+	a.members = members.New(a.st, a.tags, a.now)
+	a.guides = guides.New(a.st, a.now)
+	a.segs = segments.New(a.st, a.now)
+	a.dash = metrics.New(a.st, a.now)
+	a.loyalty = loyalty.New(a.st, loyaltyOptions(cfg, a.now))
 	if err := a.loyalty.Seed(ctx); err != nil {
 		a.close()
 		return nil, err
 	}
-	a.bot = bot.New(a.tags, a.loyalty, log).WithNotifier(tasks.Notices{Enq: a.enq})
+	a.bot = bot.New(a.tags, a.members, a.loyalty, log).WithNotifier(tasks.Notices{Enq: a.enq})
 	a.wx, err = wx.New(a.wxConfig())
 	if err != nil {
 		a.close()
 		return nil, err
 	}
 	a.messenger = a.wx
-	a.chans = channels.New(a.tags, a.wx, a.wx)
+	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
 	a.hqTasks = tasks.NewHQTasks(a.db, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
@@ -122,12 +136,12 @@ func (a *app) logStorage() {
 // handler builds the HTTP surface.
 func (a *app) handler() http.Handler {
 	return handler.New(handler.Deps{
-		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Loyalty: a.loyalty,
+		DB: a.db, Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Bot: a.bot, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, Dashboards: a.dash, Loyalty: a.loyalty,
 		Metrics: a.metrics, Logger: a.log, MaxSkew: a.cfg.CallbackMaxSkew, HQToken: a.cfg.HQToken, Now: a.now,
 		OA:             handler.OAConfig{AppID: a.cfg.WeChat.AppID, Secret: a.cfg.WeChat.Secret, Token: a.cfg.WeChat.Token, AESKey: a.cfg.WeChat.AESKey},
 		WeCom:          handler.WeComConfig{CorpID: a.cfg.WeCom.CorpID, Token: a.cfg.WeCom.Token, AESKey: a.cfg.WeCom.AESKey},
 		Enqueuer:       a.enq,
-		Channels:       a.chans,
+		Codes:          a.codes,
 		QueueDashboard: asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: a.redis.ConnOpt}),
 		Scripts:        bot.NewScriptLibrary(a.db),
 		SidebarWeCom:   a.sidebarWeCom(),
@@ -171,10 +185,10 @@ func (a *app) sidebarWeCom() handler.SidebarWeCom {
 // worker builds the queue worker with every task handler and schedule.
 func (a *app) worker() (*tasks.Worker, error) {
 	mux := tasks.NewMux(tasks.Deps{
-		Loyalty: a.loyalty, Tagging: a.tags, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
+		Loyalty: a.loyalty, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
-		HQ:       a.hqTasks,
-		Segments: segmentRules(a.cfg),
+		HQ:           a.hqTasks,
+		SegmentRules: segmentRules(a.cfg),
 	})
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
@@ -232,14 +246,14 @@ func (a *app) close() {
 
 // segmentRules turns SIYU_RFM_*, SIYU_LIFECYCLE_DAYS and SIYU_ACTIVITY_*
 // into the recompute's rules; unset values keep tagging's defaults.
-func segmentRules(cfg config.Config) tagging.SegmentRules {
+func segmentRules(cfg config.Config) segments.SegmentRules {
 	s := cfg.Segments
-	r := tagging.SegmentRules{Location: cfg.Location, RFMWindowDays: s.RFMWindowDays, RecentDays: s.RecentDays,
+	r := segments.SegmentRules{Location: cfg.Location, RFMWindowDays: s.RFMWindowDays, RecentDays: s.RecentDays,
 		FrequentOrders: s.FrequentOrders, MonetaryFen: s.MonetaryFen, NewDays: s.NewDays, ActiveDays: s.ActiveDays,
 		SilentDays: s.SilentDays, SleepingDays: s.SleepingDays, ActivityWindowDays: s.ActivityWindowDays, HalfLifeDays: s.HalfLifeDays}
 	if s.Weights != nil {
-		d := tagging.DefaultSegmentRules().Weights
-		r.Weights = tagging.ActivityWeights{Light: d.Light, Medium: d.Medium, Core: d.Core}
+		d := segments.DefaultSegmentRules().Weights
+		r.Weights = segments.ActivityWeights{Light: d.Light, Medium: d.Medium, Core: d.Core}
 		for k, v := range s.Weights {
 			switch k {
 			case "light":

@@ -77,14 +77,14 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 	// Baseline: the same database work, no HTTP, no crypto, no dedupe.
 	ids := make([]int64, *members)
 	for i := range ids {
-		m, err := a.tags.FollowOA(ctx, b.cfg.WeChat.AppID, fmt.Sprintf("o_direct_%d", i), "")
+		m, err := a.members.FollowOA(ctx, b.cfg.WeChat.AppID, fmt.Sprintf("o_direct_%d", i), "")
 		if err != nil {
 			return err
 		}
 		ids[i] = m.Member.ID
 	}
 	directWall, err := parallel(ctx, *members, *conc, &directLat, func(ctx context.Context, i int) error {
-		m, err := a.tags.FindOrCreateOAMember(ctx, b.cfg.WeChat.AppID, fmt.Sprintf("o_direct_%d", i))
+		m, err := a.members.FindOrCreateOAMember(ctx, b.cfg.WeChat.AppID, fmt.Sprintf("o_direct_%d", i))
 		if err != nil {
 			return err
 		}

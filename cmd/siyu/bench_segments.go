@@ -10,7 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/segments"
 )
 
 // benchSegments generates members and orders with bulk multi-row INSERTs
@@ -41,10 +41,10 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	}
 	fmt.Fprintf(b.out, "generated in %s (not timed below)\n\n", time.Since(t0).Round(time.Millisecond))
 
-	rules := tagging.SegmentRules{Location: a.cfg.Location, BatchSize: *batch}
+	rules := segments.SegmentRules{Location: a.cfg.Location, BatchSize: *batch}
 	var rows []row
 	for _, name := range []string{"recompute, first run (all change)", "recompute, second run (none change)"} {
-		res, err := a.tags.RecomputeSegments(ctx, rules, nil)
+		res, err := a.segs.RecomputeSegments(ctx, rules, nil)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -129,7 +130,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err := model.Migrate(ctx, db); err != nil {
 		return err
 	}
-	if err := loyalty.New(db, loyaltyOptions(cfg, nil)).Seed(ctx); err != nil {
+	if err := loyalty.New(store.New(db), loyaltyOptions(cfg, nil)).Seed(ctx); err != nil {
 		return fmt.Errorf("seed levels and earning rules: %w", err)
 	}
 	fmt.Fprintf(stdout, "schema up to date (%s); levels and earning rules seeded where empty\n", db.Dialector.Name())

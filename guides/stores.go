@@ -1,0 +1,275 @@
+package guides
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
+)
+
+// ImportResult counts what an import or sync did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+// maxImportRows bounds one import; a larger list is split by the caller.
+const maxImportRows = 5000
+
+// SaveStore creates or updates the store with st.Code. created reports
+// which. Errors: EINVALID from validation.
+func (s *Service) SaveStore(ctx context.Context, st model.Store) (model.Store, bool, error) {
+	res, err := s.ImportStores(ctx, []model.Store{st})
+	if err != nil {
+		return st, false, err
+	}
+	saved, err := s.getStore(ctx, st.Code)
+	return saved, res.Created == 1, err
+}
+
+// ImportStores creates or updates every store in one transaction: all or
+// nothing. Errors: EINVALID naming the row at fault (1-based).
+func (s *Service) ImportStores(ctx context.Context, stores []model.Store) (ImportResult, error) {
+	if len(stores) == 0 || len(stores) > maxImportRows {
+		return ImportResult{}, model.Errorf(model.EINVALID, "want 1-%d stores, got %d", maxImportRows, len(stores))
+	}
+	seen := map[string]int{}
+	for i := range stores {
+		if err := stores[i].Validate(); err != nil {
+			return ImportResult{}, rowError(i, err)
+		}
+		if prev, dup := seen[stores[i].Code]; dup {
+			return ImportResult{}, model.Errorf(model.EINVALID, "row %d: store %s repeats row %d", i+1, stores[i].Code, prev+1)
+		}
+		seen[stores[i].Code] = i
+	}
+	var res ImportResult
+	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+		res = ImportResult{}
+		for _, st := range stores {
+			var cur model.Store
+			err := tx.Where("code = ?", st.Code).Take(&cur).Error
+			switch {
+			case errors.Is(err, gorm.ErrRecordNotFound):
+				st.ID = 0
+				if err := tx.Create(&st).Error; err != nil {
+					return err // a duplicate means a concurrent import: tx runs again
+				}
+				res.Created++
+			case err != nil:
+				return err
+			default:
+				if err := tx.Model(&cur).Update("name", st.Name).Error; err != nil {
+					return err
+				}
+				res.Updated++
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (s *Service) getStore(ctx context.Context, code string) (model.Store, error) {
+	var st model.Store
+	err := s.db.WithContext(ctx).Where("code = ?", code).Take(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return st, model.Errorf(model.ENOTFOUND, "store %q not found", code)
+	}
+	return st, err
+}
+
+// ListStores returns every store by code.
+func (s *Service) ListStores(ctx context.Context) ([]model.Store, error) {
+	out := []model.Store{}
+	err := s.db.WithContext(ctx).Order("code").Find(&out).Error
+	return out, err
+}
+
+// SaveGuide creates or updates the guide with g.UserID. Errors: EINVALID from
+// validation or for a store that does not exist.
+func (s *Service) SaveGuide(ctx context.Context, g model.Guide) (model.Guide, bool, error) {
+	res, err := s.ImportGuides(ctx, []model.Guide{g})
+	if err != nil {
+		return g, false, err
+	}
+	var saved model.Guide
+	err = s.db.WithContext(ctx).Where("user_id = ?", g.UserID).Take(&saved).Error
+	return saved, res.Created == 1, err
+}
+
+// ImportGuides creates or updates every guide (name, store, role) in one
+// transaction. A guide's store must exist. Errors: EINVALID naming the row
+// at fault (1-based).
+func (s *Service) ImportGuides(ctx context.Context, guides []model.Guide) (ImportResult, error) {
+	if len(guides) == 0 || len(guides) > maxImportRows {
+		return ImportResult{}, model.Errorf(model.EINVALID, "want 1-%d guides, got %d", maxImportRows, len(guides))
+	}
+	seen := map[string]int{}
+	for i := range guides {
+		if err := guides[i].Validate(); err != nil {
+			return ImportResult{}, rowError(i, err)
+		}
+		if prev, dup := seen[guides[i].UserID]; dup {
+			return ImportResult{}, model.Errorf(model.EINVALID, "row %d: guide %s repeats row %d", i+1, guides[i].UserID, prev+1)
+		}
+		seen[guides[i].UserID] = i
+	}
+	var res ImportResult
+	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+		res = ImportResult{}
+		known, err := storeCodes(tx)
+		if err != nil {
+			return err
+		}
+		for i, g := range guides {
+			if g.StoreCode != "" && !known[g.StoreCode] {
+				return model.Errorf(model.EINVALID, "row %d: guide %s: store %q does not exist (create it first)", i+1, g.UserID, g.StoreCode)
+			}
+			created, err := upsertGuide(tx, g, true)
+			if err != nil {
+				return err
+			}
+			if created {
+				res.Created++
+			} else {
+				res.Updated++
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// upsertGuide creates g or updates its name and, when full, store and role.
+func upsertGuide(tx *gorm.DB, g model.Guide, full bool) (created bool, err error) {
+	var cur model.Guide
+	err = tx.Where("user_id = ?", g.UserID).Take(&cur).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		g.ID = 0
+		return true, tx.Create(&g).Error
+	} else if err != nil {
+		return false, err
+	}
+	upd := map[string]any{"name": g.Name}
+	if full {
+		upd["store_code"], upd["role"] = g.StoreCode, g.Role
+	}
+	return false, tx.Model(&cur).Updates(upd).Error
+}
+
+func storeCodes(tx *gorm.DB) (map[string]bool, error) {
+	var codes []string
+	if err := tx.Model(&model.Store{}).Pluck("code", &codes).Error; err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(codes))
+	for _, c := range codes {
+		known[c] = true
+	}
+	return known, nil
+}
+
+// SyncGuides records the corp members read from WeCom's address book:
+// new ones become guides (in store storeCode, which may be empty), known ones
+// get their name updated and keep their store and role. Errors: EINVALID for
+// an unknown store or an unusable userid.
+func (s *Service) SyncGuides(ctx context.Context, members []model.Guide, storeCode string) (ImportResult, error) {
+	for i := range members {
+		members[i].StoreCode, members[i].Role = storeCode, model.RoleGuide
+		if err := members[i].Validate(); err != nil {
+			return ImportResult{}, rowError(i, err)
+		}
+	}
+	var res ImportResult
+	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+		res = ImportResult{}
+		if storeCode != "" {
+			if known, err := storeCodes(tx); err != nil {
+				return err
+			} else if !known[storeCode] {
+				return model.Errorf(model.EINVALID, "store %q does not exist (create it first)", storeCode)
+			}
+		}
+		for _, g := range members {
+			created, err := upsertGuide(tx, g, false)
+			if err != nil {
+				return err
+			}
+			if created {
+				res.Created++
+			} else {
+				res.Updated++
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// GuideFilter selects guides; empty fields match all.
+type GuideFilter struct{ StoreCode, Role string }
+
+// ListGuides returns the guides matching f by userid.
+func (s *Service) ListGuides(ctx context.Context, f GuideFilter) ([]model.Guide, error) {
+	q := s.db.WithContext(ctx).Order("user_id")
+	if f.StoreCode != "" {
+		q = q.Where("store_code = ?", f.StoreCode)
+	}
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	out := []model.Guide{}
+	err := q.Find(&out).Error
+	return out, err
+}
+
+// UnknownGuides returns those of the userids that are not recorded guides.
+func (s *Service) UnknownGuides(ctx context.Context, userIDs []string) ([]string, error) {
+	var known []string
+	if err := s.db.WithContext(ctx).Model(&model.Guide{}).Where("user_id IN ?", userIDs).Pluck("user_id", &known).Error; err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, k := range known {
+		have[k] = true
+	}
+	var out []string
+	for _, u := range userIDs {
+		if !have[u] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// StoreManagersOf returns the guide with userid and the store managers of
+// their store, except the guide themself. found is false for a userid that
+// is not a recorded guide.
+func (s *Service) StoreManagersOf(ctx context.Context, userID string) (guide model.Guide, managers []model.Guide, found bool, err error) {
+	err = s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&guide).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return guide, nil, false, nil
+	} else if err != nil {
+		return guide, nil, false, err
+	}
+	if guide.StoreCode == "" {
+		return guide, nil, true, nil
+	}
+	err = s.db.WithContext(ctx).Where("store_code = ? AND role = ? AND user_id <> ?", guide.StoreCode, model.RoleStoreManager, userID).
+		Order("user_id").Find(&managers).Error
+	return guide, managers, true, err
+}
+
+func rowError(i int, err error) error {
+	return model.Errorf(model.EINVALID, "row %d: %s", i+1, model.ErrorMessage(err))
+}
+
+// String formats an import result for logs.
+func (r ImportResult) String() string {
+	return fmt.Sprintf("%d created, %d updated", r.Created, r.Updated)
+}

@@ -1,0 +1,113 @@
+package metrics
+
+import (
+	"context"
+
+	"github.com/siyu/siyu/model"
+)
+
+// reachableSQL holds for a member x who can still be reached: follows the
+// Official Account or keeps an active WeCom guide relation.
+const reachableSQL = `(x.subscribed = ? OR EXISTS (SELECT 1 FROM guide_relations g WHERE g.member_id = x.id AND g.ended_at IS NULL))`
+
+// effectiveSQL holds for an effective member (有效会员): still reachable, or
+// has checked in or ordered at least once.
+const effectiveSQL = `(` + reachableSQL + ` OR EXISTS (SELECT 1 FROM check_ins c WHERE c.member_id = x.id)
+	OR EXISTS (SELECT 1 FROM orders o WHERE o.member_id = x.id))`
+
+// churnKinds are the member events that mean a member left: unfollowing the
+// Official Account, or a WeCom relation ended by either side.
+var churnKinds = []string{model.EventUnfollow, model.EventWeComChurn}
+
+// memberDims are the breakdowns of the members metric.
+var memberDims = map[string]string{
+	"scene":   "x.first_scene",
+	"store":   "x.store_code",
+	"channel": "COALESCE((SELECT i.platform FROM identities i WHERE i.member_id = x.id ORDER BY i.id LIMIT 1), '')",
+}
+
+// MemberMetrics counts, per business day of r, new members (joined that
+// day), effective ones among them (see effectiveSQL) and churned members
+// (distinct members who unfollowed or whose WeCom relation ended that day),
+// with totals by first scene, store and channel (the platform the member
+// first came from). Errors: the database's.
+func (s *Service) MemberMetrics(ctx context.Context, r DayRange) (Chart, error) {
+	c := newChart(r)
+	newDay, err := s.byDay(ctx, r, "members x", "x.created_at", "COUNT(*)", "x.merged_into IS NULL")
+	if err != nil {
+		return c, err
+	}
+	effDay, err := s.byDay(ctx, r, "members x", "x.created_at", "COUNT(*)", "x.merged_into IS NULL AND "+effectiveSQL, true)
+	if err != nil {
+		return c, err
+	}
+	churnDay, err := s.byDay(ctx, r, "member_events e", "e.created_at", "COUNT(DISTINCT e.member_id)", "e.kind IN ?", churnKinds)
+	if err != nil {
+		return c, err
+	}
+	c.setSeries("new", newDay)
+	c.setSeries("effective", effDay)
+	c.setSeries("churned", churnDay)
+	c.Breakdown = map[string][]Bucket{}
+	db := s.db.WithContext(ctx)
+	for dim, expr := range memberDims {
+		q := `SELECT ` + expr + ` AS k, 'new' AS name, COUNT(*) AS v FROM members x
+				WHERE x.created_at >= ? AND x.created_at < ? AND x.merged_into IS NULL GROUP BY k
+			UNION ALL SELECT ` + expr + ` AS k, 'effective' AS name, COUNT(*) AS v FROM members x
+				WHERE x.created_at >= ? AND x.created_at < ? AND x.merged_into IS NULL AND ` + effectiveSQL + ` GROUP BY k
+			UNION ALL SELECT ` + expr + ` AS k, 'churned' AS name, COUNT(DISTINCT e.member_id) AS v FROM member_events e
+				JOIN members x ON x.id = e.member_id WHERE e.created_at >= ? AND e.created_at < ? AND e.kind IN ? GROUP BY k
+			ORDER BY k`
+		b, err := scanBuckets(db, q, r.Start(), r.End(), r.Start(), r.End(), true, r.Start(), r.End(), churnKinds)
+		if err != nil {
+			return c, err
+		}
+		c.Breakdown[dim] = b
+	}
+	return c, nil
+}
+
+// RetentionMetrics gives, per business day of r: the day's new members,
+// how many of them are still reachable now and that share
+// (retention_rate), the members who churned that day and the churn rate
+// (churned over the members who had joined before the day). Errors: the
+// database's.
+func (s *Service) RetentionMetrics(ctx context.Context, r DayRange) (Chart, error) {
+	c := newChart(r)
+	newDay, err := s.byDay(ctx, r, "members x", "x.created_at", "COUNT(*)", "x.merged_into IS NULL")
+	if err != nil {
+		return c, err
+	}
+	kept, err := s.byDay(ctx, r, "members x", "x.created_at", "COUNT(*)", "x.merged_into IS NULL AND "+reachableSQL, true)
+	if err != nil {
+		return c, err
+	}
+	churn, err := s.byDay(ctx, r, "member_events e", "e.created_at", "COUNT(DISTINCT e.member_id)", "e.kind IN ?", churnKinds)
+	if err != nil {
+		return c, err
+	}
+	var base int64
+	if err := s.db.WithContext(ctx).Model(&model.Member{}).Where("created_at < ? AND merged_into IS NULL", r.Start()).
+		Count(&base).Error; err != nil {
+		return c, err
+	}
+	rate, churnRate := map[string]float64{}, map[string]float64{}
+	members := float64(base)
+	for _, d := range r.days {
+		if newDay[d] > 0 {
+			rate[d] = round4(kept[d] / newDay[d])
+		}
+		if members > 0 {
+			churnRate[d] = round4(churn[d] / members)
+		}
+		members += newDay[d]
+	}
+	c.setSeries("new", newDay)
+	c.setSeries("retained", kept)
+	c.setSeries("retention_rate", rate)
+	c.setSeries("churned", churn)
+	c.setSeries("churn_rate", churnRate)
+	return c, nil
+}
+
+func round4(f float64) float64 { return float64(int64(f*10000+0.5)) / 10000 }
