@@ -12,6 +12,7 @@ import (
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
 )
 
 // Message is an Official Account message or event, decoded by the handler.
@@ -63,18 +64,12 @@ type Bot struct {
 	members *members.Service
 	loyalty *loyalty.Service
 	log     *slog.Logger
-	notices Notifier
+	notices tasks.Notifier
 }
 
-// Notifier queues a message to a member about a row (tasks.Notices):
-// the bot uses it to tell an inviter that their friend followed.
-type Notifier interface {
-	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
-}
-
-// WithNotifier sets where notices to other members go; without one they
-// are only logged.
-func (b *Bot) WithNotifier(n Notifier) *Bot {
+// WithNotifier sets where notices to other members go (it tells an
+// inviter that their friend followed); without one they are only logged.
+func (b *Bot) WithNotifier(n tasks.Notifier) *Bot {
 	b.notices = n
 	return b
 }

@@ -47,7 +47,7 @@ func upstream(platform, vars string, err error) error {
 }
 
 const (
-	weComVars = "SIYU_WECOM_CORPID and SIYU_WECOM_CONTACT_SECRET"
+	wecomVars = "SIYU_WECOM_CORPID and SIYU_WECOM_CONTACT_SECRET"
 	oaVars    = "SIYU_WECHAT_APPID and SIYU_WECHAT_SECRET"
 	appVars   = "SIYU_WECOM_CORPID, SIYU_WECOM_AGENT_ID and SIYU_WECOM_AGENT_SECRET"
 )

@@ -2,11 +2,9 @@ package guides
 
 import (
 	"context"
-	"errors"
-
-	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // ErrContactWayNotFound is returned for an unknown contact-way id.
@@ -41,10 +39,7 @@ func (s *Service) ListContactWays(ctx context.Context, scene string) ([]model.Co
 func (s *Service) GetContactWay(ctx context.Context, id int64) (model.ContactWay, error) {
 	var cw model.ContactWay
 	err := s.db.WithContext(ctx).Take(&cw, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return cw, ErrContactWayNotFound
-	}
-	return cw, err
+	return cw, store.NotFound(err, ErrContactWayNotFound)
 }
 
 // DeleteContactWay forgets a contact-way code. Errors: ErrContactWayNotFound.

@@ -53,7 +53,7 @@ func (s *Codes) CreateContactWay(ctx context.Context, r ContactWayRequest) (mode
 	}
 	configID, qr, err := s.wecom.AddContactWay(ctx, way)
 	if err != nil {
-		return model.ContactWay{}, upstream("WeCom", weComVars, err)
+		return model.ContactWay{}, upstream("WeCom", wecomVars, err)
 	}
 	cw, err := s.dir.SaveContactWay(ctx, model.ContactWay{ConfigID: configID, Scene: r.Scene, Guides: guides,
 		Remark: r.Remark, SkipVerify: r.SkipVerify, QRCodeURL: qr})
@@ -75,7 +75,7 @@ func (s *Codes) DeleteContactWay(ctx context.Context, id int64) error {
 	}
 	err = s.wecom.DelContactWay(ctx, cw.ConfigID)
 	if err != nil && !isUnknownConfig(err) {
-		return upstream("WeCom", weComVars, err)
+		return upstream("WeCom", wecomVars, err)
 	}
 	return s.dir.DeleteContactWay(ctx, id)
 }

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // GuideByUserID returns the guide or store manager with that WeCom userid
@@ -14,10 +15,8 @@ import (
 func (s *Service) GuideByUserID(ctx context.Context, userID string) (model.Guide, string, error) {
 	var g model.Guide
 	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&g).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return g, "", model.Errorf(model.ENOTFOUND, "guide %q not found", userID)
-	} else if err != nil {
-		return g, "", err
+	if err != nil {
+		return g, "", store.NotFound(err, model.Errorf(model.ENOTFOUND, "guide %q not found", userID))
 	}
 	var st model.Store
 	if g.StoreCode != "" {

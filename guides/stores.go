@@ -77,10 +77,7 @@ func (s *Service) ImportStores(ctx context.Context, stores []model.Store) (Impor
 func (s *Service) getStore(ctx context.Context, code string) (model.Store, error) {
 	var st model.Store
 	err := s.db.WithContext(ctx).Where("code = ?", code).Take(&st).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return st, model.Errorf(model.ENOTFOUND, "store %q not found", code)
-	}
-	return st, err
+	return st, store.NotFound(err, model.Errorf(model.ENOTFOUND, "store %q not found", code))
 }
 
 // ListStores returns every store by code.
@@ -252,10 +249,8 @@ func (s *Service) UnknownGuides(ctx context.Context, userIDs []string) ([]string
 // is not a recorded guide.
 func (s *Service) StoreManagersOf(ctx context.Context, userID string) (guide model.Guide, managers []model.Guide, found bool, err error) {
 	err = s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&guide).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return guide, nil, false, nil
-	} else if err != nil {
-		return guide, nil, false, err
+	if err != nil {
+		return guide, nil, false, store.NotFound(err, nil)
 	}
 	if guide.StoreCode == "" {
 		return guide, nil, true, nil

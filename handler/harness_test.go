@@ -27,6 +27,7 @@ import (
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
@@ -153,10 +154,10 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
 	t.Cleanup(func() { enq.Close() })
 	notices := &fakeNotices{}
-	hqTasks := tasks.NewHQTasks(db, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
+	hqTasks := tasks.NewHQTasks(st, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks,
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log).WithNotifier(notices), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
-		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: bot.NewScriptLibrary(db), Notices: notices,
+		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: scripts.New(st), Notices: notices,
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		Enqueuer: enq, Codes: guides.NewCodes(dir, tags, client, client),

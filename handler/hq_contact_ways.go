@@ -43,7 +43,7 @@ func (s *Server) createContactWay(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, cw)
+	respond(c, http.StatusCreated, cw)
 }
 
 func (s *Server) listContactWays(c *gin.Context) {
@@ -52,7 +52,7 @@ func (s *Server) listContactWays(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"contact_ways": ways})
+	respond(c, http.StatusOK, gin.H{"contact_ways": ways})
 }
 
 // deleteContactWay deletes the code in WeCom too.

@@ -164,10 +164,10 @@ func TestHQMemberTags(t *testing.T) {
 	e.startWorker()
 	e.sendWeCom(e.wc.AddExternalContact("g01", "wm_t", "", "", e.clock.Now()))
 	e.idle()
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	e.hq("GET", "/api/hq/members?external_userid=wm_t", nil, &res)
 	id := res.Members[0].ID
-	var m model.Member
+	var m model.MemberView
 	if code := e.hq("POST", fmt.Sprintf("/api/hq/members/%d/tags", id), map[string]any{"add": []string{"VIP", "活动:双11"}}, &m); code != 200 || len(m.Tags) != 2 {
 		t.Fatalf("add tags = %d %+v", code, m)
 	}

@@ -43,7 +43,7 @@ func (s *Server) createCouponTemplate(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, t)
+	respond(c, http.StatusCreated, t)
 }
 
 func (s *Server) updateCouponTemplate(c *gin.Context) {
@@ -63,7 +63,7 @@ func (s *Server) updateCouponTemplate(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, t)
+	respond(c, http.StatusOK, t)
 }
 
 func (s *Server) listCouponTemplates(c *gin.Context) {
@@ -72,7 +72,7 @@ func (s *Server) listCouponTemplates(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"templates": ts})
+	respond(c, http.StatusOK, gin.H{"templates": ts})
 }
 
 func (s *Server) getCouponTemplate(c *gin.Context) {
@@ -86,7 +86,7 @@ func (s *Server) getCouponTemplate(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, t)
+	respond(c, http.StatusOK, t)
 }
 
 // issueRequest is the body of POST /api/hq/coupons/issue.
@@ -120,7 +120,7 @@ func (s *Server) issueCoupons(c *gin.Context) {
 			issued++
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"results": out, "issued": issued})
+	respond(c, http.StatusOK, gin.H{"results": out, "issued": issued})
 }
 
 // couponRedeemRequest is the body of POST /api/hq/coupons/redeem (核销).
@@ -145,7 +145,7 @@ func (s *Server) redeemCoupon(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"coupon": cp, "duplicate": replay})
+	respond(c, http.StatusOK, gin.H{"coupon": cp, "duplicate": replay})
 }
 
 func (s *Server) getCoupon(c *gin.Context) {
@@ -154,7 +154,7 @@ func (s *Server) getCoupon(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, cp)
+	respond(c, http.StatusOK, cp)
 }
 
 // memberCoupons lists a member's coupons; ?valid=1 only those usable now.
@@ -174,5 +174,5 @@ func (s *Server) memberCoupons(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"coupons": cs})
+	respond(c, http.StatusOK, gin.H{"coupons": cs})
 }

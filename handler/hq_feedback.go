@@ -27,7 +27,7 @@ func (s *Server) listFeedback(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"feedback": out})
+	respond(c, http.StatusOK, gin.H{"feedback": out})
 }
 
 // replyFeedback serves POST /api/hq/feedback/{id}/reply {"reply": "…"}; the
@@ -51,5 +51,5 @@ func (s *Server) replyFeedback(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, f)
+	respond(c, http.StatusOK, f)
 }

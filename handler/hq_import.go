@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -76,13 +75,4 @@ func readCSV(body []byte, columns, required []string) ([]map[string]string, erro
 		}
 		rows = append(rows, row)
 	}
-}
-
-// created answers 201 when something was created, else 200.
-func created(c *gin.Context, isNew bool, body any) {
-	status := http.StatusOK
-	if isNew {
-		status = http.StatusCreated
-	}
-	c.JSON(status, body)
 }

@@ -24,7 +24,7 @@ func (s *Server) listLevels(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"levels": ls})
+	respond(c, http.StatusOK, gin.H{"levels": ls})
 }
 
 // saveLevel creates (201) or updates (200) the named level.
@@ -41,11 +41,7 @@ func (s *Server) saveLevel(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, l)
+	respondSaved(c, created, l)
 }
 
 func (s *Server) deleteLevel(c *gin.Context) {
@@ -73,7 +69,7 @@ func (s *Server) listEarningRules(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"rules": rs})
+	respond(c, http.StatusOK, gin.H{"rules": rs})
 }
 
 // saveEarningRule replaces a channel's rule.
@@ -90,5 +86,5 @@ func (s *Server) saveEarningRule(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, r)
+	respond(c, http.StatusOK, r)
 }

@@ -44,7 +44,7 @@ func (s *Server) editMemberTags(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, m)
+	respond(c, http.StatusOK, m)
 }
 
 // memberRelations lists the member's guide relations, ended ones included.
@@ -59,7 +59,7 @@ func (s *Server) memberRelations(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"relations": rels})
+	respond(c, http.StatusOK, gin.H{"relations": rels})
 }
 
 // queueTagMirror queues the mirroring of a member's tags to WeCom after a

@@ -33,7 +33,7 @@ func (s *Server) findMembers(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"members": ms})
+	respond(c, http.StatusOK, gin.H{"members": ms})
 }
 
 func (s *Server) getMember(c *gin.Context) {
@@ -44,7 +44,7 @@ func (s *Server) getMember(c *gin.Context) {
 	}
 	m, err := s.members.GetMember(c.Request.Context(), id)
 	if err == nil { // points expiring soon, for the member view
-		ms := []model.Member{m}
+		ms := []model.MemberView{m}
 		err = s.loyalty.DecorateMembers(c.Request.Context(), ms)
 		m = ms[0]
 	}
@@ -52,7 +52,7 @@ func (s *Server) getMember(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, m)
+	respond(c, http.StatusOK, m)
 }
 
 // pathID parses a positive integer path parameter.
@@ -96,7 +96,7 @@ func memberList[T any](key string, fetch func(ctx context.Context, memberID int6
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{key: rows})
+		respond(c, http.StatusOK, gin.H{key: rows})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/intake"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
@@ -46,10 +47,7 @@ type apiError struct {
 
 // postOrders records one order (201 created, 200 duplicate, else the
 // error's status) or a batch (200 with a result per line: created,
-// duplicate or error). Members are named by member_id, unionid, openid or
-// external_userid; an order of someone who is not a member is refused
-// (that line), since points need a member, and can be posted again once
-// they join.
+// duplicate or error) through intake.RecordOrders.
 func (s *Server) postOrders(c *gin.Context) {
 	var req ordersRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -68,21 +66,11 @@ func (s *Server) postOrders(c *gin.Context) {
 		writeError(c, invalid("at most %d orders per request, got %d", maxOrderBatch, len(lines)))
 		return
 	}
-	ctx := c.Request.Context()
-	refs := make([]members.MemberRef, len(lines))
+	in := make([]intake.Order, len(lines))
 	for i, l := range lines {
-		refs[i] = l.MemberRef
+		in[i] = intake.Order{OrderNo: l.OrderID, MemberRef: l.MemberRef, StoreCode: l.StoreCode, AmountFen: l.AmountFen, PaidAt: l.PaidAt}
 	}
-	ids, err := s.members.ResolveMembers(ctx, refs)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	in := make([]loyalty.OrderLine, len(lines))
-	for i, l := range lines {
-		in[i] = loyalty.OrderLine{OrderNo: l.OrderID, MemberID: ids[i], StoreCode: l.StoreCode, AmountFen: l.AmountFen, PaidAt: l.PaidAt}
-	}
-	res, err := s.loyalty.RecordOrders(ctx, in)
+	res, err := s.intake.RecordOrders(c.Request.Context(), in)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -90,10 +78,6 @@ func (s *Server) postOrders(c *gin.Context) {
 	out := make([]orderResult, len(res))
 	counts := map[string]int{}
 	for i, r := range res {
-		if ids[i] == 0 { // the member could not be resolved
-			r.Status, r.Err = loyalty.OrderError, memberMissing(lines[i])
-			res[i] = r
-		}
 		out[i] = orderResult{OrderID: lines[i].OrderID, Status: r.Status}
 		counts[r.Status]++
 		if r.Err != nil {
@@ -104,30 +88,19 @@ func (s *Server) postOrders(c *gin.Context) {
 		}
 		if r.LevelUp != nil {
 			out[i].LevelUp = &r.LevelUp.Change
-			s.queueLevelUp(c, r.LevelUp)
 		}
 	}
 	if single {
 		switch {
 		case res[0].Err != nil:
 			writeError(c, res[0].Err)
-		case res[0].Status == loyalty.OrderCreated:
-			c.JSON(http.StatusCreated, out[0])
 		default:
-			c.JSON(http.StatusOK, out[0])
+			respondSaved(c, res[0].Status == loyalty.OrderCreated, out[0])
 		}
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"results": out, "created": counts[loyalty.OrderCreated],
+	respond(c, http.StatusOK, gin.H{"results": out, "created": counts[loyalty.OrderCreated],
 		"duplicate": counts[loyalty.OrderDuplicate], "failed": counts[loyalty.OrderError]})
-}
-
-// memberMissing says why an order line has no member.
-func memberMissing(l orderLine) error {
-	if l.MemberRef.Empty() {
-		return invalid("order %s: name the member (member_id, unionid, openid or external_userid)", l.OrderID)
-	}
-	return model.Detail(model.ErrMemberNotFound, "order %s: no member with %s", l.OrderID, l.MemberRef)
 }
 
 // getOrder returns an order with its refunds.
@@ -137,7 +110,7 @@ func (s *Server) getOrder(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"order": o, "refunds": refunds})
+	respond(c, http.StatusOK, gin.H{"order": o, "refunds": refunds})
 }
 
 // refundRequest is the body of POST /api/hq/orders/{id}/refund.
@@ -166,11 +139,7 @@ func (s *Server) refundOrder(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	status := http.StatusCreated
-	if res.Replay {
-		status = http.StatusOK
-	}
-	c.JSON(status, gin.H{"refund": res.Refund, "order": res.Order, "duplicate": res.Replay})
+	respondSaved(c, !res.Replay, gin.H{"refund": res.Refund, "order": res.Order, "duplicate": res.Replay})
 }
 
 // queueLevelUp tells the member about an upgrade an HQ call caused; a

@@ -15,16 +15,16 @@ import (
 func (e *testEnv) follower(openid string) int64 {
 	e.t.Helper()
 	e.say(e.oa, e.oa.Subscribe(openid, "", e.clock.Now()))
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	if st := e.hq("GET", "/api/hq/members?openid="+openid, nil, &res); st != 200 || len(res.Members) != 1 {
 		e.t.Fatalf("find %s = %d, %d members", openid, st, len(res.Members))
 	}
 	return res.Members[0].ID
 }
 
-func (e *testEnv) member(id int64) model.Member {
+func (e *testEnv) member(id int64) model.MemberView {
 	e.t.Helper()
-	var m model.Member
+	var m model.MemberView
 	if st := e.hq("GET", fmt.Sprintf("/api/hq/members/%d", id), nil, &m); st != 200 {
 		e.t.Fatalf("get member %d = %d", id, st)
 	}

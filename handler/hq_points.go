@@ -6,10 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/intake"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
-	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/segments"
 )
 
 // adjustRequest is the body of POST /api/hq/members/{id}/points.
@@ -41,11 +40,7 @@ func earnedJSON(e loyalty.Earned) earnedResponse {
 // writeEarned answers 201 for a new entry, 200 for a repeat.
 func (s *Server) writeEarned(c *gin.Context, e loyalty.Earned) {
 	s.queueLevelUp(c, e.LevelUp)
-	status := http.StatusCreated
-	if !e.Applied {
-		status = http.StatusOK
-	}
-	c.JSON(status, earnedJSON(e))
+	respondSaved(c, e.Applied, earnedJSON(e))
 }
 
 // adjustPoints credits or debits a member by HQ, once per request id.
@@ -90,7 +85,7 @@ func (s *Server) memberPoints(c *gin.Context) {
 	if soon.First != nil {
 		exp["first_expires_at"], exp["first_valid_through"] = soon.First, s.loyalty.ValidThrough(*soon.First)
 	}
-	c.JSON(http.StatusOK, gin.H{"member_id": id, "points": bal, "expiring": exp})
+	respond(c, http.StatusOK, gin.H{"member_id": id, "points": bal, "expiring": exp})
 }
 
 // memberLevel is the member's level, what the next one needs, and the
@@ -116,7 +111,7 @@ func (s *Server) memberLevel(c *gin.Context) {
 	if info.Next != nil {
 		out["next_level"], out["to_next"] = info.Next, info.ToNext
 	}
-	c.JSON(http.StatusOK, out)
+	respond(c, http.StatusOK, out)
 }
 
 // setBirthday records the member's birthday (MM-DD or YYYY-MM-DD).
@@ -151,7 +146,7 @@ func (s *Server) memberInvite(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"member_id": id, "scene": loyalty.InviteScene(id)})
+	respond(c, http.StatusOK, gin.H{"member_id": id, "scene": loyalty.InviteScene(id)})
 }
 
 // eventRequest is the body of POST /api/hq/events.
@@ -172,27 +167,17 @@ func (s *Server) postEvent(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if _, ok := model.BehaviorKinds[req.Type]; ok && behaviorFor[req.Type] == "" {
-		s.postBehavior(c, req)
-		return
-	}
-	ctx := c.Request.Context()
-	member, err := s.members.ResolveMember(ctx, req.MemberRef)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	e, err := s.loyalty.RecordInteraction(ctx, loyalty.Interaction{EventID: req.EventID, Type: req.Type, MemberID: member})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	var at time.Time
+	ev := intake.Event{EventID: req.EventID, Type: req.Type, MemberRef: req.MemberRef}
 	if req.OccurredAt != nil {
-		at = *req.OccurredAt
+		ev.OccurredAt = *req.OccurredAt
 	}
-	if _, err := s.segments.RecordBehavior(ctx, segments.Behavior{EventID: req.EventID, Kind: behaviorFor[req.Type], MemberID: member, OccurredAt: at}); err != nil {
-		logger(c).Warn("record interaction as behaviour", "event_id", req.EventID, "err", err)
+	res, err := s.intake.RecordEvent(c.Request.Context(), ev)
+	switch {
+	case err != nil:
+		writeError(c, err)
+	case res.BehaviorOnly:
+		respondSaved(c, res.Recorded, gin.H{"event_id": req.EventID, "type": req.Type, "member_id": res.MemberID, "recorded": res.Recorded})
+	default:
+		respondSaved(c, res.Earned.Applied, earnedJSON(res.Earned))
 	}
-	s.writeEarned(c, e)
 }

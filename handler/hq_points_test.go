@@ -79,7 +79,7 @@ func TestMemberProfileAPI(t *testing.T) {
 	e := newTestEnv(t)
 	m := e.follower("o_prof")
 	path := fmt.Sprintf("/api/hq/members/%d", m)
-	var mm model.Member
+	var mm model.MemberView
 	if st := e.hq("PUT", path+"/birthday", map[string]any{"birthday": "1990-05-20"}, &mm); st != 200 || mm.Birthday != "05-20" {
 		t.Errorf("birthday = %d %+v", st, mm.Birthday)
 	}

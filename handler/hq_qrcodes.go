@@ -35,7 +35,7 @@ func (s *Server) createQRCode(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, qr)
+	respond(c, http.StatusCreated, qr)
 }
 
 func (s *Server) listQRCodes(c *gin.Context) {
@@ -44,5 +44,5 @@ func (s *Server) listQRCodes(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"qrcodes": codes})
+	respond(c, http.StatusOK, gin.H{"qrcodes": codes})
 }

@@ -50,7 +50,7 @@ func (s *Server) createReward(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, r)
+	respond(c, http.StatusCreated, r)
 }
 
 // updateReward replaces a reward's fields; stock moves only through
@@ -77,7 +77,7 @@ func (s *Server) updateReward(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, r)
+	respond(c, http.StatusOK, r)
 }
 
 // restockReward adds (or takes away) stock: {"delta": 50}.
@@ -99,7 +99,7 @@ func (s *Server) restockReward(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, r)
+	respond(c, http.StatusOK, r)
 }
 
 func (s *Server) listRewards(c *gin.Context) {
@@ -108,7 +108,7 @@ func (s *Server) listRewards(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"rewards": rs})
+	respond(c, http.StatusOK, gin.H{"rewards": rs})
 }
 
 func (s *Server) getReward(c *gin.Context) {
@@ -122,7 +122,7 @@ func (s *Server) getReward(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, r)
+	respond(c, http.StatusOK, r)
 }
 
 // redeemRequest is the body of POST /api/hq/members/{id}/redemptions.
@@ -156,11 +156,7 @@ func (s *Server) redeem(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	status := http.StatusCreated
-	if res.Replay {
-		status = http.StatusOK
-	}
-	c.JSON(status, gin.H{"redemption": res.Redemption, "coupon": res.Coupon, "duplicate": res.Replay})
+	respondSaved(c, !res.Replay, gin.H{"redemption": res.Redemption, "coupon": res.Coupon, "duplicate": res.Replay})
 }
 
 // pickUp hands over a physical reward at its store, once.
@@ -178,5 +174,5 @@ func (s *Server) pickUp(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, red)
+	respond(c, http.StatusOK, red)
 }

@@ -50,11 +50,7 @@ func (s *Server) saveScene(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, sc)
+	respondSaved(c, created, sc)
 }
 
 func (s *Server) listScenes(c *gin.Context) {
@@ -63,7 +59,7 @@ func (s *Server) listScenes(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"scenes": scenes})
+	respond(c, http.StatusOK, gin.H{"scenes": scenes})
 }
 
 func (s *Server) getScene(c *gin.Context) {
@@ -72,7 +68,7 @@ func (s *Server) getScene(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sc)
+	respond(c, http.StatusOK, sc)
 }
 
 func (s *Server) deleteScene(c *gin.Context) {

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/scripts"
 )
 
 type scriptGroupRequest struct {
@@ -39,7 +39,7 @@ func (s *Server) saveScriptGroup(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(status, g)
+	respond(c, status, g)
 }
 
 func (s *Server) deleteScriptGroup(c *gin.Context) {
@@ -72,7 +72,7 @@ func (s *Server) saveScript(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(status, sc)
+	respond(c, status, sc)
 }
 
 func (s *Server) deleteScript(c *gin.Context) {
@@ -89,12 +89,12 @@ func (s *Server) deleteScript(c *gin.Context) {
 
 // listScripts serves GET /api/hq/scripts?q=&group=: every script, by group.
 func (s *Server) listScripts(c *gin.Context) {
-	groups, err := s.scripts.List(c.Request.Context(), bot.ScriptQuery{Query: c.Query("q"), Group: c.Query("group")})
+	groups, err := s.scripts.List(c.Request.Context(), scripts.ScriptQuery{Query: c.Query("q"), Group: c.Query("group")})
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"groups": groups})
+	respond(c, http.StatusOK, gin.H{"groups": groups})
 }
 
 // scriptUsage serves GET /api/hq/scripts/usage?from=&to=: sends per script
@@ -110,7 +110,7 @@ func (s *Server) scriptUsage(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"from": from, "to": to, "usage": usage})
+	respond(c, http.StatusOK, gin.H{"from": from, "to": to, "usage": usage})
 }
 
 // createOrUpdate tells a POST (create: id 0, 201) from a PUT …/{id}

@@ -2,7 +2,6 @@ package handler
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,7 +22,7 @@ func (s *Server) recomputeSegments(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, gin.H{"queued": true, "task_id": "segments:" + key})
+	respond(c, http.StatusAccepted, gin.H{"queued": true, "task_id": "segments:" + key})
 }
 
 // previewSegment counts the members a segments.TargetFilter matches, in all
@@ -42,35 +41,5 @@ func (s *Server) previewSegment(c *gin.Context) {
 	if stores == nil {
 		stores = []segments.StoreCount{}
 	}
-	c.JSON(http.StatusOK, gin.H{"count": n, "by_store": stores})
-}
-
-// behaviorFor maps an interaction channel posted to /api/hq/events to the
-// behaviour it also is for the activity score.
-var behaviorFor = map[string]string{model.ChannelShare: "share", model.ChannelReview: "feedback", model.ChannelSurvey: "feedback"}
-
-// postBehavior records a behaviour-only event (read, click, search,
-// add_cart, order, interaction, feedback) for the activity score: 201
-// recorded, 200 a repeat.
-func (s *Server) postBehavior(c *gin.Context, req eventRequest) {
-	ctx := c.Request.Context()
-	member, err := s.members.ResolveMember(ctx, req.MemberRef)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	var at time.Time
-	if req.OccurredAt != nil {
-		at = *req.OccurredAt
-	}
-	created, err := s.segments.RecordBehavior(ctx, segments.Behavior{EventID: req.EventID, Kind: req.Type, MemberID: member, OccurredAt: at})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, gin.H{"event_id": req.EventID, "type": req.Type, "member_id": member, "recorded": created})
+	respond(c, http.StatusOK, gin.H{"count": n, "by_store": stores})
 }

@@ -39,7 +39,7 @@ func (s *Server) saveStore(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	created(c, isNew, st)
+	respondSaved(c, isNew, st)
 }
 
 func (s *Server) listStores(c *gin.Context) {
@@ -48,7 +48,7 @@ func (s *Server) listStores(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"stores": stores})
+	respond(c, http.StatusOK, gin.H{"stores": stores})
 }
 
 // importStores takes a JSON array of stores or a CSV with columns code,name.
@@ -67,7 +67,7 @@ func (s *Server) importStores(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	respond(c, http.StatusOK, res)
 }
 
 func (s *Server) saveGuide(c *gin.Context) {
@@ -81,7 +81,7 @@ func (s *Server) saveGuide(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	created(c, isNew, g)
+	respondSaved(c, isNew, g)
 }
 
 func (s *Server) listGuides(c *gin.Context) {
@@ -90,7 +90,7 @@ func (s *Server) listGuides(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"guides": guides})
+	respond(c, http.StatusOK, gin.H{"guides": guides})
 }
 
 // importGuides takes a JSON array of guides or a CSV with columns
@@ -110,7 +110,7 @@ func (s *Server) importGuides(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	respond(c, http.StatusOK, res)
 }
 
 // syncGuides reads guides from WeCom's address book:
@@ -134,5 +134,5 @@ func (s *Server) syncGuides(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	respond(c, http.StatusOK, res)
 }

@@ -36,7 +36,7 @@ func (s *Server) createTask(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, t)
+	respond(c, http.StatusCreated, t)
 }
 
 // taskAction calls a task method on the {id} of the path and answers 200
@@ -53,7 +53,7 @@ func (s *Server) taskAction(c *gin.Context, action func(*tasks.HQTasks, context.
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, t)
+	respond(c, http.StatusOK, t)
 }
 
 // dispatchTask serves POST /api/hq/tasks/{id}/dispatch.
@@ -81,7 +81,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"tasks": ts})
+	respond(c, http.StatusOK, gin.H{"tasks": ts})
 }
 
 // taskReport serves GET /api/hq/tasks/{id}/report: JSON, or CSV (with a
@@ -107,7 +107,7 @@ func (s *Server) taskReport(c *gin.Context) {
 		}
 		return
 	}
-	c.JSON(http.StatusOK, rep)
+	respond(c, http.StatusOK, rep)
 }
 
 // previewTask serves POST /api/hq/tasks/preview: targets → reach per store.
@@ -127,5 +127,5 @@ func (s *Server) previewTask(c *gin.Context) {
 	for _, r := range reach {
 		total += r.Customers
 	}
-	c.JSON(http.StatusOK, gin.H{"stores": reach, "customers": total})
+	respond(c, http.StatusOK, gin.H{"stores": reach, "customers": total})
 }

@@ -119,13 +119,13 @@ func TestMemberLookups(t *testing.T) {
 	e := newTestEnv(t)
 	e.say(e.oa, e.oa.Subscribe("o_hank", "", e.clock.Now()))
 	e.say(e.oa, e.oa.Text("o_hank", "签到", 0, e.clock.Now()))
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	e.hq("GET", "/api/hq/members?openid=o_hank", nil, &res)
 	if len(res.Members) != 1 {
 		t.Fatalf("members = %d", len(res.Members))
 	}
 	id := res.Members[0].ID
-	var m model.Member
+	var m model.MemberView
 	if st := e.hq("GET", "/api/hq/members/"+itoa(id), nil, &m); st != 200 || m.OpenID != "o_hank" || m.Points != 5 {
 		t.Errorf("member = %d %+v", st, m)
 	}

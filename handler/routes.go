@@ -123,6 +123,6 @@ func (s *Server) routes(r *gin.Engine) {
 		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))
 	}
 	r.NoRoute(func(c *gin.Context) {
-		c.JSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such path: " + c.Request.URL.Path}})
+		respond(c, http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such path: " + c.Request.URL.Path}})
 	})
 }

@@ -10,16 +10,19 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/hibiken/asynq"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	"gorm.io/gorm"
 
 	"github.com/redis/go-redis/v9"
+
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/guides"
+	"github.com/siyu/siyu/intake"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
+	"github.com/siyu/siyu/profile"
+	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
@@ -52,7 +55,7 @@ type Deps struct {
 	QueueDashboard http.Handler
 
 	// The guide sidebar.
-	Scripts       *bot.ScriptLibrary
+	Scripts       *scripts.Library
 	SidebarWeCom  SidebarWeCom // nil: WeCom not configured
 	WeComAgentID  string
 	SessionSecret string        // "": random per start
@@ -60,7 +63,7 @@ type Deps struct {
 
 	// Enqueuer puts callback work on the queue; nil refuses WeCom callbacks
 	// with 503.
-	Enqueuer Enqueuer
+	Enqueuer tasks.TaskEnqueuer
 	// Codes creates contact-way and QR codes and syncs guides; nil
 	// answers those HQ endpoints with 503.
 	Codes *guides.Codes
@@ -69,17 +72,7 @@ type Deps struct {
 	Tasks *tasks.HQTasks
 	// Notices queues messages to members (level-ups from orders, events and
 	// adjustments posted by HQ); nil only logs them.
-	Notices Notifier
-}
-
-// Enqueuer puts tasks on the queue; *tasks.Enqueuer implements it.
-type Enqueuer interface {
-	Enqueue(ctx context.Context, t *asynq.Task, priority string, opts ...asynq.Option) error
-}
-
-// Notifier queues a message to a member about a row (tasks.Notices).
-type Notifier interface {
-	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
+	Notices tasks.Notifier
 }
 
 // Server holds the handlers' dependencies.
@@ -100,20 +93,22 @@ type Server struct {
 	oaCfg   OAConfig
 	oa      *officialaccount.OfficialAccount
 	wcCfg   WeComConfig
-	enq     Enqueuer
+	enq     tasks.TaskEnqueuer
 	codes   *guides.Codes
 	maxSkew time.Duration
 	hqToken string
 	now     func() time.Time
 	queues  http.Handler
 
-	scripts      *bot.ScriptLibrary
+	scripts      *scripts.Library
 	sidebarWX    SidebarWeCom
 	sessions     *Sessions
 	wecomCorpID  string
 	wecomAgentID string
-	notices      Notifier
+	notices      tasks.Notifier
 	tasks        *tasks.HQTasks
+	intake       *intake.Service
+	profiles     *profile.Service
 }
 
 // New builds the HTTP handler with every route.
@@ -127,6 +122,8 @@ func New(d Deps) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.intake = intake.New(d.Members, d.Loyalty, d.Segments, d.Notices, d.Logger)
+	s.profiles = profile.New(d.Members, d.Loyalty, d.Tagging, d.Guides)
 	if d.SessionTTL == 0 {
 		d.SessionTTL = 12 * time.Hour
 	}
@@ -150,7 +147,7 @@ func New(d Deps) http.Handler {
 }
 
 // healthz answers 200 while the process serves.
-func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+func (s *Server) healthz(c *gin.Context) { respond(c, http.StatusOK, gin.H{"status": "ok"}) }
 
 // readyz answers 200 only while the database and Redis answer.
 func (s *Server) readyz(c *gin.Context) {
@@ -168,5 +165,5 @@ func (s *Server) readyz(c *gin.Context) {
 	if !ready {
 		status = http.StatusServiceUnavailable
 	}
-	c.JSON(status, gin.H{"ready": ready, "checks": checks})
+	respond(c, status, gin.H{"ready": ready, "checks": checks})
 }

@@ -13,26 +13,26 @@ import (
 // signed-in guide may see them: a guide with an active WeCom relation to
 // them, or the manager of their store. Errors: EINVALID for an empty id,
 // ENOTFOUND for an unknown customer, EFORBIDDEN otherwise.
-func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Member, error) {
+func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.MemberView, error) {
 	externalUserID = strings.TrimSpace(externalUserID)
 	if externalUserID == "" {
-		return model.Member{}, invalid("external_userid: required")
+		return model.MemberView{}, invalid("external_userid: required")
 	}
 	ms, err := s.members.FindMembers(c.Request.Context(), members.MemberFilter{ExternalUserID: externalUserID, Limit: 1})
 	if err != nil {
-		return model.Member{}, err
+		return model.MemberView{}, err
 	}
 	if len(ms) == 0 {
-		return model.Member{}, model.Errorf(model.ENOTFOUND, "customer %s is not known to Siyu yet", externalUserID)
+		return model.MemberView{}, model.Errorf(model.ENOTFOUND, "customer %s is not known to Siyu yet", externalUserID)
 	}
 	m := ms[0]
 	g, _ := guideOf(c)
 	ok, err := s.members.GuideMaySee(c.Request.Context(), g, m.ID)
 	if err != nil {
-		return model.Member{}, err
+		return model.MemberView{}, err
 	}
 	if !ok {
-		return model.Member{}, model.Errorf(model.EFORBIDDEN, "customer %s is not one of yours", externalUserID)
+		return model.MemberView{}, model.Errorf(model.EFORBIDDEN, "customer %s is not one of yours", externalUserID)
 	}
 	return m, nil
 }

@@ -56,7 +56,7 @@ func (s *Server) sidebarLogin(c *gin.Context) {
 	}
 	value, exp := s.sessions.Issue(g.UserID)
 	s.sessions.setCookie(c.Writer, c.Request, value, exp)
-	c.JSON(http.StatusOK, gin.H{"userid": g.UserID, "name": g.Name, "role": g.Role, "store_code": g.StoreCode, "store_name": storeName, "expires_at": exp})
+	respond(c, http.StatusOK, gin.H{"userid": g.UserID, "name": g.Name, "role": g.Role, "store_code": g.StoreCode, "store_name": storeName, "expires_at": exp})
 }
 
 // requireGuide admits requests with a valid session cookie of a guide who is
@@ -129,7 +129,7 @@ func (s *Server) sidebarJSSDK(c *gin.Context) {
 	cfg.CorpID = s.wecomCorpID
 	agent := signJS(agentTicket, u.String(), ts)
 	agent.CorpID, agent.AgentID = s.wecomCorpID, s.wecomAgentID
-	c.JSON(http.StatusOK, gin.H{"config": cfg, "agentConfig": agent})
+	respond(c, http.StatusOK, gin.H{"config": cfg, "agentConfig": agent})
 }
 
 // signJS computes sha1("jsapi_ticket=…&noncestr=…&timestamp=…&url=…").

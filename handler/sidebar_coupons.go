@@ -15,7 +15,7 @@ func (s *Server) sidebarCouponTemplates(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"templates": ts})
+	respond(c, http.StatusOK, gin.H{"templates": ts})
 }
 
 type guideCouponRequest struct {
@@ -47,9 +47,5 @@ func (s *Server) sidebarIssueCoupon(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	status := http.StatusCreated
-	if replay {
-		status = http.StatusOK
-	}
-	c.JSON(status, coupon)
+	respondSaved(c, !replay, coupon)
 }

@@ -26,7 +26,7 @@ func (s *Server) sidebarPage(c *gin.Context) {
 	}
 	b, err := fs.ReadFile(sidebarFiles, name)
 	if err != nil {
-		c.JSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such file: " + name}})
+		respond(c, http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such file: " + name}})
 		return
 	}
 	ctype := map[string]string{".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -47,11 +47,11 @@ func (s *Server) sidebarPage(c *gin.Context) {
 // sidebarConfig serves GET /api/sidebar/config: what the page needs before
 // sign-in (the corp and agent for OAuth and the JS-SDK).
 func (s *Server) sidebarConfig(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"corpid": s.wecomCorpID, "agentid": s.wecomAgentID, "configured": s.sidebarWX != nil})
+	respond(c, http.StatusOK, gin.H{"corpid": s.wecomCorpID, "agentid": s.wecomAgentID, "configured": s.sidebarWX != nil})
 }
 
 // sidebarMe serves GET /api/sidebar/me: the signed-in guide.
 func (s *Server) sidebarMe(c *gin.Context) {
 	g, storeName := guideOf(c)
-	c.JSON(http.StatusOK, gin.H{"userid": g.UserID, "name": g.Name, "role": g.Role, "store_code": g.StoreCode, "store_name": storeName})
+	respond(c, http.StatusOK, gin.H{"userid": g.UserID, "name": g.Name, "role": g.Role, "store_code": g.StoreCode, "store_name": storeName})
 }

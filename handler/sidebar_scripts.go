@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/scripts"
 )
 
 // sidebarScripts serves GET /api/sidebar/scripts?q=&group=&external_userid=:
@@ -14,7 +14,7 @@ import (
 // in for the customer when one is given.
 func (s *Server) sidebarScripts(c *gin.Context) {
 	g, storeName := guideOf(c)
-	vars := bot.ScriptVars{Name: "您", Guide: g.Name, Store: storeName}
+	vars := scripts.ScriptVars{Name: "您", Guide: g.Name, Store: storeName}
 	if ext := c.Query("external_userid"); ext != "" {
 		m, err := s.customerFor(c, ext)
 		if err != nil {
@@ -30,7 +30,7 @@ func (s *Server) sidebarScripts(c *gin.Context) {
 			vars.Level = "会员"
 		}
 	}
-	groups, err := s.scripts.List(c.Request.Context(), bot.ScriptQuery{Query: c.Query("q"), Group: c.Query("group"), StoreCode: g.StoreCode})
+	groups, err := s.scripts.List(c.Request.Context(), scripts.ScriptQuery{Query: c.Query("q"), Group: c.Query("group"), StoreCode: g.StoreCode})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -38,10 +38,10 @@ func (s *Server) sidebarScripts(c *gin.Context) {
 	for gi := range groups {
 		for si := range groups[gi].Scripts {
 			sc := &groups[gi].Scripts[si]
-			sc.Content = bot.Fill(sc.Content, vars)
+			sc.Content = scripts.Fill(sc.Content, vars)
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"groups": groups})
+	respond(c, http.StatusOK, gin.H{"groups": groups})
 }
 
 // sidebarScriptSent serves POST /api/sidebar/scripts/{id}/sent: the page

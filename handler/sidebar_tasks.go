@@ -23,7 +23,7 @@ func (s *Server) sidebarTasks(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"items": items})
+		respond(c, http.StatusOK, gin.H{"items": items})
 		return
 	}
 	ts, err := svc.GuideTasks(c.Request.Context(), g.UserID)
@@ -31,7 +31,7 @@ func (s *Server) sidebarTasks(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"tasks": ts})
+	respond(c, http.StatusOK, gin.H{"tasks": ts})
 }
 
 // sidebarTaskItem serves POST /api/sidebar/task-items/{id} {"status":
@@ -54,7 +54,7 @@ func (s *Server) sidebarTaskItem(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, it)
+	respond(c, http.StatusOK, it)
 }
 
 // sidebarFeedback serves POST /api/sidebar/feedback {"task_id": 1?, "text": "…"}.
@@ -74,5 +74,5 @@ func (s *Server) sidebarFeedback(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, f)
+	respond(c, http.StatusCreated, f)
 }

@@ -78,7 +78,7 @@ func TestMemberLoop(t *testing.T) {
 				t.Errorf("help = %q, want the commands", got)
 			}
 
-			var res struct{ Members []model.Member }
+			var res struct{ Members []model.MemberView }
 			if st := e.hq("GET", "/api/hq/members?openid=o_alice", nil, &res); st != 200 || len(res.Members) != 1 {
 				t.Fatalf("find member = %d, %d members", st, len(res.Members))
 			}
@@ -87,7 +87,7 @@ func TestMemberLoop(t *testing.T) {
 				!m.Subscribed || m.CheckinStreak != 1 || m.OpenID != "o_alice" || strings.Join(m.Tags, ",") != "渠道:海报,门店:上海一店" {
 				t.Errorf("member = %+v", m)
 			}
-			var byTag struct{ Members []model.Member }
+			var byTag struct{ Members []model.MemberView }
 			e.hq("GET", "/api/hq/members?tag=门店:上海一店", nil, &byTag)
 			if len(byTag.Members) != 1 {
 				t.Errorf("members by tag = %d, want 1", len(byTag.Members))
@@ -103,7 +103,7 @@ func TestUnknownSceneGetsDefaultWelcome(t *testing.T) {
 	if !strings.Contains(got, "欢迎关注") {
 		t.Errorf("welcome = %q, want the default welcome", got)
 	}
-	var m struct{ Members []model.Member }
+	var m struct{ Members []model.MemberView }
 	e.hq("GET", "/api/hq/members?openid=o_bob", nil, &m)
 	if len(m.Members) != 1 || m.Members[0].FirstScene != "no_such_scene" || len(m.Members[0].Tags) != 0 {
 		t.Errorf("member = %+v, want attribution kept and no tags", m.Members)
@@ -120,7 +120,7 @@ func TestScanRecordsTouchAndUnsubscribe(t *testing.T) {
 	if got := e.say(e.oa, e.oa.Unsubscribe("o_carol", now.Add(2*time.Second))); got != "" {
 		t.Errorf("unsubscribe reply = %q, want none", got)
 	}
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	e.hq("GET", "/api/hq/members?openid=o_carol", nil, &res)
 	m := res.Members[0]
 	if m.FirstScene != "poster_a" || m.Subscribed || strings.Join(m.Tags, ",") != "活动:双11,渠道:海报" {

@@ -18,13 +18,13 @@ type WeComConfig struct {
 	CorpID, Token, AESKey string
 }
 
-// weComReply is the whole answer to an accepted callback: the work is
+// wecomReply is the whole answer to an accepted callback: the work is
 // queued, so WeCom never waits for it.
-const weComReply = "success"
+const wecomReply = "success"
 
-// weComConfigured names the variable to set when callbacks cannot be
+// wecomConfigured names the variable to set when callbacks cannot be
 // verified.
-func (s *Server) weComConfigured() error {
+func (s *Server) wecomConfigured() error {
 	for _, v := range []struct{ val, name string }{
 		{s.wcCfg.CorpID, "SIYU_WECOM_CORPID"}, {s.wcCfg.Token, "SIYU_WECOM_TOKEN"}, {s.wcCfg.AESKey, "SIYU_WECOM_AES_KEY"},
 	} {
@@ -35,9 +35,9 @@ func (s *Server) weComConfigured() error {
 	return nil
 }
 
-// weComDecrypt checks msg_signature over the ciphertext, then decrypts it,
+// wecomDecrypt checks msg_signature over the ciphertext, then decrypts it,
 // checking that it was encrypted for this corp.
-func (s *Server) weComDecrypt(c *gin.Context, encrypted string) ([]byte, error) {
+func (s *Server) wecomDecrypt(c *gin.Context, encrypted string) ([]byte, error) {
 	if util.Signature(s.wcCfg.Token, c.Query("timestamp"), c.Query("nonce"), encrypted) != c.Query("msg_signature") {
 		return nil, badSignature("msg_signature")
 	}
@@ -51,7 +51,7 @@ func (s *Server) weComDecrypt(c *gin.Context, encrypted string) ([]byte, error) 
 // wecomVerify answers WeCom's URL verification (GET): echostr is encrypted
 // and signed; the answer is its plaintext.
 func (s *Server) wecomVerify(c *gin.Context) {
-	if err := s.weComConfigured(); err != nil {
+	if err := s.wecomConfigured(); err != nil {
 		s.refuse(c, "wecom", err)
 		return
 	}
@@ -64,7 +64,7 @@ func (s *Server) wecomVerify(c *gin.Context) {
 		s.refuse(c, "wecom", invalid("echostr is missing"))
 		return
 	}
-	plain, err := s.weComDecrypt(c, echo)
+	plain, err := s.wecomDecrypt(c, echo)
 	if err != nil {
 		s.refuse(c, "wecom", err)
 		return
@@ -85,7 +85,7 @@ func (s *Server) wecomCallback(c *gin.Context) {
 	}
 	if !ok {
 		s.metrics.Callbacks.WithLabelValues("wecom", "other", "ignored").Inc()
-		c.String(http.StatusOK, weComReply)
+		c.String(http.StatusOK, wecomReply)
 		return
 	}
 	if s.enq == nil {
@@ -98,7 +98,7 @@ func (s *Server) wecomCallback(c *gin.Context) {
 // decodeWeComCallback runs every check of a POST and returns the event;
 // ok is false for a message Siyu accepts but does not act on.
 func (s *Server) decodeWeComCallback(c *gin.Context) (ev tasks.WeComEvent, ok bool, err error) {
-	if err := s.weComConfigured(); err != nil {
+	if err := s.wecomConfigured(); err != nil {
 		return ev, false, err
 	}
 	if err := checkTimestamp(c.Query("timestamp"), s.now(), s.maxSkew); err != nil {
@@ -112,7 +112,7 @@ func (s *Server) decodeWeComCallback(c *gin.Context) (ev tasks.WeComEvent, ok bo
 	if err != nil {
 		return ev, false, err
 	}
-	plain, err := s.weComDecrypt(c, env.Encrypt)
+	plain, err := s.wecomDecrypt(c, env.Encrypt)
 	if err != nil {
 		return ev, false, err
 	}
@@ -132,7 +132,7 @@ func (s *Server) acceptWeComEvent(c *gin.Context, ev tasks.WeComEvent) {
 	}
 	if claim != claimFirst {
 		s.metrics.Callbacks.WithLabelValues("wecom", kind, "retry").Inc()
-		c.String(http.StatusOK, weComReply)
+		c.String(http.StatusOK, wecomReply)
 		return
 	}
 	ctx := context.WithoutCancel(c.Request.Context())
@@ -145,11 +145,11 @@ func (s *Server) acceptWeComEvent(c *gin.Context, ev tasks.WeComEvent) {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, "cannot queue the event now; retry later"))
 		return
 	}
-	if err := s.replies.finish(ctx, key, weComReply); err != nil {
+	if err := s.replies.finish(ctx, key, wecomReply); err != nil {
 		log.Warn("dedupe finish", "err", err)
 	}
 	s.metrics.Callbacks.WithLabelValues("wecom", kind, "ok").Inc()
-	c.String(http.StatusOK, weComReply)
+	c.String(http.StatusOK, wecomReply)
 }
 
 // enqueueWeComEvent queues the event, and for an add with a WelcomeCode the

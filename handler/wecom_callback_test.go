@@ -110,7 +110,7 @@ func TestWeComAddDeliveredThreeTimes(t *testing.T) {
 	wg.Wait()
 	e.idle()
 
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	if e.hq("GET", "/api/hq/members?external_userid=wm_alice", nil, &res); len(res.Members) != 1 {
 		t.Fatalf("members = %d, want 1", len(res.Members))
 	}
@@ -174,7 +174,7 @@ func TestWeComAndFollowerMerge(t *testing.T) {
 				wg.Wait()
 			}
 			e.idle()
-			var res struct{ Members []model.Member }
+			var res struct{ Members []model.MemberView }
 			e.hq("GET", "/api/hq/members?unionid=union-o_bo", nil, &res)
 			if len(res.Members) != 1 {
 				t.Fatalf("members with the unionid = %d, want 1", len(res.Members))
@@ -207,7 +207,7 @@ func TestWeComDelete(t *testing.T) {
 	e.sendWeCom(del)
 	e.sendWeCom(del) // a retry
 	e.idle()
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	e.hq("GET", "/api/hq/members?external_userid=wm_c", nil, &res)
 	var rels struct{ Relations []model.GuideRelation }
 	e.hq("GET", fmt.Sprintf("/api/hq/members/%d/relations", res.Members[0].ID), nil, &rels)
@@ -310,7 +310,7 @@ func TestEarlierFollowerIsMergedWhenTheyWrite(t *testing.T) {
 	if n := e.up.CallCount("/cgi-bin/user/info"); n != 1 {
 		t.Errorf("OA user/info calls = %d, want 1 (once a day, not per message)", n)
 	}
-	var res struct{ Members []model.Member }
+	var res struct{ Members []model.MemberView }
 	e.hq("GET", "/api/hq/members?unionid=union-o_cy", nil, &res)
 	if len(res.Members) != 1 || res.Members[0].OpenID != "o_cy" || res.Members[0].ExternalUserID != "wm_cy" || res.Members[0].Points != 5 {
 		t.Errorf("members = %+v, want one member with both identities and the check-in's 5 points", res.Members)

@@ -7,10 +7,10 @@ import (
 	"github.com/siyu/siyu/tasks"
 )
 
-// weComMessage is the decrypted XML of a WeCom callback, with every field
+// wecomMessage is the decrypted XML of a WeCom callback, with every field
 // of the customer-contact events Siyu reads. silenceper's
 // EventCallbackMessage lacks Source, FailReason, Id and TagType.
-type weComMessage struct {
+type wecomMessage struct {
 	XMLName        xml.Name `xml:"xml"`
 	ToUserName     string   `xml:"ToUserName"`
 	FromUserName   string   `xml:"FromUserName"`
@@ -42,7 +42,7 @@ var contactChanges = map[string]bool{
 // that is not XML, has no MsgType or CreateTime, names another corp, or is
 // a contact change without its guide or customer is refused (EINVALID).
 func decodeWeComEvent(plain []byte, corpID string, log *slog.Logger) (ev tasks.WeComEvent, ok bool, err error) {
-	var m weComMessage
+	var m wecomMessage
 	if err := xml.Unmarshal(plain, &m); err != nil {
 		return ev, false, invalid("decrypted message is not the expected XML: %v", err)
 	}

@@ -14,16 +14,16 @@ import (
 	"github.com/siyu/siyu/wx/wxsim"
 )
 
-// weComResign builds a WeCom callback around an arbitrary Encrypt value,
+// wecomResign builds a WeCom callback around an arbitrary Encrypt value,
 // correctly signed, so only the ciphertext is at fault.
-func weComResign(wc wxsim.WeCom, now time.Time, encrypted string) (url.Values, []byte) {
+func wecomResign(wc wxsim.WeCom, now time.Time, encrypted string) (url.Values, []byte) {
 	ts := fmt.Sprint(now.Unix())
 	q := url.Values{"timestamp": {ts}, "nonce": {"n0nce"}, "msg_signature": {util.Signature(wc.Token, ts, "n0nce", encrypted)}}
 	return q, []byte(fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>", wc.CorpID, encrypted))
 }
 
-// weComEncrypt encrypts plain for the corp as WeCom does.
-func weComEncrypt(t *testing.T, wc wxsim.WeCom, plain []byte) string {
+// wecomEncrypt encrypts plain for the corp as WeCom does.
+func wecomEncrypt(t *testing.T, wc wxsim.WeCom, plain []byte) string {
 	t.Helper()
 	enc, err := util.EncryptMsg([]byte("0123456789abcdef"), plain, wc.CorpID, wc.AESKey)
 	if err != nil {
@@ -61,16 +61,16 @@ func TestWeComRefusals(t *testing.T) {
 		}, 403},
 		{"another token", func() (url.Values, []byte) { return sign(otherToken, good, now) }, 403},
 		{"tampered ciphertext", func() (url.Values, []byte) {
-			enc := []byte(weComEncrypt(t, e.wc, good))
+			enc := []byte(wecomEncrypt(t, e.wc, good))
 			enc[40] ^= 'A' ^ 'B' // still base64, no longer the message
 			if enc[40] == '=' {
 				enc[41] ^= 1
 			}
-			return weComResign(e.wc, now, string(enc))
+			return wecomResign(e.wc, now, string(enc))
 		}, 400},
 		{"wrong CorpID", func() (url.Values, []byte) { return sign(otherCorp, good, now) }, 400},
 		{"another AES key", func() (url.Values, []byte) { return sign(otherKey, good, now) }, 400},
-		{"bad base64", func() (url.Values, []byte) { return weComResign(e.wc, now, "!!!not-base64!!!") }, 400},
+		{"bad base64", func() (url.Values, []byte) { return wecomResign(e.wc, now, "!!!not-base64!!!") }, 400},
 		{"stale timestamp", func() (url.Values, []byte) { return sign(e.wc, good, now.Add(-10*time.Minute)) }, 403},
 		{"missing timestamp", func() (url.Values, []byte) {
 			q, b := sign(e.wc, good, now)
@@ -85,10 +85,10 @@ func TestWeComRefusals(t *testing.T) {
 			q, _ := sign(e.wc, good, now)
 			return q, []byte("<xml><ToUserName>x</ToUserName></xml>")
 		}, 400},
-		{"decrypts to non-XML", func() (url.Values, []byte) { return weComResign(e.wc, now, weComEncrypt(t, e.wc, []byte("{json}"))) }, 400},
+		{"decrypts to non-XML", func() (url.Values, []byte) { return wecomResign(e.wc, now, wecomEncrypt(t, e.wc, []byte("{json}"))) }, 400},
 		{"addressed to another corp", func() (url.Values, []byte) {
 			plain := []byte(strings.Replace(string(good), e.wc.CorpID, "ww_other", 1))
-			return weComResign(e.wc, now, weComEncrypt(t, e.wc, plain))
+			return wecomResign(e.wc, now, wecomEncrypt(t, e.wc, plain))
 		}, 400},
 		{"add without customer", func() (url.Values, []byte) {
 			plain := []byte(fmt.Sprintf("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType><Event>change_external_contact</Event><ChangeType>add_external_contact</ChangeType><UserID>g01</UserID></xml>", e.wc.CorpID, now.Unix()))

@@ -2,11 +2,11 @@ package loyalty
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // CreateCouponTemplate saves a new template. Errors: EINVALID.
@@ -15,7 +15,7 @@ func (s *Service) CreateCouponTemplate(ctx context.Context, t model.CouponTempla
 		return t, err
 	}
 	t.ID = 0
-	return t, s.db.WithContext(ctx).Create(&t).Error
+	return t, s.st.Tx(ctx, func(tx *gorm.DB) error { return tx.Create(&t).Error })
 }
 
 // UpdateCouponTemplate replaces a template's fields. Coupons already
@@ -27,10 +27,8 @@ func (s *Service) UpdateCouponTemplate(ctx context.Context, t model.CouponTempla
 	}
 	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.CouponTemplate
-		if err := tx.Take(&cur, t.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return model.ErrCouponTemplateMissing
-		} else if err != nil {
-			return err
+		if err := tx.Take(&cur, t.ID).Error; err != nil {
+			return store.NotFound(err, model.ErrCouponTemplateMissing)
 		}
 		t.CreatedAt = cur.CreatedAt
 		return tx.Select("*").Omit("created_at").Updates(&t).Error
@@ -42,10 +40,7 @@ func (s *Service) UpdateCouponTemplate(ctx context.Context, t model.CouponTempla
 func (s *Service) CouponTemplate(ctx context.Context, id int64) (model.CouponTemplate, error) {
 	var t model.CouponTemplate
 	err := s.db.WithContext(ctx).Take(&t, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return t, model.ErrCouponTemplateMissing
-	}
-	return t, err
+	return t, store.NotFound(err, model.ErrCouponTemplateMissing)
 }
 
 // CouponTemplates returns every template, newest first.

@@ -38,10 +38,8 @@ func normalizeCode(s string) string {
 // errTemplateInactive.
 func (s *Service) issueCoupon(tx *gorm.DB, templateID, memberID int64, source, key string) (c model.Coupon, created bool, err error) {
 	var t model.CouponTemplate
-	if err := tx.Take(&t, templateID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, false, model.Detail(model.ErrCouponTemplateMissing, "coupon template %d not found", templateID)
-	} else if err != nil {
-		return c, false, err
+	if err := tx.Take(&t, templateID).Error; err != nil {
+		return c, false, store.NotFound(err, model.Detail(model.ErrCouponTemplateMissing, "coupon template %d not found", templateID))
 	}
 	now := s.stamp()
 	c = model.Coupon{TemplateID: t.ID, MemberID: memberID, Title: t.Title(), Status: model.CouponIssued, Source: source, IssueKey: key, CreatedAt: now}
@@ -146,10 +144,8 @@ func (s *Service) RedeemCoupon(ctx context.Context, r CouponRedeem) (c model.Cou
 	if res.Error != nil {
 		return c, false, res.Error
 	}
-	if err := db.Where("code = ?", code).Take(&c).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, false, model.ErrCouponNotFound
-	} else if err != nil {
-		return c, false, err
+	if err := db.Where("code = ?", code).Take(&c).Error; err != nil {
+		return c, false, store.NotFound(err, model.ErrCouponNotFound)
 	}
 	switch {
 	case res.RowsAffected == 1:
@@ -170,10 +166,7 @@ func (s *Service) RedeemCoupon(ctx context.Context, r CouponRedeem) (c model.Cou
 func (s *Service) GetCoupon(ctx context.Context, code string) (model.Coupon, error) {
 	var c model.Coupon
 	err := s.db.WithContext(ctx).Where("code = ?", normalizeCode(code)).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, model.ErrCouponNotFound
-	}
-	return c, err
+	return c, store.NotFound(err, model.ErrCouponNotFound)
 }
 
 // MemberCoupons returns the member's coupons, newest first; validOnly

@@ -167,7 +167,7 @@ type ExpiringPoints struct {
 // ExpiringSoon returns the member's points that expire within RemindDays.
 // Errors: the database's.
 func (s *Service) ExpiringSoon(ctx context.Context, memberID int64) (ExpiringPoints, error) {
-	m := []model.Member{{ID: memberID}}
+	m := []model.MemberView{{Member: model.Member{ID: memberID}}}
 	err := s.DecorateMembers(ctx, m)
 	return ExpiringPoints{Points: m[0].PointsExpiring, First: m[0].PointsExpireBy}, err
 }
@@ -175,7 +175,7 @@ func (s *Service) ExpiringSoon(ctx context.Context, memberID int64) (ExpiringPoi
 // DecorateMembers fills PointsExpiring and PointsExpireBy for a page of
 // members in one query.
 // Errors: the database's.
-func (s *Service) DecorateMembers(ctx context.Context, ms []model.Member) error {
+func (s *Service) DecorateMembers(ctx context.Context, ms []model.MemberView) error {
 	if len(ms) == 0 {
 		return nil
 	}
@@ -198,7 +198,7 @@ func (s *Service) DecorateMembers(ctx context.Context, ms []model.Member) error 
 	if err != nil {
 		return err
 	}
-	by := map[int64]*model.Member{}
+	by := map[int64]*model.MemberView{}
 	for i := range ms {
 		by[ms[i].ID] = &ms[i]
 	}
@@ -279,10 +279,8 @@ func (s *Service) QueueExpiryReminders(ctx context.Context) ([]model.ExpiryRemin
 func (s *Service) Reminder(ctx context.Context, id int64) (model.ExpiryReminder, int64, error) {
 	var r model.ExpiryReminder
 	err := s.db.WithContext(ctx).Take(&r, id).Error
-	if err == gorm.ErrRecordNotFound {
-		return r, 0, model.Errorf(model.ENOTFOUND, "expiry reminder %d not found", id)
-	} else if err != nil {
-		return r, 0, err
+	if err != nil {
+		return r, 0, store.NotFound(err, model.Errorf(model.ENOTFOUND, "expiry reminder %d not found", id))
 	}
 	var left int64
 	err = s.db.WithContext(ctx).Model(&model.PointsEntry{}).Select("COALESCE(SUM(remaining), 0)").

@@ -65,10 +65,8 @@ func (s *Service) IssueCouponByGuide(ctx context.Context, templateID, memberID i
 			return err
 		}
 		var t model.CouponTemplate
-		if err := tx.Take(&t, templateID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return model.Detail(model.ErrCouponTemplateMissing, "coupon template %d not found", templateID)
-		} else if err != nil {
-			return err
+		if err := tx.Take(&t, templateID).Error; err != nil {
+			return store.NotFound(err, model.Detail(model.ErrCouponTemplateMissing, "coupon template %d not found", templateID))
 		}
 		if t.GuideDailyQuota <= 0 {
 			return model.Errorf(model.EFORBIDDEN, "coupon template %d is not open to guides", templateID)

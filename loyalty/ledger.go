@@ -176,10 +176,7 @@ func (s *Service) Post(ctx context.Context, e Entry) (applied bool, err error) {
 func (s *Service) Balance(ctx context.Context, memberID int64) (int64, error) {
 	var m model.Member
 	err := s.db.WithContext(ctx).Select("id, points").First(&m, memberID).Error
-	if err == gorm.ErrRecordNotFound {
-		return 0, model.ErrMemberNotFound
-	}
-	return m.Points, err
+	return m.Points, store.NotFound(err, model.ErrMemberNotFound)
 }
 
 // LedgerMismatch is a member whose balance differs from its ledger.
@@ -236,8 +233,5 @@ func clip(s string, n int) string {
 func (s *Service) Entry(ctx context.Context, id int64) (model.PointsEntry, error) {
 	var e model.PointsEntry
 	err := s.db.WithContext(ctx).Take(&e, id).Error
-	if err == gorm.ErrRecordNotFound {
-		return e, model.Errorf(model.ENOTFOUND, "ledger entry %d not found", id)
-	}
-	return e, err
+	return e, store.NotFound(err, model.Errorf(model.ENOTFOUND, "ledger entry %d not found", id))
 }

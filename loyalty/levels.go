@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // ladder is the levels sorted by threshold, the base level first.
@@ -113,10 +114,8 @@ func (s *Service) MemberLevel(ctx context.Context, memberID int64) (LevelInfo, e
 		return info, err
 	}
 	var m model.Member
-	if err := s.db.WithContext(ctx).Select("id, growth, level").Take(&m, memberID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return info, model.ErrMemberNotFound
-	} else if err != nil {
-		return info, err
+	if err := s.db.WithContext(ctx).Select("id, growth, level").Take(&m, memberID).Error; err != nil {
+		return info, store.NotFound(err, model.ErrMemberNotFound)
 	}
 	info.Level, info.Growth, info.ReviewMonths = st.levels.of(m.Level), m.Growth, s.opts.ReviewMonths
 	if r := st.levels.rank(m.Level); r+1 < len(st.levels) {
@@ -203,10 +202,8 @@ func (s *Service) SaveLevel(ctx context.Context, l model.Level) (saved model.Lev
 func (s *Service) DeleteLevel(ctx context.Context, name string) error {
 	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.Level
-		if err := tx.Where("name = ?", name).Take(&cur).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return model.Errorf(model.ENOTFOUND, "level %q not found", name)
-		} else if err != nil {
-			return err
+		if err := tx.Where("name = ?", name).Take(&cur).Error; err != nil {
+			return store.NotFound(err, model.Errorf(model.ENOTFOUND, "level %q not found", name))
 		}
 		if cur.Threshold == 0 {
 			return model.Errorf(model.EINVALID, "the base level %q cannot be deleted", name)
@@ -232,18 +229,12 @@ func (s *Service) DeleteLevel(ctx context.Context, name string) error {
 func (s *Service) LevelChange(ctx context.Context, id int64) (model.LevelChange, error) {
 	var c model.LevelChange
 	err := s.db.WithContext(ctx).Take(&c, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return c, model.Errorf(model.ENOTFOUND, "level change %d not found", id)
-	}
-	return c, err
+	return c, store.NotFound(err, model.Errorf(model.ENOTFOUND, "level change %d not found", id))
 }
 
 // Level returns the named level. Errors: ENOTFOUND.
 func (s *Service) Level(ctx context.Context, name string) (model.Level, error) {
 	var l model.Level
 	err := s.db.WithContext(ctx).Where("name = ?", name).Take(&l).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return l, model.Errorf(model.ENOTFOUND, "level %q not found", name)
-	}
-	return l, err
+	return l, store.NotFound(err, model.Errorf(model.ENOTFOUND, "level %q not found", name))
 }

@@ -203,10 +203,8 @@ func (s *Service) fillDuplicates(ctx context.Context, out []OrderResult) error {
 func (s *Service) Order(ctx context.Context, orderNo string) (model.Order, []model.OrderRefund, error) {
 	var o model.Order
 	err := s.db.WithContext(ctx).Where("order_no = ?", orderNo).Take(&o).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return o, nil, model.ErrOrderNotFound
-	} else if err != nil {
-		return o, nil, err
+	if err != nil {
+		return o, nil, store.NotFound(err, model.ErrOrderNotFound)
 	}
 	refunds := []model.OrderRefund{}
 	err = s.db.WithContext(ctx).Where("order_id = ?", o.ID).Order("id").Find(&refunds).Error

@@ -186,24 +186,22 @@ func (s *Service) MemberRedemptions(ctx context.Context, memberID int64, limit i
 // PickUp hands over a physical reward: the redemption waiting at the store
 // with the pickup code moves to picked up, once. Errors: EINVALID,
 // ErrPickupNotFound, ECONFLICT when it was picked up already.
-func (s *Service) PickUp(ctx context.Context, code, store string) (model.Redemption, error) {
+func (s *Service) PickUp(ctx context.Context, code, storeCode string) (model.Redemption, error) {
 	var red model.Redemption
 	code = normalizeCode(code)
-	if code == "" || store == "" {
+	if code == "" || storeCode == "" {
 		return red, model.Errorf(model.EINVALID, "pickup_code and store_code: both required")
 	}
 	now := s.now().UTC()
 	res := s.db.WithContext(ctx).Model(&model.Redemption{}).
-		Where("pickup_code = ? AND pickup_store = ? AND status = ?", code, store, model.RedemptionToPickup).
+		Where("pickup_code = ? AND pickup_store = ? AND status = ?", code, storeCode, model.RedemptionToPickup).
 		Updates(map[string]any{"status": model.RedemptionPickedUp, "picked_up_at": now})
 	if res.Error != nil {
 		return red, res.Error
 	}
-	err := s.db.WithContext(ctx).Where("pickup_code = ? AND pickup_store = ?", code, store).Take(&red).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return red, model.ErrPickupNotFound
-	} else if err != nil {
-		return red, err
+	err := s.db.WithContext(ctx).Where("pickup_code = ? AND pickup_store = ?", code, storeCode).Take(&red).Error
+	if err != nil {
+		return red, store.NotFound(err, model.ErrPickupNotFound)
 	}
 	if res.RowsAffected == 0 {
 		return red, model.Errorf(model.ECONFLICT, "already picked up at %s", red.PickedUpAt.In(s.loc).Format("2006-01-02 15:04"))

@@ -88,7 +88,9 @@ func (s *Service) RefundOrder(ctx context.Context, req RefundRequest) (RefundRes
 		rf.Points, rf.Growth = min(duePoints, m.Points), min(dueGrowth, m.Growth)
 		rf.Shortfall = duePoints - rf.Points
 		var source []int64
-		tx.Model(&model.PointsEntry{}).Where("idem_key = ?", "order:"+cur.OrderNo).Pluck("id", &source)
+		if err := tx.Model(&model.PointsEntry{}).Where("idem_key = ?", "order:"+cur.OrderNo).Pluck("id", &source).Error; err != nil {
+			return err
+		}
 		e := Entry{MemberID: m.ID, Delta: -rf.Points, Growth: -rf.Growth, Kind: model.PointsRefund,
 			IdemKey: fmt.Sprintf("refund:%s:%s", cur.OrderNo, rf.RefundNo),
 			Note:    fmt.Sprintf("订单 %s 退款 %s 元", cur.OrderNo, yuan(amount))}

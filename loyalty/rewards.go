@@ -2,11 +2,11 @@ package loyalty
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // CreateReward adds a reward to the points mall. Errors: EINVALID (also for
@@ -16,7 +16,7 @@ func (s *Service) CreateReward(ctx context.Context, r model.Reward) (model.Rewar
 		return r, err
 	}
 	r.ID = 0
-	return r, s.db.WithContext(ctx).Create(&r).Error
+	return r, s.st.Tx(ctx, func(tx *gorm.DB) error { return tx.Create(&r).Error })
 }
 
 // UpdateReward replaces a reward's fields except its stock, which only
@@ -28,10 +28,8 @@ func (s *Service) UpdateReward(ctx context.Context, r model.Reward) (model.Rewar
 	}
 	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var cur model.Reward
-		if err := tx.Take(&cur, r.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return model.ErrRewardNotFound
-		} else if err != nil {
-			return err
+		if err := tx.Take(&cur, r.ID).Error; err != nil {
+			return store.NotFound(err, model.ErrRewardNotFound)
 		}
 		if err := tx.Select("*").Omit("id", "stock", "created_at").Updates(&r).Error; err != nil {
 			return err
@@ -74,10 +72,8 @@ func (s *Service) RestockReward(ctx context.Context, id, delta int64) (model.Rew
 		if res.Error != nil {
 			return res.Error
 		}
-		if err := tx.Take(&r, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return model.ErrRewardNotFound
-		} else if err != nil {
-			return err
+		if err := tx.Take(&r, id).Error; err != nil {
+			return store.NotFound(err, model.ErrRewardNotFound)
 		}
 		if res.RowsAffected == 0 {
 			return model.Detail(model.ErrOutOfStock, "only %d left; cannot take %d", r.Stock, -delta)
@@ -91,10 +87,7 @@ func (s *Service) RestockReward(ctx context.Context, id, delta int64) (model.Rew
 func (s *Service) Reward(ctx context.Context, id int64) (model.Reward, error) {
 	var r model.Reward
 	err := s.db.WithContext(ctx).Take(&r, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, model.ErrRewardNotFound
-	}
-	return r, err
+	return r, store.NotFound(err, model.ErrRewardNotFound)
 }
 
 // Rewards returns the rewards by id; activeOnly leaves out switched-off ones.
@@ -125,10 +118,8 @@ func (s *Service) Offers(ctx context.Context, memberID int64) ([]Offer, int64, e
 		return nil, 0, err
 	}
 	var m model.Member
-	if err := s.db.WithContext(ctx).Select("id, points, level").Take(&m, memberID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, 0, model.ErrMemberNotFound
-	} else if err != nil {
-		return nil, 0, err
+	if err := s.db.WithContext(ctx).Select("id, points, level").Take(&m, memberID).Error; err != nil {
+		return nil, 0, store.NotFound(err, model.ErrMemberNotFound)
 	}
 	var rewards []model.Reward
 	if err := s.db.WithContext(ctx).Where("active = ? AND stock > 0", true).Order("points_cost, id").Find(&rewards).Error; err != nil {

@@ -96,10 +96,8 @@ func (s *Service) UnfollowOA(ctx context.Context, appID, openID string) error {
 	return s.st.Tx(ctx, func(tx *gorm.DB) error {
 		var id model.Identity
 		err := tx.Where("platform = ? AND app_id = ? AND external_id = ?", model.PlatformOA, appID, openID).Take(&id).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		} else if err != nil {
-			return err
+		if err != nil {
+			return store.NotFound(err, nil)
 		}
 		if err := tx.Model(&model.Member{}).Where("id = ?", id.MemberID).Update("subscribed", false).Error; err != nil {
 			return err

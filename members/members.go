@@ -86,7 +86,7 @@ type MemberFilter struct {
 
 // FindMembers returns the members matching f, newest first, with their
 // identities and tags filled in. Limit defaults to 50 and is capped at 500.
-func (s *Service) FindMembers(ctx context.Context, f MemberFilter) ([]model.Member, error) {
+func (s *Service) FindMembers(ctx context.Context, f MemberFilter) ([]model.MemberView, error) {
 	q := s.db.WithContext(ctx).Model(&model.Member{}).Where("merged_into IS NULL")
 	if f.OpenID != "" {
 		q = q.Where("id IN (SELECT member_id FROM identities WHERE platform = ? AND external_id = ?)", model.PlatformOA, f.OpenID)
@@ -110,32 +110,36 @@ func (s *Service) FindMembers(ctx context.Context, f MemberFilter) ([]model.Memb
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 500)
-	var out []model.Member
-	if err := q.Order("id DESC").Limit(f.Limit).Offset(f.Offset).Find(&out).Error; err != nil {
+	var rows []model.Member
+	if err := q.Order("id DESC").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error; err != nil {
 		return nil, err
+	}
+	out := make([]model.MemberView, len(rows))
+	for i, r := range rows {
+		out[i].Member = r
 	}
 	return out, s.fill(ctx, out)
 }
 
 // GetMember returns one member with identities and tags, following a merge
 // to the surviving member. Errors: model.ErrMemberNotFound.
-func (s *Service) GetMember(ctx context.Context, id int64) (model.Member, error) {
+func (s *Service) GetMember(ctx context.Context, id int64) (model.MemberView, error) {
 	m, err := store.FindMember(s.db.WithContext(ctx), id)
 	if err != nil {
-		return m, err
+		return model.MemberView{Member: m}, err
 	}
-	ms := []model.Member{m}
+	ms := []model.MemberView{{Member: m}}
 	err = s.fill(ctx, ms)
 	return ms[0], err
 }
 
 // fill loads identities and tags for a page of members in two queries.
-func (s *Service) fill(ctx context.Context, ms []model.Member) error {
+func (s *Service) fill(ctx context.Context, ms []model.MemberView) error {
 	if len(ms) == 0 {
 		return nil
 	}
 	ids := make([]int64, len(ms))
-	byID := make(map[int64]*model.Member, len(ms))
+	byID := make(map[int64]*model.MemberView, len(ms))
 	base := ""
 	for i := range ms {
 		if ms[i].Level == "" { // a member created before levels were set up

@@ -2,7 +2,6 @@ package members
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -58,10 +57,8 @@ func (s *Service) MergeByUnionID(ctx context.Context, memberID int64, unionID st
 		}
 		var other model.Member
 		err = tx.Where("union_id = ? AND id <> ?", unionID, m.ID).Take(&other).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return claimUnionID(tx, m.ID, unionID)
-		} else if err != nil {
-			return err
+		if err != nil {
+			return store.NotFound(err, claimUnionID(tx, m.ID, unionID))
 		}
 		survivor, loser, err := lockPair(tx, m.ID, other.ID, unionID)
 		if err != nil {
@@ -78,10 +75,8 @@ func currentMember(tx *gorm.DB, id int64) (model.Member, error) {
 	var m model.Member
 	for range 5 {
 		m = model.Member{} // Take adds a set primary key to its conditions
-		if err := tx.Take(&m, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return m, model.ErrMemberNotFound
-		} else if err != nil {
-			return m, err
+		if err := tx.Take(&m, id).Error; err != nil {
+			return m, store.NotFound(err, model.ErrMemberNotFound)
 		}
 		if m.MergedInto == nil {
 			return m, nil

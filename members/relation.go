@@ -222,13 +222,11 @@ func (s *Service) ActiveRelations(ctx context.Context, memberID int64) ([]model.
 
 // MemberByIdentity returns the member behind a platform identity.
 // Errors: ErrMemberNotFound.
-func (s *Service) MemberByIdentity(ctx context.Context, platform, appID, externalID string) (model.Member, error) {
+func (s *Service) MemberByIdentity(ctx context.Context, platform, appID, externalID string) (model.MemberView, error) {
 	var id model.Identity
 	err := s.db.WithContext(ctx).Where("platform = ? AND app_id = ? AND external_id = ?", platform, appID, externalID).Take(&id).Error
-	if err == gorm.ErrRecordNotFound {
-		return model.Member{}, model.ErrMemberNotFound
-	} else if err != nil {
-		return model.Member{}, err
+	if err != nil {
+		return model.MemberView{}, store.NotFound(err, model.ErrMemberNotFound)
 	}
 	return s.GetMember(ctx, id.MemberID)
 }

@@ -37,10 +37,10 @@ func New(st *store.Store, tags *tagging.Service, now func() time.Time) *Service 
 // ChangeManualTags is a guide's tag edit from the sidebar (see
 // tagging.Service.ChangeManualTags); it returns the member with their
 // tags. Errors: as tagging's EditTags, ErrMemberNotFound.
-func (s *Service) ChangeManualTags(ctx context.Context, memberID int64, add, remove []string, byGuide string) (model.Member, error) {
+func (s *Service) ChangeManualTags(ctx context.Context, memberID int64, add, remove []string, byGuide string) (model.MemberView, error) {
 	id, err := s.tags.ChangeManualTags(ctx, memberID, add, remove, byGuide)
 	if err != nil {
-		return model.Member{}, err
+		return model.MemberView{}, err
 	}
 	return s.GetMember(ctx, id)
 }

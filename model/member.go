@@ -41,8 +41,13 @@ type Member struct {
 	SegmentedAt   *time.Time `json:"segmented_at,omitempty"`
 	CreatedAt     time.Time  `gorm:"index" json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+}
 
-	// Filled from other tables for the API, never stored on this row.
+// MemberView is a member as the HQ API and the sidebar show it: the row
+// (its fields first, as the JSON always had them) and what is filled from
+// other tables, never stored on the row.
+type MemberView struct {
+	Member
 	OpenID         string   `gorm:"-" json:"openid"`
 	ExternalUserID string   `gorm:"-" json:"external_userid"`
 	UnionIDValue   string   `gorm:"-" json:"unionid"`

@@ -36,9 +36,9 @@ type Guide struct {
 // storeCodeRe keeps store codes usable in URLs, CSV files and scenes.
 var storeCodeRe = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,64}$`)
 
-// weComUserIDRe is WeCom's rule for a member's userid: 1-64 letters,
+// wecomUserIDRe is WeCom's rule for a member's userid: 1-64 letters,
 // digits and _-@.
-var weComUserIDRe = regexp.MustCompile(`^[A-Za-z0-9_\-@.]{1,64}$`)
+var wecomUserIDRe = regexp.MustCompile(`^[A-Za-z0-9_\-@.]{1,64}$`)
 
 // Validate trims s and reports the first problem as an EINVALID *Error.
 func (s *Store) Validate() error {
@@ -61,7 +61,7 @@ func (g *Guide) Validate() error {
 		g.Role = RoleGuide
 	}
 	switch {
-	case !weComUserIDRe.MatchString(g.UserID):
+	case !wecomUserIDRe.MatchString(g.UserID):
 		return Errorf(EINVALID, "guide userid %q: want the WeCom userid (1-64 letters, digits or _-@.)", g.UserID)
 	case utf8.RuneCountInString(g.Name) > 64:
 		return Errorf(EINVALID, "guide %s: name longer than 64 characters", g.UserID)

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // SaveScene creates or updates the scene named sc.Scene. created reports
@@ -48,10 +49,7 @@ func (s *Service) SaveScene(ctx context.Context, sc model.Scene) (saved model.Sc
 func (s *Service) GetScene(ctx context.Context, name string) (model.Scene, error) {
 	var sc model.Scene
 	err := s.db.WithContext(ctx).Where("scene = ?", name).Take(&sc).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return sc, model.ErrSceneNotFound
-	}
-	return sc, err
+	return sc, store.NotFound(err, model.ErrSceneNotFound)
 }
 
 // ListScenes returns all scenes by name.

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // Dispatch task types: one per HQ task, then one per targeted store.
@@ -174,10 +174,7 @@ func (s *HQTasks) handleDispatchStore(ctx context.Context, at *asynq.Task) error
 }
 
 func notFound(err error) error {
-	if err == gorm.ErrRecordNotFound {
-		return model.ErrTaskNotFound
-	}
-	return err
+	return store.NotFound(err, model.ErrTaskNotFound)
 }
 
 // writeGuideTasks creates a guide task for each guide of the store who got

@@ -181,7 +181,7 @@ func (e *env) count(table any, where ...any) int64 {
 }
 
 // member returns the one member behind the external contact.
-func (e *env) member(ext string) model.Member {
+func (e *env) member(ext string) model.MemberView {
 	e.t.Helper()
 	ms, err := e.members.FindMembers(context.Background(), members.MemberFilter{ExternalUserID: ext})
 	if err != nil || len(ms) != 1 {

@@ -2,14 +2,12 @@ package tasks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
-
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // SendFeedback records a guide's feedback to HQ, on a task (taskID) or on
@@ -65,10 +63,8 @@ func (s *HQTasks) ReplyFeedback(ctx context.Context, id int64, reply, by string)
 		return f, model.Errorf(model.EINVALID, "reply: want 1-1000 characters")
 	}
 	db := s.db.WithContext(ctx)
-	if err := db.Take(&f, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return f, model.Detail(model.ErrFeedbackNotFound, "feedback %d not found", id)
-	} else if err != nil {
-		return f, err
+	if err := db.Take(&f, id).Error; err != nil {
+		return f, store.NotFound(err, model.Detail(model.ErrFeedbackNotFound, "feedback %d not found", id))
 	}
 	now := s.now().UTC()
 	if err := db.Model(&f).Updates(map[string]any{"reply": reply, "replied_by": by, "replied_at": now}).Error; err != nil {

@@ -14,11 +14,13 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/store"
 )
 
 // HQTasks is the HQ task service: create, dispatch, cancel and close tasks,
 // report on them, and let guides work their items and send feedback.
 type HQTasks struct {
+	st         *store.Store // opens the transactions of dispatch and feedback
 	db         *gorm.DB
 	loyalty    *loyalty.Service
 	queue      TaskEnqueuer
@@ -51,8 +53,8 @@ type HQTaskOptions struct {
 }
 
 // NewHQTasks returns the HQ task service on db.
-func NewHQTasks(db *gorm.DB, o HQTaskOptions) *HQTasks {
-	s := &HQTasks{db: db, loyalty: o.Loyalty, queue: o.Queue, now: o.Now, loc: o.Location,
+func NewHQTasks(st *store.Store, o HQTaskOptions) *HQTasks {
+	s := &HQTasks{st: st, db: st.DB(), loyalty: o.Loyalty, queue: o.Queue, now: o.Now, loc: o.Location,
 		publicURL: strings.TrimRight(o.PublicURL, "/"), batch: o.BatchSize, pollEvery: o.PollEvery,
 		remindIn: o.RemindBefore, afterBatch: o.AfterBatch}
 	if s.now == nil {
@@ -239,10 +241,8 @@ func first(s []string, n int) []string { return s[:min(n, len(s))] }
 func (s *HQTasks) task(ctx context.Context, id int64) (Task, error) {
 	var row model.HQTask
 	err := s.db.WithContext(ctx).Take(&row, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Task{}, model.Detail(model.ErrTaskNotFound, "task %d not found", id)
-	} else if err != nil {
-		return Task{}, err
+	if err != nil {
+		return Task{}, store.NotFound(err, model.Detail(model.ErrTaskNotFound, "task %d not found", id))
 	}
 	return decode(row)
 }

@@ -3,8 +3,6 @@ package tasks
 import (
 	"context"
 
-	"gorm.io/gorm"
-
 	"github.com/siyu/siyu/model"
 )
 
@@ -153,8 +151,3 @@ func (s *HQTasks) ListTasks(ctx context.Context, f TaskList) ([]Task, error) {
 
 // live reports whether a task still wants work done for it.
 func live(state string) bool { return state == model.TaskDispatching || state == model.TaskActive }
-
-// withTx runs fn in a transaction.
-func (s *HQTasks) withTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
-}

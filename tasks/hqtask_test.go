@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tasks"
 )
 
@@ -28,7 +29,7 @@ func newHQEnv(t *testing.T, fleet tasks.Fleet, o tasks.HQTaskOptions) *hqEnv {
 	if o.PollEvery == 0 {
 		o.PollEvery = 50 * time.Millisecond
 	}
-	h := &hqEnv{env: e, hq: tasks.NewHQTasks(e.db, o), fleet: fleet}
+	h := &hqEnv{env: e, hq: tasks.NewHQTasks(store.New(e.db), o), fleet: fleet}
 	e.deps.HQ = h.hq
 	e.deps.Loyalty = e.loy
 	e.must(fleet.Seed(context.Background(), e.db))

@@ -17,9 +17,6 @@ import (
 	"github.com/siyu/siyu/wx"
 )
 
-// TaskQueue enqueues follow-up tasks; *Enqueuer implements it.
-type TaskQueue = TaskEnqueuer
-
 // Deps are what task handlers need.
 type Deps struct {
 	Loyalty *loyalty.Service
@@ -33,7 +30,7 @@ type Deps struct {
 	// Messenger sends Official Account messages to members; nil fails
 	// message tasks (they are retried) rather than pretending to send.
 	Messenger OAMessenger
-	Queue     TaskQueue // for follow-up tasks (notices, the jobs a tick starts)
+	Queue     TaskEnqueuer // for follow-up tasks (notices, the jobs a tick starts)
 	Redis     redis.UniversalClient
 	Prefix    string // Redis key prefix
 	Logger    *slog.Logger
@@ -72,7 +69,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	}
 	h := &handlers{Deps: d, log: d.Logger}
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(TypeWeComEvent, h.weComEvent)
+	mux.HandleFunc(TypeWeComEvent, h.wecomEvent)
 	mux.HandleFunc(TypeSendWelcome, h.sendWelcome)
 	mux.HandleFunc(TypeMirrorTags, h.mirrorTags)
 	mux.HandleFunc(TypeNotifyGuide, h.notifyGuide)

@@ -45,6 +45,12 @@ type TaskEnqueuer interface {
 // Notices queues member notices, once per kind and row (TaskID).
 type Notices struct{ Enq TaskEnqueuer }
 
+// Notifier queues a message to a member about a row; Notices implements it
+// and tests use doubles.
+type Notifier interface {
+	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
+}
+
 // QueueNotice queues a notice; queuing the same one twice sends it once.
 // Errors: Redis's.
 func (n Notices) QueueNotice(ctx context.Context, kind string, memberID, refID int64) error {

@@ -49,7 +49,7 @@ func NewRecomputeSegmentsTask(key string) *asynq.Task {
 
 // EnqueueRecomputeSegments queues a recompute once per key (TaskID
 // segments:<key>) on the low queue. Errors: Redis's.
-func EnqueueRecomputeSegments(ctx context.Context, q TaskQueue, key string) error {
+func EnqueueRecomputeSegments(ctx context.Context, q TaskEnqueuer, key string) error {
 	return q.Enqueue(ctx, NewRecomputeSegmentsTask(key), QueueLow, asynq.TaskID("segments:"+key),
 		asynq.Retention(72*time.Hour), asynq.Timeout(2*time.Hour), asynq.MaxRetry(5))
 }

@@ -2,14 +2,12 @@ package tasks
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
-
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
 // GuideItem is an open item as the sidebar shows it: the item, what HQ
@@ -99,10 +97,8 @@ func (s *HQTasks) CompleteItem(ctx context.Context, guide string, itemID int64, 
 		return it, model.Errorf(model.EINVALID, "note: at most 200 characters")
 	}
 	db := s.db.WithContext(ctx)
-	if err := db.Take(&it, itemID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return it, model.Detail(model.ErrItemNotFound, "task item %d not found", itemID)
-	} else if err != nil {
-		return it, err
+	if err := db.Take(&it, itemID).Error; err != nil {
+		return it, store.NotFound(err, model.Detail(model.ErrItemNotFound, "task item %d not found", itemID))
 	}
 	if it.GuideUserID != guide {
 		return model.TaskItem{}, model.Errorf(model.EFORBIDDEN, "task item %d is another guide's", itemID)

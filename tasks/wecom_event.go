@@ -78,8 +78,8 @@ func NewWeComEventTask(ev WeComEvent) (*asynq.Task, error) {
 		asynq.MaxRetry(10), asynq.Timeout(time.Minute), asynq.Retention(time.Hour)), nil
 }
 
-// weComEvent handles TypeWeComEvent.
-func (h *handlers) weComEvent(ctx context.Context, t *asynq.Task) error {
+// wecomEvent handles TypeWeComEvent.
+func (h *handlers) wecomEvent(ctx context.Context, t *asynq.Task) error {
 	var ev WeComEvent
 	if err := json.Unmarshal(t.Payload(), &ev); err != nil {
 		return badPayload(t, err)

@@ -10,12 +10,12 @@ import (
 
 // WeCom limits per corp and API, from its documentation.
 const (
-	// weComCallsPerMinute is WeCom's per-API frequency limit.
-	weComCallsPerMinute = 10000
-	// weComBurst lets short bursts through; the steady rate is lowered by the
+	// wecomCallsPerMinute is WeCom's per-API frequency limit.
+	wecomCallsPerMinute = 10000
+	// wecomBurst lets short bursts through; the steady rate is lowered by the
 	// same amount so that no 60-second window can exceed the limit
-	// (burst + rate*60 == weComCallsPerMinute).
-	weComBurst = 100
+	// (burst + rate*60 == wecomCallsPerMinute).
+	wecomBurst = 100
 	// markTagConcurrency is how many mark_tag calls WeCom takes at once
 	// before answering 45033.
 	markTagConcurrency = 5
@@ -35,8 +35,8 @@ type limiter struct {
 func newLimiter() *limiter {
 	return &limiter{
 		buckets: map[string]*rate.Limiter{},
-		perSec:  rate.Limit(float64(weComCallsPerMinute-weComBurst) / 60),
-		burst:   weComBurst,
+		perSec:  rate.Limit(float64(wecomCallsPerMinute-wecomBurst) / 60),
+		burst:   wecomBurst,
 		markTag: make(chan struct{}, markTagConcurrency),
 	}
 }

@@ -10,8 +10,8 @@ import (
 func TestLimiterBucketPerAPI(t *testing.T) {
 	l := newLimiter()
 	// No 60-second window may exceed WeCom's 10,000 calls.
-	if perMin := float64(l.perSec)*60 + float64(l.burst); perMin > weComCallsPerMinute {
-		t.Fatalf("limiter allows %.0f calls/min, more than %d", perMin, weComCallsPerMinute)
+	if perMin := float64(l.perSec)*60 + float64(l.burst); perMin > wecomCallsPerMinute {
+		t.Fatalf("limiter allows %.0f calls/min, more than %d", perMin, wecomCallsPerMinute)
 	}
 	// Behaviour, on a slow limiter: a burst passes, then a wait that cannot
 	// fit in the deadline fails at once, while another API has its own bucket.

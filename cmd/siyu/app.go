@@ -19,6 +19,7 @@ import (
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
@@ -113,7 +114,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.messenger = a.wx
 	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
-	a.hqTasks = tasks.NewHQTasks(a.db, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
+	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
@@ -143,7 +144,7 @@ func (a *app) handler() http.Handler {
 		Enqueuer:       a.enq,
 		Codes:          a.codes,
 		QueueDashboard: asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: a.redis.ConnOpt}),
-		Scripts:        bot.NewScriptLibrary(a.db),
+		Scripts:        scripts.New(a.st),
 		SidebarWeCom:   a.sidebarWeCom(),
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,

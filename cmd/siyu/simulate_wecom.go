@@ -23,7 +23,7 @@ func simulateWeCom(ctx context.Context, cfg config.Config, base string, repeat i
 	wc := wxsim.WeCom{CorpID: cfg.WeCom.CorpID, Token: cfg.WeCom.Token, AESKey: cfg.WeCom.AESKey}
 	client := &http.Client{Timeout: 10 * time.Second}
 	if action == "wecom-verify" {
-		return weComVerify(ctx, client, base, wc, stdout)
+		return wecomVerify(ctx, client, base, wc, stdout)
 	}
 	fs := newFlags("simulate "+action, "simulate "+action+" <id> [flags]", "Posts one WeCom event; see siyu simulate --help.", stderr)
 	guide := fs.String("guide", "g_demo_guide", "the guide's WeCom userid")
@@ -96,7 +96,7 @@ func postWeCom(ctx context.Context, client *http.Client, base string, s wxsim.Si
 	return nil
 }
 
-func weComVerify(ctx context.Context, client *http.Client, base string, wc wxsim.WeCom, stdout io.Writer) error {
+func wecomVerify(ctx context.Context, client *http.Client, base string, wc wxsim.WeCom, stdout io.Writer) error {
 	q, err := wc.Verify("siyu-wecom-echo", time.Now())
 	if err != nil {
 		return err

@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// weComEvent is a WeCom customer-contact event as the platform sends it
+// wecomEvent is a WeCom customer-contact event as the platform sends it
 // (before encryption).
-type weComEvent struct {
+type wecomEvent struct {
 	XMLName        xml.Name `xml:"xml"`
 	ToUserName     cdata    `xml:"ToUserName"`
 	FromUserName   cdata    `xml:"FromUserName"`
@@ -32,13 +32,13 @@ func opt(s string) *cdata {
 	return &cdata{s}
 }
 
-func (w WeCom) contactEvent(change, userID, externalUserID string, at time.Time) weComEvent {
-	return weComEvent{ToUserName: cdata{w.CorpID}, FromUserName: cdata{"sys"}, CreateTime: at.Unix(),
+func (w WeCom) contactEvent(change, userID, externalUserID string, at time.Time) wecomEvent {
+	return wecomEvent{ToUserName: cdata{w.CorpID}, FromUserName: cdata{"sys"}, CreateTime: at.Unix(),
 		MsgType: cdata{"event"}, Event: cdata{"change_external_contact"}, ChangeType: cdata{change},
 		UserID: &cdata{userID}, ExternalUserID: &cdata{externalUserID}}
 }
 
-func marshalEvent(e weComEvent) []byte {
+func marshalEvent(e wecomEvent) []byte {
 	b, _ := xml.Marshal(e)
 	return b
 }
@@ -89,7 +89,7 @@ func (w WeCom) TransferFail(userID, externalUserID, reason string, at time.Time)
 // ChangeExternalTag is a corp tag (tagType "tag") or tag group
 // ("tag_group") created, updated, deleted or shuffled in WeCom.
 func (w WeCom) ChangeExternalTag(id, tagType, changeType string, at time.Time) []byte {
-	return marshalEvent(weComEvent{ToUserName: cdata{w.CorpID}, FromUserName: cdata{"sys"}, CreateTime: at.Unix(),
+	return marshalEvent(wecomEvent{ToUserName: cdata{w.CorpID}, FromUserName: cdata{"sys"}, CreateTime: at.Unix(),
 		MsgType: cdata{"event"}, Event: cdata{"change_external_tag"}, ChangeType: cdata{changeType},
 		ID: opt(id), TagType: opt(tagType)})
 }

@@ -1,4 +1,6 @@
-package bot
+// Package scripts is the scripted-reply library (话术库) of the sidebar: HQ
+// manages groups and scripts; guides list, search and send them.
+package scripts
 
 import (
 	"context"
@@ -11,18 +13,22 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/store"
 )
 
-// ScriptLibrary is the scripted-reply library (话术库): HQ manages groups and
+// Library is the scripted-reply library (话术库): HQ manages groups and
 // scripts; guides list, search and send them with variables filled in.
-type ScriptLibrary struct{ db *gorm.DB }
+type Library struct {
+	st *store.Store
+	db *gorm.DB
+}
 
-// NewScriptLibrary returns the library on db.
-func NewScriptLibrary(db *gorm.DB) *ScriptLibrary { return &ScriptLibrary{db: db} }
+// New returns the library on st's database.
+func New(st *store.Store) *Library { return &Library{st: st, db: st.DB()} }
 
 // SaveGroup creates (ID 0) or updates a group. Errors: EINVALID,
 // ENOTFOUND for an unknown ID, ECONFLICT for a duplicate name.
-func (l *ScriptLibrary) SaveGroup(ctx context.Context, g model.ScriptGroup) (model.ScriptGroup, error) {
+func (l *Library) SaveGroup(ctx context.Context, g model.ScriptGroup) (model.ScriptGroup, error) {
 	if err := g.Validate(); err != nil {
 		return g, err
 	}
@@ -50,8 +56,8 @@ func (l *ScriptLibrary) SaveGroup(ctx context.Context, g model.ScriptGroup) (mod
 
 // DeleteGroup removes an empty group. Errors: ENOTFOUND; ECONFLICT while it
 // still holds scripts.
-func (l *ScriptLibrary) DeleteGroup(ctx context.Context, id int64) error {
-	return l.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (l *Library) DeleteGroup(ctx context.Context, id int64) error {
+	return l.st.Tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&model.Script{}).Where("group_id = ?", id).Count(&n).Error; err != nil {
 			return err
@@ -69,31 +75,27 @@ func (l *ScriptLibrary) DeleteGroup(ctx context.Context, id int64) error {
 
 // SaveScript creates (ID 0) or updates a script. Errors: EINVALID (also
 // for an unknown group), ENOTFOUND for an unknown script ID.
-func (l *ScriptLibrary) SaveScript(ctx context.Context, s model.Script) (model.Script, error) {
+func (l *Library) SaveScript(ctx context.Context, s model.Script) (model.Script, error) {
 	if err := s.Validate(); err != nil {
 		return s, err
 	}
 	db := l.db.WithContext(ctx)
-	if err := db.Take(&model.ScriptGroup{}, s.GroupID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return s, model.Errorf(model.EINVALID, "group_id %d: no such script group", s.GroupID)
-	} else if err != nil {
-		return s, err
+	if err := db.Take(&model.ScriptGroup{}, s.GroupID).Error; err != nil {
+		return s, store.NotFound(err, model.Errorf(model.EINVALID, "group_id %d: no such script group", s.GroupID))
 	}
 	if s.ID == 0 {
 		return s, db.Create(&s).Error
 	}
 	var cur model.Script
-	if err := db.Take(&cur, s.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return s, model.Errorf(model.ENOTFOUND, "script %d not found", s.ID)
-	} else if err != nil {
-		return s, err
+	if err := db.Take(&cur, s.ID).Error; err != nil {
+		return s, store.NotFound(err, model.Errorf(model.ENOTFOUND, "script %d not found", s.ID))
 	}
 	s.CreatedAt = cur.CreatedAt
 	return s, db.Select("*").Omit("created_at").Updates(&s).Error
 }
 
 // DeleteScript removes a script. Errors: ENOTFOUND.
-func (l *ScriptLibrary) DeleteScript(ctx context.Context, id int64) error {
+func (l *Library) DeleteScript(ctx context.Context, id int64) error {
 	res := l.db.WithContext(ctx).Delete(&model.Script{}, id)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return model.Errorf(model.ENOTFOUND, "script %d not found", id)
@@ -116,7 +118,7 @@ type GroupWithScripts struct {
 
 // List returns the matching scripts by group, both in their sort order.
 // Groups with no matching script are left out when a query or group is given.
-func (l *ScriptLibrary) List(ctx context.Context, q ScriptQuery) ([]GroupWithScripts, error) {
+func (l *Library) List(ctx context.Context, q ScriptQuery) ([]GroupWithScripts, error) {
 	db := l.db.WithContext(ctx)
 	var groups []model.ScriptGroup
 	gq := db.Order("sort_order, id")
@@ -164,12 +166,10 @@ func (l *ScriptLibrary) List(ctx context.Context, q ScriptQuery) ([]GroupWithScr
 }
 
 // RecordSent counts one send of script by guide on day. Errors: ENOTFOUND.
-func (l *ScriptLibrary) RecordSent(ctx context.Context, scriptID int64, guideUserID, day string) error {
+func (l *Library) RecordSent(ctx context.Context, scriptID int64, guideUserID, day string) error {
 	db := l.db.WithContext(ctx)
-	if err := db.Take(&model.Script{}, scriptID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return model.Errorf(model.ENOTFOUND, "script %d not found", scriptID)
-	} else if err != nil {
-		return err
+	if err := db.Take(&model.Script{}, scriptID).Error; err != nil {
+		return store.NotFound(err, model.Errorf(model.ENOTFOUND, "script %d not found", scriptID))
 	}
 	return db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "script_id"}, {Name: "guide_user_id"}, {Name: "day"}},
@@ -187,7 +187,7 @@ type ScriptUse struct {
 
 // Usage returns send counts per script and guide between two days
 // (inclusive, YYYY-MM-DD), most used first.
-func (l *ScriptLibrary) Usage(ctx context.Context, from, to string) ([]ScriptUse, error) {
+func (l *Library) Usage(ctx context.Context, from, to string) ([]ScriptUse, error) {
 	out := []ScriptUse{}
 	err := l.db.WithContext(ctx).Table("script_usages u").
 		Select("u.script_id, s.title, u.guide_user_id, SUM(u.count) AS count").
