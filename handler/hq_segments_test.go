@@ -40,7 +40,7 @@ func TestHQSegmentsAndMetrics(t *testing.T) {
 		t.Fatalf("recompute: %d %v", st, queued)
 	}
 	e.idle()
-	var got model.MemberView
+	var got model.Member
 	e.db.Take(&got, m.ID)
 	if got.Lifecycle != segments.LifecycleActive || got.RFMSegment != segments.RFMNone || got.ActivityScore < 2.5 || got.ActivityScore > 3 {
 		t.Errorf("after recompute: %q %q %v, want 活跃, 无消费会员, 3 decayed by under a day", got.Lifecycle, got.RFMSegment, got.ActivityScore)
