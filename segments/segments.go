@@ -162,7 +162,7 @@ func runID(t time.Time) string { return fmt.Sprintf("%013d%06d", t.UnixMilli(), 
 
 // segmentBatch computes members [lo, hi) into the staging table in one
 // INSERT … SELECT, then applies the changes; it returns the members seen.
-func (s *Service) segmentBatch(ctx context.Context, run segmentRun, lo, hi int64, res *RecomputeResult, onChange func(context.Context, []SegmentChange) error) (int64, error) {
+func (s *Service) segmentBatch(ctx context.Context, run segmentRun, lo, hi int64, res *RecomputeResult, onChange func(context.Context, []SegmentChange) error) (seen int64, err error) {
 	db := s.db.WithContext(ctx)
 	oq, oargs := ordersAgg(run.windowFrom, run.ref, lo, hi)
 	tq, targs := touchAgg(run.sleepCut, lo, hi)
@@ -194,10 +194,14 @@ func (s *Service) segmentBatch(ctx context.Context, run segmentRun, lo, hi int64
 	if ins.Error != nil {
 		return 0, ins.Error
 	}
-	defer db.Where("run_id = ? AND member_id >= ? AND member_id < ?", run.id, lo, hi).Delete(&model.SegmentStaging{})
+	defer func() { // the staged rows are scratch: a failure to clear them fails the batch
+		if derr := db.Where("run_id = ? AND member_id >= ? AND member_id < ?", run.id, lo, hi).Delete(&model.SegmentStaging{}).Error; derr != nil && err == nil {
+			err = derr
+		}
+	}()
 
 	var changes []SegmentChange
-	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+	err = s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
 		changed, err := s.applyStaged(tx, run, lo, hi)
 		if err != nil {
 			return err
