@@ -67,7 +67,9 @@ func TestSidebarInBrowser(t *testing.T) {
 	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
 	e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
 	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
-	e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene)
+	if err := e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene); err != nil {
+		t.Fatal(err)
+	}
 	e.startWorker()
 	e.hq("POST", "/api/hq/tasks", map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
 		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": time.Now().Add(48 * time.Hour), "dispatch": true}, nil)
@@ -98,18 +100,14 @@ func TestSidebarInBrowser(t *testing.T) {
 		err = chromedp.Run(ctx, chromedp.Poll(`!document.getElementById('app').hidden`, nil, chromedp.WithPollingTimeout(15*time.Second)))
 	}
 	if err != nil {
-		var body string
-		chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
-		t.Fatalf("the sidebar did not show the customer: %v\npage: %s", err, body)
+		t.Fatalf("the sidebar did not show the customer: %v\npage: %s", err, pageText(ctx))
 	}
 	step := func(name string, actions ...chromedp.Action) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		if err := chromedp.Run(sctx, actions...); err != nil {
-			var body string
-			chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
-			t.Fatalf("%s: %v\npage: %s", name, err, body)
+			t.Fatalf("%s: %v\npage: %s", name, err, pageText(ctx))
 		}
 	}
 	step("read the profile", chromedp.Text("#name", &profileName, chromedp.ByID), chromedp.Text("#points", &points, chromedp.ByID))
@@ -159,7 +157,9 @@ func TestSidebarInBrowser(t *testing.T) {
 		t.Fatalf("screenshot: %v", err)
 	}
 	dir := filepath.Join("testdata", "artifacts")
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "sidebar.png"), shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -198,4 +198,14 @@ func quietCDP(t *testing.T) func(string, ...any) {
 			t.Log(msg)
 		}
 	}
+}
+
+// pageText is the page's visible text for a failure message, or why it could
+// not be read.
+func pageText(ctx context.Context) string {
+	var body string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body)); err != nil {
+		return "(page text unavailable: " + err.Error() + ")"
+	}
+	return body
 }

@@ -79,7 +79,11 @@ func newEnv(t *testing.T, opts ...func(*wx.Config)) *env {
 		t.Fatal(err)
 	}
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() { enq.Close() })
+	t.Cleanup(func() {
+		if err := enq.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	tags := tagging.New(db, nil)
 	e := &env{t: t, db: db, tags: tags, up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,
 		loy: loyalty.New(db, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}

@@ -30,7 +30,9 @@ func TestEndToEndWeCom(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil { // free the port for the server
+		t.Fatal(err)
+	}
 	env := map[string]string{
 		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
 		"SIYU_REDIS_URL": os.Getenv("TEST_REDIS_URL"), "SIYU_REDIS_PREFIX": prefix, "SIYU_HQ_TOKEN": "e2e-hq-token",
@@ -72,7 +74,9 @@ func TestEndToEndWeCom(t *testing.T) {
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
 		if out != nil {
-			json.Unmarshal(raw, out)
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatalf("%s %s: %v in %s", req.Method, req.URL.Path, err, raw)
+			}
 		}
 		return resp.StatusCode
 	}

@@ -229,7 +229,9 @@ func (s simulator) demo(ctx context.Context, openID, scene string) error {
 		}
 		if len(res.Members) > 0 {
 			var pretty bytes.Buffer
-			json.Indent(&pretty, res.Members[0], "  ", "  ")
+			if err := json.Indent(&pretty, res.Members[0], "  ", "  "); err != nil {
+				return fmt.Errorf("HQ member view is not JSON: %w", err)
+			}
 			fmt.Fprintf(s.out, "\nHQ sees the member:\n  %s\n", pretty.String())
 		}
 	}
