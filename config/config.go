@@ -95,6 +95,22 @@ func Default() Config {
 // validates the result. The error names the variable at fault.
 func Load(getenv func(string) string) (Config, error) {
 	c := Default()
+	loadStrings(getenv, &c)
+	errs := loadRuntime(getenv, &c)
+	errs = append(errs, loadLoyalty(getenv, &c.Loyalty)...)
+	errs = append(errs, loadSegments(getenv, &c.Segments)...)
+
+	if err := c.validate(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// loadStrings copies the SIYU_* text settings that are set into c.
+func loadStrings(getenv func(string) string, c *Config) {
 	str := func(name string, dst *string) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			*dst = v
@@ -123,7 +139,11 @@ func Load(getenv func(string) string) (Config, error) {
 	str("SIYU_WECOM_API_BASE", &c.WeCom.APIBase)
 	str("SIYU_LOG_LEVEL", &c.LogLevel)
 	str("SIYU_LOG_FORMAT", &c.LogFormat)
+}
 
+// loadRuntime reads the callback skew, check-in points and worker settings
+// into c; it returns one message per variable that is set but unusable.
+func loadRuntime(getenv func(string) string, c *Config) []string {
 	var errs []string
 	add := func(err error) {
 		if err != nil {
@@ -165,16 +185,7 @@ func Load(getenv func(string) string) (Config, error) {
 			add(fmt.Errorf("SIYU_QUEUE_WEIGHTS=%q: %v", v, err))
 		}
 	}
-	errs = append(errs, loadLoyalty(getenv, &c.Loyalty)...)
-	errs = append(errs, loadSegments(getenv, &c.Segments)...)
-
-	if err := c.validate(); err != nil {
-		errs = append(errs, err.Error())
-	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
-	}
-	return c, nil
+	return errs
 }
 
 // validate checks values that were set but are not usable; it also fills

@@ -93,5 +93,5 @@ func (b *bufferedWriter) flush(w http.ResponseWriter) {
 		b.status = http.StatusOK
 	}
 	w.WriteHeader(b.status)
-	w.Write(b.body.Bytes())
+	_, _ = w.Write(b.body.Bytes()) // the client is gone if this fails; nobody to tell
 }

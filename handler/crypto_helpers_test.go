@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -64,3 +65,12 @@ func loyaltyEntry(memberID, points int64) loyalty.Entry {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// mustUnmarshal decodes JSON a test depends on, failing the test when it is
+// not what the code under test should have produced.
+func mustUnmarshal(t testing.TB, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+}

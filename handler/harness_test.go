@@ -152,7 +152,11 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 		t.Fatal(err)
 	}
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() { enq.Close() })
+	t.Cleanup(func() {
+		if err := enq.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	notices := &fakeNotices{}
 	hqTasks := tasks.NewHQTasks(st, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks,

@@ -2,7 +2,6 @@ package handler_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -43,13 +42,15 @@ func TestHQContactWays(t *testing.T) {
 		State       string
 		User        []string
 	}
-	json.Unmarshal(calls[0].Body, &sent)
+	if len(calls) > 0 {
+		mustUnmarshal(t, calls[0].Body, &sent)
+	}
 	if len(calls) != 1 || sent.State != "store_sh001" || sent.Type != 1 || sent.Scene != 2 || fmt.Sprint(sent.User) != "[g01]" {
 		t.Errorf("add_contact_way = %+v, want a single-guide QR code with state = scene", sent)
 	}
 	var multi model.ContactWay
 	e.hq("POST", "/api/hq/contact-ways", map[string]any{"scene": "store_sh001", "guides": []string{"g01", "g02", "g01"}, "skip_verify": false}, &multi)
-	json.Unmarshal(e.up.Calls(pathAddWay)[1].Body, &sent)
+	mustUnmarshal(t, e.up.Calls(pathAddWay)[1].Body, &sent)
 	if sent.Type != 2 || len(multi.Guides) != 2 || multi.SkipVerify {
 		t.Errorf("multi-guide way = %+v (sent type %d), want type 2, guides deduped, verify on", multi, sent.Type)
 	}

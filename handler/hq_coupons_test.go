@@ -13,24 +13,7 @@ func TestCouponsAPI(t *testing.T) {
 	e := newTestEnv(t)
 	a, b := e.follower("o_cp_a"), e.follower("o_cp_b")
 	tpl := e.template(map[string]any{"name": "满减券", "kind": "cash", "value_fen": 1000, "threshold_fen": 5000, "valid_days": 30})
-	if st := e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "坏券", "kind": "cash", "valid_days": 30}, nil); st != http.StatusBadRequest {
-		t.Errorf("template without value = %d, want 400", st)
-	}
-	var tl struct{ Templates []model.CouponTemplate }
-	if st := e.hq("GET", "/api/hq/coupon-templates", nil, &tl); st != 200 || len(tl.Templates) != 1 {
-		t.Errorf("templates = %d %d", st, len(tl.Templates))
-	}
-	tplPath := fmt.Sprintf("/api/hq/coupon-templates/%d", tpl.ID)
-	var got model.CouponTemplate
-	if st := e.hq("PUT", tplPath, map[string]any{"name": "满减券", "kind": "cash", "value_fen": 1500, "threshold_fen": 5000, "valid_days": 30}, &got); st != 200 || got.ValueFen != 1500 {
-		t.Errorf("update template = %d %+v", st, got)
-	}
-	if st := e.hq("GET", tplPath, nil, &got); st != 200 || got.Title() != "满减券（满50元减15元）" {
-		t.Errorf("get template = %d %q", st, got.Title())
-	}
-	if st := e.hq("GET", "/api/hq/coupon-templates/999", nil, nil); st != http.StatusNotFound {
-		t.Errorf("unknown template = %d, want 404", st)
-	}
+	checkCouponTemplates(t, e, tpl.ID)
 
 	push := map[string]any{"template_id": tpl.ID, "member_ids": []int64{a, b, 9999}, "request_id": "push-1"}
 	var res struct {
@@ -54,24 +37,7 @@ func TestCouponsAPI(t *testing.T) {
 	}
 	code := res.Results[0].Coupon.Code
 
-	// 核销 from 20 tills at once: exactly one succeeds.
-	statuses := make([]int, 20)
-	var wg sync.WaitGroup
-	for i := range statuses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i] = e.hq("POST", "/api/hq/coupons/redeem", map[string]any{"code": code, "store_code": fmt.Sprintf("s%02d", i)}, nil)
-		}()
-	}
-	wg.Wait()
-	n := map[int]int{}
-	for _, s := range statuses {
-		n[s]++
-	}
-	if n[200] != 1 || n[409] != 19 {
-		t.Errorf("核销 statuses = %v, want one 200 and 19×409", n)
-	}
+	redeemFromManyTills(t, e, code)
 	code2 := res.Results[1].Coupon.Code
 	redeem := map[string]any{"code": code2, "store_code": "sh001", "request_id": "pos-9"}
 	var rr struct {
@@ -109,5 +75,52 @@ func TestCouponsAPI(t *testing.T) {
 	}
 	if st := e.hq("GET", fmt.Sprintf("/api/hq/members/%d/coupons?valid=1", a), nil, &mc); st != 200 || len(mc.Coupons) != 0 {
 		t.Errorf("valid member coupons = %d %d, want 0 (redeemed)", st, len(mc.Coupons))
+	}
+}
+
+// redeemFromManyTills: 核销 of code from 20 tills at once; exactly one succeeds.
+func redeemFromManyTills(t *testing.T, e *testEnv, code string) {
+	t.Helper()
+	// 核销 from 20 tills at once: exactly one succeeds.
+	statuses := make([]int, 20)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.hq("POST", "/api/hq/coupons/redeem", map[string]any{"code": code, "store_code": fmt.Sprintf("s%02d", i)}, nil)
+		}()
+	}
+	wg.Wait()
+	n := map[int]int{}
+	for _, s := range statuses {
+		n[s]++
+	}
+	if n[200] != 1 || n[409] != 19 {
+		t.Errorf("核销 statuses = %v, want one 200 and 19×409", n)
+	}
+}
+
+// checkCouponTemplates lists, updates and reads the template tplID, and
+// refuses a template without a value and an unknown id.
+func checkCouponTemplates(t *testing.T, e *testEnv, tplID int64) {
+	t.Helper()
+	if st := e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "坏券", "kind": "cash", "valid_days": 30}, nil); st != http.StatusBadRequest {
+		t.Errorf("template without value = %d, want 400", st)
+	}
+	var tl struct{ Templates []model.CouponTemplate }
+	if st := e.hq("GET", "/api/hq/coupon-templates", nil, &tl); st != 200 || len(tl.Templates) != 1 {
+		t.Errorf("templates = %d %d", st, len(tl.Templates))
+	}
+	tplPath := fmt.Sprintf("/api/hq/coupon-templates/%d", tplID)
+	var got model.CouponTemplate
+	if st := e.hq("PUT", tplPath, map[string]any{"name": "满减券", "kind": "cash", "value_fen": 1500, "threshold_fen": 5000, "valid_days": 30}, &got); st != 200 || got.ValueFen != 1500 {
+		t.Errorf("update template = %d %+v", st, got)
+	}
+	if st := e.hq("GET", tplPath, nil, &got); st != 200 || got.Title() != "满减券（满50元减15元）" {
+		t.Errorf("get template = %d %q", st, got.Title())
+	}
+	if st := e.hq("GET", "/api/hq/coupon-templates/999", nil, nil); st != http.StatusNotFound {
+		t.Errorf("unknown template = %d, want 404", st)
 	}
 }

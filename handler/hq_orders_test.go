@@ -55,6 +55,28 @@ func TestOrdersAPI(t *testing.T) {
 	if st := e.hq("POST", "/api/hq/orders", unknown, nil); st != http.StatusNotFound {
 		t.Errorf("order of a non-member = %d, want 404", st)
 	}
+	checkOrderBatchTwice(t, e, b, paid)
+	for _, tc := range []struct {
+		name string
+		body any
+	}{
+		{"single and batch", map[string]any{"order_id": "X", "orders": []map[string]any{{"order_id": "Y"}}}},
+		{"unknown field", map[string]any{"order_id": "X", "openid": "o_ord_a", "amount": 1}},
+		{"not JSON", "{"},
+		{"too many", map[string]any{"orders": make([]map[string]any, 1001)}},
+	} {
+		if st := e.hq("POST", "/api/hq/orders", tc.body, nil); st != http.StatusBadRequest {
+			t.Errorf("%s = %d, want 400", tc.name, st)
+		}
+	}
+
+	checkOrderRefunds(t, e, a, b)
+}
+
+// checkOrderBatchTwice posts a batch of new, duplicate and bad lines twice:
+// the second time the new ones are duplicates, and b is credited once.
+func checkOrderBatchTwice(t *testing.T, e *testEnv, b int64, paid string) {
+	t.Helper()
 	batch := map[string]any{"orders": []map[string]any{
 		{"order_id": "P2", "member_id": b, "amount_fen": 5000, "paid_at": paid},
 		{"order_id": "P3", "openid": "o_ord_b", "amount_fen": 7000, "paid_at": paid},
@@ -91,20 +113,12 @@ func TestOrdersAPI(t *testing.T) {
 	if got := e.member(b).Points; got != 120 {
 		t.Errorf("b's points = %d, want 50 + 70", got)
 	}
-	for _, tc := range []struct {
-		name string
-		body any
-	}{
-		{"single and batch", map[string]any{"order_id": "X", "orders": []map[string]any{{"order_id": "Y"}}}},
-		{"unknown field", map[string]any{"order_id": "X", "openid": "o_ord_a", "amount": 1}},
-		{"not JSON", "{"},
-		{"too many", map[string]any{"orders": make([]map[string]any, 1001)}},
-	} {
-		if st := e.hq("POST", "/api/hq/orders", tc.body, nil); st != http.StatusBadRequest {
-			t.Errorf("%s = %d, want 400", tc.name, st)
-		}
-	}
+}
 
+// checkOrderRefunds refunds a's order P1 in part (twice) and then in full
+// (twice): each counts once, and a ends with nothing earned from it.
+func checkOrderRefunds(t *testing.T, e *testEnv, a, b int64) {
+	t.Helper()
 	// Refunds: a partial one posted twice counts once; the rest once.
 	var rf struct {
 		Refund struct {

@@ -53,6 +53,65 @@ func TestHQTaskFlow(t *testing.T) {
 		t.Fatalf("after dispatch: %+v", task)
 	}
 
+	guideWorksTask(t, e, task.ID)
+
+	checkTaskReport(t, e, task.ID)
+
+	var fb struct{ Feedback []struct{ ID int64 } }
+	e.hq("GET", "/api/hq/feedback?unanswered=1", nil, &fb)
+	if len(fb.Feedback) != 1 {
+		t.Fatalf("feedback list: %+v", fb)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/feedback/%d/reply", fb.Feedback[0].ID), map[string]string{"reply": "可以"}, nil); st != 200 {
+		t.Errorf("reply: %d", st)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/cancel", task.ID), nil, nil); st != 200 {
+		t.Errorf("cancel: %d", st)
+	}
+	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/close", task.ID), nil, nil); st != http.StatusConflict {
+		t.Errorf("close a cancelled task: %d, want 409", st)
+	}
+}
+
+// checkTaskReport reads the task's report as JSON and as CSV: two items,
+// one done with the guide's note.
+func checkTaskReport(t *testing.T, e *sidebarEnv, taskID int64) {
+	t.Helper()
+	var rep struct {
+		Total  struct{ Assigned, Done, Open int64 }
+		Stores []struct {
+			StoreCode string `json:"store_code"`
+			Guides    []struct{ Notes []struct{ Note string } }
+		}
+	}
+	e.hq("GET", fmt.Sprintf("/api/hq/tasks/%d/report", taskID), nil, &rep)
+	if rep.Total.Assigned != 2 || rep.Total.Done != 1 || rep.Total.Open != 1 || rep.Stores[0].Guides[0].Notes[0].Note != "已邀约" {
+		t.Errorf("report: %+v", rep)
+	}
+	req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/hq/tasks/%d/report?format=csv", e.srv.URL, taskID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testHQ)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(string(csv), "\ufeff") || !strings.Contains(string(csv), "g_sh_1,小王,1,1,0,0,0,100.0%,已邀约") {
+		t.Errorf("csv: %s", csv)
+	}
+}
+
+// guideWorksTask: the guide g_sh_1 sees the task's item for Alice in the
+// sidebar and marks it done (twice, counted once; g_sh_2 gets 403), then
+// sends feedback.
+func guideWorksTask(t *testing.T, e *sidebarEnv, taskID int64) {
+	t.Helper()
 	alice := e.guideClient("g_sh_1")
 	var items struct {
 		Items []struct {
@@ -78,45 +137,7 @@ func TestHQTaskFlow(t *testing.T) {
 	if len(mine.Tasks) != 1 || mine.Tasks[0].Done != 1 || mine.Tasks[0].Open != 0 {
 		t.Errorf("my tasks: %+v", mine)
 	}
-	if st := call(t, alice, "POST", e.srv.URL+"/api/sidebar/feedback", fmt.Sprintf(`{"task_id":%d,"text":"客户问能否带朋友"}`, task.ID), nil); st != http.StatusCreated {
+	if st := call(t, alice, "POST", e.srv.URL+"/api/sidebar/feedback", fmt.Sprintf(`{"task_id":%d,"text":"客户问能否带朋友"}`, taskID), nil); st != http.StatusCreated {
 		t.Errorf("feedback: %d", st)
-	}
-
-	var rep struct {
-		Total  struct{ Assigned, Done, Open int64 }
-		Stores []struct {
-			StoreCode string `json:"store_code"`
-			Guides    []struct{ Notes []struct{ Note string } }
-		}
-	}
-	e.hq("GET", fmt.Sprintf("/api/hq/tasks/%d/report", task.ID), nil, &rep)
-	if rep.Total.Assigned != 2 || rep.Total.Done != 1 || rep.Total.Open != 1 || rep.Stores[0].Guides[0].Notes[0].Note != "已邀约" {
-		t.Errorf("report: %+v", rep)
-	}
-	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/hq/tasks/%d/report?format=csv", e.srv.URL, task.ID), nil)
-	req.Header.Set("Authorization", "Bearer "+testHQ)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csv, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.HasPrefix(string(csv), "\ufeff") || !strings.Contains(string(csv), "g_sh_1,小王,1,1,0,0,0,100.0%,已邀约") {
-		t.Errorf("csv: %s", csv)
-	}
-
-	var fb struct{ Feedback []struct{ ID int64 } }
-	e.hq("GET", "/api/hq/feedback?unanswered=1", nil, &fb)
-	if len(fb.Feedback) != 1 {
-		t.Fatalf("feedback list: %+v", fb)
-	}
-	if st := e.hq("POST", fmt.Sprintf("/api/hq/feedback/%d/reply", fb.Feedback[0].ID), map[string]string{"reply": "可以"}, nil); st != 200 {
-		t.Errorf("reply: %d", st)
-	}
-	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/cancel", task.ID), nil, nil); st != 200 {
-		t.Errorf("cancel: %d", st)
-	}
-	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/close", task.ID), nil, nil); st != http.StatusConflict {
-		t.Errorf("close a cancelled task: %d, want 409", st)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 func TestHQAuth(t *testing.T) {
 	e := newTestEnv(t, func(d *handlerDeps) {
-		d.QueueDashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("dashboard")) })
+		d.QueueDashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("dashboard")) })
 	})
 	var errBody struct {
 		Error struct{ Code, Message string }

@@ -6,7 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// routes lists every route in one place.
+// routes lists every route: the callbacks and probes here, HQ and the
+// sidebar in the helpers below.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -18,6 +19,22 @@ func (s *Server) routes(r *gin.Engine) {
 	r.POST("/wecom/callback", s.wecomCallback)
 
 	hq := r.Group("/api/hq", requireHQ(s.hqToken))
+	s.hqMemberRoutes(hq)
+	s.hqLoyaltyRoutes(hq)
+	s.hqOrganisationRoutes(hq)
+	s.hqTaskRoutes(hq)
+	s.sidebarRoutes(r)
+
+	if s.queues != nil {
+		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))
+	}
+	r.NoRoute(func(c *gin.Context) {
+		respond(c, http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such path: " + c.Request.URL.Path}})
+	})
+}
+
+// hqMemberRoutes are HQ's scenes and its views and edits of one member.
+func (s *Server) hqMemberRoutes(hq *gin.RouterGroup) {
 	hq.POST("/scenes", s.saveScene)
 	hq.GET("/scenes", s.listScenes)
 	hq.GET("/scenes/:scene", s.getScene)
@@ -34,7 +51,13 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.GET("/members/:id/coupons", s.memberCoupons)
 	hq.GET("/members/:id/redemptions", memberList("redemptions", s.loyalty.MemberRedemptions))
 	hq.POST("/members/:id/redemptions", s.redeem)
+	hq.POST("/members/:id/tags", s.editMemberTags)
+	hq.GET("/members/:id/relations", s.memberRelations)
+}
 
+// hqLoyaltyRoutes are orders, earning rules, levels, the points mall,
+// coupons, segments and the dashboards' metrics.
+func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	hq.POST("/orders", s.postOrders)
 	hq.GET("/orders/:id", s.getOrder)
 	hq.POST("/orders/:id/refund", s.refundOrder)
@@ -66,10 +89,11 @@ func (s *Server) routes(r *gin.Engine) {
 	for name, fn := range metricRoutes {
 		hq.GET("/metrics/"+name, s.metric(fn))
 	}
+}
 
-	hq.POST("/members/:id/tags", s.editMemberTags)
-	hq.GET("/members/:id/relations", s.memberRelations)
-
+// hqOrganisationRoutes are stores, guides, contact ways, QR codes and the
+// sidebar's script library.
+func (s *Server) hqOrganisationRoutes(hq *gin.RouterGroup) {
 	hq.POST("/stores", s.saveStore)
 	hq.GET("/stores", s.listStores)
 	hq.POST("/stores/import", s.importStores)
@@ -90,7 +114,10 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.POST("/scripts", s.saveScript)
 	hq.PUT("/scripts/:id", s.saveScript)
 	hq.DELETE("/scripts/:id", s.deleteScript)
+}
 
+// hqTaskRoutes are HQ tasks and the guides' feedback on them.
+func (s *Server) hqTaskRoutes(hq *gin.RouterGroup) {
 	hq.POST("/tasks", s.needTasks, s.createTask)
 	hq.GET("/tasks", s.needTasks, s.listTasks)
 	hq.POST("/tasks/preview", s.needTasks, s.previewTask)
@@ -101,7 +128,10 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.GET("/tasks/:id/report", s.needTasks, s.taskReport)
 	hq.GET("/feedback", s.needTasks, s.listFeedback)
 	hq.POST("/feedback/:id/reply", s.needTasks, s.replyFeedback)
+}
 
+// sidebarRoutes are the WeCom sidebar page and its API (guides sign in).
+func (s *Server) sidebarRoutes(r *gin.Engine) {
 	r.GET("/api/sidebar/login", s.sidebarLogin)
 	r.GET("/api/sidebar/jssdk", s.sidebarJSSDK)
 	r.GET("/api/sidebar/config", s.sidebarConfig)
@@ -118,11 +148,4 @@ func (s *Server) routes(r *gin.Engine) {
 	sb.GET("/tasks", s.needTasks, s.sidebarTasks)
 	sb.POST("/task-items/:id", s.needTasks, s.sidebarTaskItem)
 	sb.POST("/feedback", s.needTasks, s.sidebarFeedback)
-
-	if s.queues != nil {
-		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))
-	}
-	r.NoRoute(func(c *gin.Context) {
-		respond(c, http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such path: " + c.Request.URL.Path}})
-	})
 }

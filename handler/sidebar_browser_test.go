@@ -60,18 +60,7 @@ func chromiumPath(t *testing.T) string {
 func TestSidebarInBrowser(t *testing.T) {
 	chrome := chromiumPath(t)
 	e := newSidebarEnv(t)
-	var g model.ScriptGroup
-	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "开场白"}, &g)
-	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "活动"}, nil)
-	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "问候", "content": "{{称呼}}您好，我是{{门店}}的{{导购}}～"}, nil)
-	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
-	e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
-	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
-	e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene)
-	e.startWorker()
-	e.hq("POST", "/api/hq/tasks", map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
-		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": time.Now().Add(48 * time.Hour), "dispatch": true}, nil)
-	e.idle()
+	seedSidebarBrowser(t, e)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
@@ -98,18 +87,14 @@ func TestSidebarInBrowser(t *testing.T) {
 		err = chromedp.Run(ctx, chromedp.Poll(`!document.getElementById('app').hidden`, nil, chromedp.WithPollingTimeout(15*time.Second)))
 	}
 	if err != nil {
-		var body string
-		chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
-		t.Fatalf("the sidebar did not show the customer: %v\npage: %s", err, body)
+		t.Fatalf("the sidebar did not show the customer: %v\npage: %s", err, pageText(ctx))
 	}
 	step := func(name string, actions ...chromedp.Action) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		if err := chromedp.Run(sctx, actions...); err != nil {
-			var body string
-			chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
-			t.Fatalf("%s: %v\npage: %s", name, err, body)
+			t.Fatalf("%s: %v\npage: %s", name, err, pageText(ctx))
 		}
 	}
 	step("read the profile", chromedp.Text("#name", &profileName, chromedp.ByID), chromedp.Text("#points", &points, chromedp.ByID))
@@ -144,6 +129,15 @@ func TestSidebarInBrowser(t *testing.T) {
 	if got := text["content"]; got != "Alice，您有120积分可以兑换好礼哦" || sent[0]["msgtype"] != "text" {
 		t.Errorf("sendChatMessage(%v), want the text with variables filled in", sent[0])
 	}
+	checkSidebarWrites(t, e)
+
+	saveSidebarScreenshot(t, ctx)
+}
+
+// checkSidebarWrites checks what the page wrote: one manual tag, one coupon
+// from the guide and one script use.
+func checkSidebarWrites(t *testing.T, e *sidebarEnv) {
+	t.Helper()
 	if n := e.count(&model.MemberTag{}, "source = ? AND tag_id IN (SELECT id FROM tags WHERE name = ?)", model.TagSourceManual, "高意向"); n != 1 {
 		t.Errorf("tag 高意向 rows = %d, want 1 (added in the page)", n)
 	}
@@ -153,17 +147,44 @@ func TestSidebarInBrowser(t *testing.T) {
 	if n := e.count(&model.ScriptUsage{}); n != 1 {
 		t.Errorf("script usage rows = %d, want 1", n)
 	}
+}
 
+// saveSidebarScreenshot saves the page, scrolled to the top, as
+// testdata/artifacts/sidebar.png.
+func saveSidebarScreenshot(t *testing.T, ctx context.Context) {
+	t.Helper()
 	var shot []byte
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.scrollTo(0, 0)`, nil), chromedp.Sleep(100*time.Millisecond), chromedp.CaptureScreenshot(&shot)); err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	dir := filepath.Join("testdata", "artifacts")
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "sidebar.png"), shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", filepath.Join(dir, "sidebar.png"))
+}
+
+// seedSidebarBrowser gives the browser test two script groups, two scripts,
+// a coupon template, Alice's scene tag and streak, and a dispatched task.
+func seedSidebarBrowser(t *testing.T, e *sidebarEnv) {
+	t.Helper()
+	var g model.ScriptGroup
+	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "开场白"}, &g)
+	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "活动"}, nil)
+	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "问候", "content": "{{称呼}}您好，我是{{门店}}的{{导购}}～"}, nil)
+	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
+	e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
+	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
+	if err := e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene); err != nil {
+		t.Fatal(err)
+	}
+	e.startWorker()
+	e.hq("POST", "/api/hq/tasks", map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
+		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": time.Now().Add(48 * time.Hour), "dispatch": true}, nil)
+	e.idle()
 }
 
 // TestSidebarOutsideWeCom: opened in a plain browser, the page says where
@@ -198,4 +219,14 @@ func quietCDP(t *testing.T) func(string, ...any) {
 			t.Log(msg)
 		}
 	}
+}
+
+// pageText is the page's visible text for a failure message, or why it could
+// not be read.
+func pageText(ctx context.Context) string {
+	var body string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body)); err != nil {
+		return "(page text unavailable: " + err.Error() + ")"
+	}
+	return body
 }

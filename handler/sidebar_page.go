@@ -41,7 +41,7 @@ func (s *Server) sidebarPage(c *gin.Context) {
 		c.Header("Cache-Control", "public, max-age=300")
 	}
 	c.Status(http.StatusOK)
-	c.Writer.Write(b)
+	_, _ = c.Writer.Write(b) // the client is gone if this fails; nobody to tell
 }
 
 // sidebarConfig serves GET /api/sidebar/config: what the page needs before

@@ -58,7 +58,9 @@ func (e *testEnv) addCustomer(ext, nickname, guide, store string, points int64) 
 	e.db.Create(&model.GuideRelation{MemberID: m.ID, CorpID: "wwcorp", GuideUserID: guide, ExternalUserID: ext,
 		AddedAt: &added, ActiveKey: &key, EventKey: "test:" + key})
 	if points > 0 {
-		e.loyalty.Post(context.Background(), loyaltyEntry(m.ID, points))
+		if _, err := e.loyalty.Post(context.Background(), loyaltyEntry(m.ID, points)); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	return m.ID
 }

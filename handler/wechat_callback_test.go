@@ -204,6 +204,28 @@ func TestConcurrentCheckIns(t *testing.T) {
 // nothing.
 func TestRefusals(t *testing.T) {
 	e := newTestEnv(t)
+	for _, tc := range oaRefusals(t, e) {
+		t.Run(tc.name, func(t *testing.T) {
+			q, body := tc.mutate()
+			status, resp := e.postRaw("/wechat/callback", q, body)
+			if status != tc.want {
+				t.Errorf("status = %d (%s), want %d", status, resp, tc.want)
+			}
+			if !strings.Contains(string(resp), `"message"`) {
+				t.Errorf("refusal body %q does not say what is wrong", resp)
+			}
+		})
+	}
+	for _, table := range []any{&model.Member{}, &model.Identity{}, &model.CheckIn{}, &model.PointsEntry{}, &model.MemberEvent{}} {
+		if n := e.count(table); n != 0 {
+			t.Errorf("%T rows = %d after refusals, want 0", table, n)
+		}
+	}
+}
+
+// oaRefusals are the callbacks TestRefusals posts: each one changes a good
+// signed check-in text in one way.
+func oaRefusals(t *testing.T, e *testEnv) []refusal {
 	now := e.clock.Now()
 	good := e.oa.Text("o_mallory", "签到", 0, now)
 	sign := func(oa wxsim.OA, at time.Time) wxsim.Signed {
@@ -217,12 +239,7 @@ func TestRefusals(t *testing.T) {
 	otherApp.AppID = "wx_other_app_id"
 	otherKey := e.oa
 	otherKey.AESKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210abcdefg"
-
-	cases := []struct {
-		name   string
-		mutate func() (url.Values, []byte)
-		want   int
-	}{
+	return []refusal{
 		{"bad signature", func() (url.Values, []byte) {
 			s := sign(e.oa, now)
 			s.Query.Set("signature", strings.Repeat("0", 40))
@@ -255,13 +272,19 @@ func TestRefusals(t *testing.T) {
 		{"plaintext not XML", func() (url.Values, []byte) {
 			p := e.oa
 			p.AESKey = ""
-			s, _ := p.Sign([]byte("{json: true}"), now)
+			s, err := p.Sign([]byte("{json: true}"), now)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s.Query, s.Body
 		}, 400},
 		{"plaintext without sender", func() (url.Values, []byte) {
 			p := e.oa
 			p.AESKey = ""
-			s, _ := p.Sign([]byte("<xml><MsgType>text</MsgType><Content>签到</Content></xml>"), now)
+			s, err := p.Sign([]byte("<xml><MsgType>text</MsgType><Content>签到</Content></xml>"), now)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s.Query, s.Body
 		}, 400},
 		{"encrypted payload not XML", func() (url.Values, []byte) { return resign(e.oa, now, encrypt(t, e.oa, []byte("not xml at all"))) }, 400},
@@ -269,23 +292,6 @@ func TestRefusals(t *testing.T) {
 			s := sign(e.oa, now)
 			return s.Query, append(s.Body, make([]byte, 1<<20)...)
 		}, 413},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			q, body := tc.mutate()
-			status, resp := e.postRaw("/wechat/callback", q, body)
-			if status != tc.want {
-				t.Errorf("status = %d (%s), want %d", status, resp, tc.want)
-			}
-			if !strings.Contains(string(resp), `"message"`) {
-				t.Errorf("refusal body %q does not say what is wrong", resp)
-			}
-		})
-	}
-	for _, table := range []any{&model.Member{}, &model.Identity{}, &model.CheckIn{}, &model.PointsEntry{}, &model.MemberEvent{}} {
-		if n := e.count(table); n != 0 {
-			t.Errorf("%T rows = %d after refusals, want 0", table, n)
-		}
 	}
 }
 

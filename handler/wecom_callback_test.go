@@ -286,7 +286,9 @@ func TestWeComNotConfigured(t *testing.T) {
 		s, _ := e.wc.Sign(e.wc.AddExternalContact("g01", "wm", "", "", e.clock.Now()), e.clock.Now())
 		status, body := e.postRaw("/wecom/callback", s.Query, s.Body)
 		var out struct{ Error struct{ Message string } }
-		json.Unmarshal(body, &out)
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Errorf("without %s: body %s is not JSON: %v", v.name, body, err)
+		}
 		if status != http.StatusServiceUnavailable || !strings.Contains(out.Error.Message, v.name) {
 			t.Errorf("without %s: %d %s, want 503 naming it", v.name, status, body)
 		}

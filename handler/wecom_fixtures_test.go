@@ -1,7 +1,6 @@
 package handler_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,7 +67,7 @@ func TestWeComFixtures(t *testing.T) {
 				t.Fatalf("queued events = %d, %v; want 1", len(pending), err)
 			}
 			var got tasks.WeComEvent
-			json.Unmarshal(pending[0].Payload, &got)
+			mustUnmarshal(t, pending[0].Payload, &got)
 			want := tc.want
 			want.CorpID, want.CreateTime = e.wc.CorpID, now.Unix()
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -36,6 +36,38 @@ func wecomEncrypt(t *testing.T, wc wxsim.WeCom, plain []byte) string {
 // writes nothing and queues nothing.
 func TestWeComRefusals(t *testing.T) {
 	e := newTestEnv(t)
+	for _, tc := range weComRefusals(t, e) {
+		t.Run(tc.name, func(t *testing.T) {
+			q, body := tc.mutate()
+			status, resp := e.postRaw("/wecom/callback", q, body)
+			if status != tc.want {
+				t.Errorf("status = %d (%s), want %d", status, resp, tc.want)
+			}
+			if !strings.Contains(string(resp), `"message"`) {
+				t.Errorf("refusal body %q does not say what is wrong", resp)
+			}
+		})
+	}
+	for _, table := range []any{&model.Member{}, &model.Identity{}, &model.GuideRelation{}, &model.MemberEvent{}} {
+		if n := e.count(table); n != 0 {
+			t.Errorf("%T rows = %d after refusals, want 0", table, n)
+		}
+	}
+	if c := taskstest.QueueCounts(t, e.rdb, e.prefix); c != (taskstest.Counts{}) {
+		t.Errorf("queues = %+v after refusals, want nothing queued", c)
+	}
+}
+
+// refusal is a forged or malformed callback and the status it must get.
+type refusal struct {
+	name   string
+	mutate func() (url.Values, []byte)
+	want   int
+}
+
+// weComRefusals are the callbacks TestWeComRefusals posts: each one changes
+// a good "customer added" callback in one way.
+func weComRefusals(t *testing.T, e *testEnv) []refusal {
 	now := e.clock.Now()
 	good := e.wc.AddExternalContact("g01", "wm_mallory", "", "WC-X", now)
 	sign := func(wc wxsim.WeCom, plain []byte, at time.Time) (url.Values, []byte) {
@@ -49,11 +81,7 @@ func TestWeComRefusals(t *testing.T) {
 	otherCorp.CorpID = "ww_other_corp"
 	otherKey.AESKey = testAESKey
 	otherToken.Token = "not-our-token"
-	cases := []struct {
-		name   string
-		mutate func() (url.Values, []byte)
-		want   int
-	}{
+	return []refusal{
 		{"bad msg_signature", func() (url.Values, []byte) {
 			q, b := sign(e.wc, good, now)
 			q.Set("msg_signature", strings.Repeat("0", 40))
@@ -98,25 +126,5 @@ func TestWeComRefusals(t *testing.T) {
 			q, b := sign(e.wc, good, now)
 			return q, append(b, make([]byte, 1<<20)...)
 		}, 413},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			q, body := tc.mutate()
-			status, resp := e.postRaw("/wecom/callback", q, body)
-			if status != tc.want {
-				t.Errorf("status = %d (%s), want %d", status, resp, tc.want)
-			}
-			if !strings.Contains(string(resp), `"message"`) {
-				t.Errorf("refusal body %q does not say what is wrong", resp)
-			}
-		})
-	}
-	for _, table := range []any{&model.Member{}, &model.Identity{}, &model.GuideRelation{}, &model.MemberEvent{}} {
-		if n := e.count(table); n != 0 {
-			t.Errorf("%T rows = %d after refusals, want 0", table, n)
-		}
-	}
-	if c := taskstest.QueueCounts(t, e.rdb, e.prefix); c != (taskstest.Counts{}) {
-		t.Errorf("queues = %+v after refusals, want nothing queued", c)
 	}
 }

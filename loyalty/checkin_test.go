@@ -147,7 +147,9 @@ func TestPostIsIdempotentAndGuarded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.Post(ctx, loyalty.Entry{MemberID: id, Delta: 20, Kind: model.PointsAdjust, IdemKey: "adj:2"})
+	if _, err := s.Post(ctx, loyalty.Entry{MemberID: id, Delta: 20, Kind: model.PointsAdjust, IdemKey: "adj:2"}); err != nil {
+		t.Fatal(err)
+	}
 	if bal, _ := s.Balance(ctx, id); bal != 50 {
 		t.Fatalf("balance = %d, want 50 (adj:1 once, adj:2 once)", bal)
 	}

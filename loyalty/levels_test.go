@@ -74,7 +74,9 @@ func TestUpgradeReviewAndCoupons(t *testing.T) {
 func TestReviewCatchUp(t *testing.T) {
 	e := newEnv(t)
 	m := e.member(0)
-	e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "K1", MemberID: m, AmountFen: 30000, PaidAt: e.clk.Now()}})
+	if _, err := e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "K1", MemberID: m, AmountFen: 30000, PaidAt: e.clk.Now()}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := e.s.SaveLevel(e.ctx, model.Level{Name: "银卡", Threshold: 300, KeepThreshold: 100, Multiplier: 1.2}); err != nil {
 		t.Fatal(err)
 	}

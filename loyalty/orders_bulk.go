@@ -23,13 +23,46 @@ import (
 // duplicate check fail the INSERT on the unique order number (the caller
 // runs the chunk again).
 func (s *Service) recordBulk(tx *gorm.DB, r model.EarningRule, st *settings, lines []OrderLine, chunk []int, out []OrderResult) error {
+	members, recorded, err := lockBulkChunk(tx, lines, chunk)
+	if err != nil {
+		return err
+	}
+	p := s.planBulk(r, st, lines, chunk, members, recorded, out)
+	if len(p.orders) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(&p.orders, 250).Error; err != nil {
+		return err
+	}
+	if err := tx.CreateInBatches(&p.entries, 250).Error; err != nil {
+		return err
+	}
+	for k, i := range p.at {
+		out[i].Order = p.orders[k]
+	}
+	if err := moveBalances(tx, members, p.before); err != nil {
+		return err
+	}
+	for _, u := range p.ups {
+		up, err := s.recordLevelChange(tx, u.memberID, u.from, u.to.Name, u.growth, model.LevelUpgrade, u.to.UpgradeCoupons)
+		if err != nil {
+			return err
+		}
+		out[u.line].LevelUp = up
+	}
+	return nil
+}
+
+// lockBulkChunk locks the chunk's members (in id order) and returns them by
+// id, with the chunk's order numbers that are already recorded.
+func lockBulkChunk(tx *gorm.DB, lines []OrderLine, chunk []int) (map[int64]*model.Member, map[string]bool, error) {
 	ids, nos := make([]int64, 0, len(chunk)), make([]string, 0, len(chunk))
 	for _, i := range chunk {
 		ids, nos = append(ids, lines[i].MemberID), append(nos, lines[i].OrderNo)
 	}
 	var locked []model.Member
 	if err := store.ForUpdate(tx.Select("id, points, growth, level").Where("id IN ?", ids).Order("id")).Find(&locked).Error; err != nil {
-		return err
+		return nil, nil, err
 	}
 	members := make(map[int64]*model.Member, len(locked))
 	for i := range locked {
@@ -37,30 +70,44 @@ func (s *Service) recordBulk(tx *gorm.DB, r model.EarningRule, st *settings, lin
 	}
 	var existing []string
 	if err := tx.Model(&model.Order{}).Where("order_no IN ?", nos).Pluck("order_no", &existing).Error; err != nil {
-		return err
+		return nil, nil, err
 	}
 	recorded := make(map[string]bool, len(existing))
 	for _, no := range existing {
 		recorded[no] = true
 	}
+	return members, recorded, nil
+}
 
-	type upgrade struct {
-		line     int
-		memberID int64
-		from     string
-		to       model.Level
-		growth   int64
-	}
-	var (
-		orders  []model.Order
-		entries []model.PointsEntry
-		ups     []upgrade
-		at      []int // line of each order
-		moved   = map[int64]bool{}
-		before  = map[int64]model.Member{}
-		now     = s.stamp()
-		expires = s.opts.Expiry.ExpiresAt(now, s.loc)
-	)
+// bulkUpgrade is a level-up that one line of a bulk chunk causes.
+type bulkUpgrade struct {
+	line     int
+	memberID int64
+	from     string
+	to       model.Level
+	growth   int64
+}
+
+// bulkPlan is what a bulk chunk writes: the new orders and their ledger
+// entries, the line of each order, the level-ups, and each moved member as
+// it was before the chunk.
+type bulkPlan struct {
+	orders  []model.Order
+	entries []model.PointsEntry
+	at      []int // line of each order
+	ups     []bulkUpgrade
+	before  map[int64]model.Member
+}
+
+// planBulk works out, in memory and in line order, each new order's points,
+// growth and level-up, moving the locked members as it goes (so an order
+// after an upgrade earns the new multiplier). It sets each line's status in
+// out: created, duplicate, or an error for an unknown member.
+func (s *Service) planBulk(r model.EarningRule, st *settings, lines []OrderLine, chunk []int,
+	members map[int64]*model.Member, recorded map[string]bool, out []OrderResult) bulkPlan {
+	p := bulkPlan{before: map[int64]model.Member{}}
+	now := s.stamp()
+	expires := s.opts.Expiry.ExpiresAt(now, s.loc)
 	for _, i := range chunk {
 		l, res := lines[i], &out[i]
 		res.Status, res.Err, res.LevelUp = OrderCreated, nil, nil
@@ -73,8 +120,8 @@ func (s *Service) recordBulk(tx *gorm.DB, r model.EarningRule, st *settings, lin
 			res.Status = OrderDuplicate
 			continue
 		}
-		if !moved[m.ID] {
-			moved[m.ID], before[m.ID] = true, *m
+		if _, ok := p.before[m.ID]; !ok {
+			p.before[m.ID] = *m
 		}
 		var points, growth int64
 		if r.Enabled {
@@ -87,37 +134,15 @@ func (s *Service) recordBulk(tx *gorm.DB, r model.EarningRule, st *settings, lin
 		if points > 0 {
 			e.ExpiresAt = expires
 		}
-		orders, entries, at = append(orders, o), append(entries, e), append(at, i)
+		p.orders, p.entries, p.at = append(p.orders, o), append(p.entries, e), append(p.at, i)
 		m.Points += points
 		m.Growth += growth
 		if target := st.levels.forGrowth(m.Growth); growth > 0 && len(st.levels) > 0 && st.levels.rank(target.Name) > st.levels.rank(m.Level) {
-			ups = append(ups, upgrade{line: i, memberID: m.ID, from: m.Level, to: target, growth: m.Growth})
+			p.ups = append(p.ups, bulkUpgrade{line: i, memberID: m.ID, from: m.Level, to: target, growth: m.Growth})
 			m.Level = target.Name
 		}
 	}
-	if len(orders) == 0 {
-		return nil
-	}
-	if err := tx.CreateInBatches(&orders, 250).Error; err != nil {
-		return err
-	}
-	if err := tx.CreateInBatches(&entries, 250).Error; err != nil {
-		return err
-	}
-	for k, i := range at {
-		out[i].Order = orders[k]
-	}
-	if err := moveBalances(tx, members, before); err != nil {
-		return err
-	}
-	for _, u := range ups {
-		up, err := s.recordLevelChange(tx, u.memberID, u.from, u.to.Name, u.growth, model.LevelUpgrade, u.to.UpgradeCoupons)
-		if err != nil {
-			return err
-		}
-		out[u.line].LevelUp = up
-	}
-	return nil
+	return p
 }
 
 // moveBalances writes the members' new points, growth and level in one

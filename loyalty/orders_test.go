@@ -89,6 +89,35 @@ func TestOrderBatchTwiceAndRefundTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	refundB0Twice(t, e, m1)
+}
+
+// TestRefundAfterSpending: points already spent are not taken back (the
+// balance stays ≥ 0); the refund records the shortfall.
+func TestRefundAfterSpending(t *testing.T) {
+	e := newEnv(t)
+	m := e.member(0)
+	if _, err := e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "S1", MemberID: m, AmountFen: 20000, PaidAt: e.clk.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.reward(model.Reward{Name: "贴纸", PointsCost: 150, Kind: model.RewardVirtual, Stock: 5})
+	if _, err := e.s.Redeem(e.ctx, loyalty.RedeemRequest{MemberID: m, RewardID: r.ID, RequestID: "spend"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.s.RefundOrder(e.ctx, loyalty.RefundRequest{OrderNo: "S1", RefundNo: "R"})
+	if err != nil || res.Refund.Points != 50 || res.Refund.Shortfall != 150 || res.Refund.Growth != 200 {
+		t.Errorf("refund = %+v, %v; want 50 reversed, 150 short, 200 growth", res.Refund, err)
+	}
+	if got := e.get(m); got.Points != 0 || got.Growth != 0 {
+		t.Errorf("member = %d points %d growth, want 0 0", got.Points, got.Growth)
+	}
+}
+
+// refundB0Twice refunds m1's order B0 (100 points) in part, three at once
+// and twice over with one refund id, then the rest: partial reversals add up
+// to the whole, and each refund id counts once.
+func refundB0Twice(t *testing.T, e *env, m1 int64) {
+	t.Helper()
 	// Refund B0 (100 points) in part twice over with one refund id, then
 	// the rest: partial reversals add up to the whole.
 	for range 2 {
@@ -117,27 +146,6 @@ func TestOrderBatchTwiceAndRefundTwice(t *testing.T) {
 	}
 	if got := e.count(&model.PointsEntry{}, "kind = ?", model.PointsRefund); got != 2 {
 		t.Errorf("refund entries = %d, want 2", got)
-	}
-}
-
-// TestRefundAfterSpending: points already spent are not taken back (the
-// balance stays ≥ 0); the refund records the shortfall.
-func TestRefundAfterSpending(t *testing.T) {
-	e := newEnv(t)
-	m := e.member(0)
-	if _, err := e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "S1", MemberID: m, AmountFen: 20000, PaidAt: e.clk.Now()}}); err != nil {
-		t.Fatal(err)
-	}
-	r := e.reward(model.Reward{Name: "贴纸", PointsCost: 150, Kind: model.RewardVirtual, Stock: 5})
-	if _, err := e.s.Redeem(e.ctx, loyalty.RedeemRequest{MemberID: m, RewardID: r.ID, RequestID: "spend"}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := e.s.RefundOrder(e.ctx, loyalty.RefundRequest{OrderNo: "S1", RefundNo: "R"})
-	if err != nil || res.Refund.Points != 50 || res.Refund.Shortfall != 150 || res.Refund.Growth != 200 {
-		t.Errorf("refund = %+v, %v; want 50 reversed, 150 short, 200 growth", res.Refund, err)
-	}
-	if got := e.get(m); got.Points != 0 || got.Growth != 0 {
-		t.Errorf("member = %d points %d growth, want 0 0", got.Points, got.Growth)
 	}
 }
 

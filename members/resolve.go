@@ -75,81 +75,105 @@ func (s *Service) ResolveMembers(ctx context.Context, refs []MemberRef) ([]int64
 		}
 	}
 	db := s.db.WithContext(ctx)
-	byID, byUnion := map[int64]int64{}, map[string]int64{}
-	byOpen, byExternal := map[string]int64{}, map[string]int64{}
-	merged := map[int64]int64{} // member → surviving member
-	err := inChunks(ids, func(part []int64) error {
+	x := refIndex{byID: map[int64]int64{}, byUnion: map[string]int64{}, byOpen: map[string]int64{},
+		byExternal: map[string]int64{}, merged: map[int64]int64{}}
+	err := x.lookUpIDs(db, ids)
+	if err == nil {
+		err = x.lookUpUnions(db, unions)
+	}
+	if err == nil {
+		err = lookUpIdentities(db, model.PlatformOA, openids, x.byOpen)
+	}
+	if err == nil {
+		err = lookUpIdentities(db, model.PlatformWeCom, externals, x.byExternal)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := followMerges(db, x.merged, x.byOpen, x.byExternal); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(refs))
+	for i, r := range refs {
+		out[i] = x.resolve(r)
+	}
+	return out, nil
+}
+
+// refIndex is what ResolveMembers found: the member behind each kind of
+// ref, and the surviving member of each merged one.
+type refIndex struct {
+	byID, merged    map[int64]int64
+	byUnion, byOpen map[string]int64
+	byExternal      map[string]int64
+}
+
+// lookUpIDs records which of ids are members, and the merged ones.
+func (x refIndex) lookUpIDs(db *gorm.DB, ids []int64) error {
+	return inChunks(ids, func(part []int64) error {
 		var rows []model.Member
 		if err := db.Select("id, merged_into").Where("id IN ?", part).Find(&rows).Error; err != nil {
 			return err
 		}
 		for _, m := range rows {
-			byID[m.ID] = m.ID
+			x.byID[m.ID] = m.ID
 			if m.MergedInto != nil {
-				merged[m.ID] = *m.MergedInto
+				x.merged[m.ID] = *m.MergedInto
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		err = inChunks(unions, func(part []string) error {
-			var rows []model.Member
-			if err := db.Select("id, union_id, merged_into").Where("union_id IN ?", part).Find(&rows).Error; err != nil {
-				return err
-			}
-			for _, m := range rows {
-				byUnion[*m.UnionID] = m.ID
-				if m.MergedInto != nil {
-					merged[m.ID] = *m.MergedInto
-				}
-			}
-			return nil
-		})
-	}
-	for _, idents := range []struct {
-		platform string
-		values   []string
-		into     map[string]int64
-	}{{model.PlatformOA, openids, byOpen}, {model.PlatformWeCom, externals, byExternal}} {
-		if err != nil {
-			break
+}
+
+// lookUpUnions records the member of each unionid, and the merged ones.
+func (x refIndex) lookUpUnions(db *gorm.DB, unions []string) error {
+	return inChunks(unions, func(part []string) error {
+		var rows []model.Member
+		if err := db.Select("id, union_id, merged_into").Where("union_id IN ?", part).Find(&rows).Error; err != nil {
+			return err
 		}
-		err = inChunks(idents.values, func(part []string) error {
-			var rows []model.Identity
-			if err := db.Where("platform = ? AND external_id IN ?", idents.platform, part).Find(&rows).Error; err != nil {
-				return err
+		for _, m := range rows {
+			x.byUnion[*m.UnionID] = m.ID
+			if m.MergedInto != nil {
+				x.merged[m.ID] = *m.MergedInto
 			}
-			for _, it := range rows {
-				idents.into[it.ExternalID] = it.MemberID
-			}
-			return nil
-		})
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := followMerges(db, merged, byOpen, byExternal); err != nil {
-		return nil, err
-	}
-	out := make([]int64, len(refs))
-	for i, r := range refs {
-		var id int64
-		switch {
-		case r.MemberID != 0:
-			id = byID[r.MemberID]
-		case r.UnionID != "":
-			id = byUnion[r.UnionID]
-		case r.OpenID != "":
-			id = byOpen[r.OpenID]
-		case r.ExternalUserID != "":
-			id = byExternal[r.ExternalUserID]
 		}
-		if to, ok := merged[id]; ok {
-			id = to
+		return nil
+	})
+}
+
+// lookUpIdentities records in into the member of each of the platform's
+// external ids in values.
+func lookUpIdentities(db *gorm.DB, platform string, values []string, into map[string]int64) error {
+	return inChunks(values, func(part []string) error {
+		var rows []model.Identity
+		if err := db.Where("platform = ? AND external_id IN ?", platform, part).Find(&rows).Error; err != nil {
+			return err
 		}
-		out[i] = id
+		for _, it := range rows {
+			into[it.ExternalID] = it.MemberID
+		}
+		return nil
+	})
+}
+
+// resolve returns the member r names, following a merge; 0 if none.
+func (x refIndex) resolve(r MemberRef) int64 {
+	var id int64
+	switch {
+	case r.MemberID != 0:
+		id = x.byID[r.MemberID]
+	case r.UnionID != "":
+		id = x.byUnion[r.UnionID]
+	case r.OpenID != "":
+		id = x.byOpen[r.OpenID]
+	case r.ExternalUserID != "":
+		id = x.byExternal[r.ExternalUserID]
 	}
-	return out, nil
+	if to, ok := x.merged[id]; ok {
+		id = to
+	}
+	return id
 }
 
 // followMerges adds to merged the members behind identities that were

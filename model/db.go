@@ -83,7 +83,10 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 	if err != nil {
 		return nil, fmt.Errorf("connect to MySQL %s: %w", mc.Addr, err)
 	}
-	sqlDB, _ := db.DB()
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
 	sqlDB.SetMaxOpenConns(64)
 	sqlDB.SetMaxIdleConns(64)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
@@ -96,7 +99,7 @@ func openMySQL(ctx context.Context, dsn string, cfg *gorm.Config) (*gorm.DB, err
 
 // ensureMySQLDatabase creates the DSN's database when the server says it
 // does not exist, so a fresh MySQL needs no manual step.
-func ensureMySQLDatabase(ctx context.Context, mc *gomysql.Config) error {
+func ensureMySQLDatabase(ctx context.Context, mc *gomysql.Config) (err error) {
 	if mc.DBName == "" {
 		return fmt.Errorf("SIYU_MYSQL_DSN: no database name (want …/siyu?…)")
 	}
@@ -104,7 +107,7 @@ func ensureMySQLDatabase(ctx context.Context, mc *gomysql.Config) error {
 	if err != nil {
 		return err
 	}
-	defer probe.Close()
+	defer func() { err = errors.Join(err, probe.Close()) }()
 	err = probe.PingContext(ctx)
 	var me *gomysql.MySQLError
 	if err == nil || !errors.As(err, &me) || me.Number != 1049 {
@@ -119,7 +122,7 @@ func ensureMySQLDatabase(ctx context.Context, mc *gomysql.Config) error {
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
+	defer func() { err = errors.Join(err, admin.Close()) }()
 	name := strings.ReplaceAll(mc.DBName, "`", "")
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
 		return fmt.Errorf("create MySQL database %s: %w", name, err)

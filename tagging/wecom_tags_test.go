@@ -76,8 +76,10 @@ func TestReconcileWeComTags(t *testing.T) {
 	id := e.add("g01", "wm_b", "", e.now).Member.ID
 	vip := tagging.CorpTag{ID: "et2", GroupID: "g1", Group: "等级", Name: "VIP"}
 	old := tagging.CorpTag{ID: "et4", GroupID: "g1", Group: "等级", Name: "旧"}
-	e.members.ApplyWeComDetails(ctx, members.WeComDetails{CorpID: testCorp, ExternalUserID: "wm_b",
-		Follows: []members.WeComFollow{{UserID: "g01", Tags: []tagging.CorpTag{vip, old}}}})
+	if _, err := e.members.ApplyWeComDetails(ctx, members.WeComDetails{CorpID: testCorp, ExternalUserID: "wm_b",
+		Follows: []members.WeComFollow{{UserID: "g01", Tags: []tagging.CorpTag{vip, old}}}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.tags.EditTags(ctx, id, []string{"等级:旧"}, nil, model.TagSourceManual); err != nil {
 		t.Fatal(err)
 	}

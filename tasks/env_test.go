@@ -87,7 +87,11 @@ func newEnv(t *testing.T, opts ...func(*wx.Config)) *env {
 		t.Fatal(err)
 	}
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() { enq.Close() })
+	t.Cleanup(func() {
+		if err := enq.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	st := store.New(db)
 	tags := tagging.New(st, nil)
 	e := &env{t: t, db: db, tags: tags, members: members.New(st, tags, nil), guides: guides.New(st, nil), segments: segments.New(st, nil), up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,

@@ -87,9 +87,17 @@ func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
 	}
 	queues := tasks.Queues{Prefix: prefix}
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, queues)
-	t.Cleanup(func() { enq.Close() })
+	t.Cleanup(func() {
+		if err := enq.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	insp := asynq.NewInspector(rdb.ConnOpt)
-	t.Cleanup(func() { insp.Close() })
+	t.Cleanup(func() {
+		if err := insp.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	tags := tagging.New(st, clk.Now)
 	mem := members.New(st, tags, clk.Now)
 	msgr := &fakeMessenger{}
@@ -172,13 +180,17 @@ func TestExpiryJobAndReminder(t *testing.T) {
 	}
 	// Retried (re-queued by the next run) with a messenger, it goes out once.
 	e.deps.Messenger = e.msgr
-	e.run(tasks.NewExpirePointsTask("2025-05-05"))
+	if err := e.run(tasks.NewExpirePointsTask("2025-05-05")); err != nil {
+		t.Fatal(err)
+	}
 	for _, err := range e.drain(tasks.QueueDefault) {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.run(tasks.NewExpirePointsTask("2025-05-06"))
+	if err := e.run(tasks.NewExpirePointsTask("2025-05-06")); err != nil {
+		t.Fatal(err)
+	}
 	e.drain(tasks.QueueDefault)
 	sent := e.msgr.messages()
 	if len(sent) != 1 || !strings.HasPrefix(sent[0], "o_expiry: ") || !strings.Contains(sent[0], "30 积分") || !strings.Contains(sent[0], "2025-05-29") {
@@ -265,7 +277,9 @@ func TestWorkerRunsNotices(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Shutdown()
-	e.l.SetBirthday(e.ctx, m, "03-10")
+	if err := e.l.SetBirthday(e.ctx, m, "03-10"); err != nil {
+		t.Fatal(err)
+	}
 	credits, err := e.l.CreditBirthdays(e.ctx, e.clk.Now())
 	if err != nil || len(credits) != 1 {
 		t.Fatalf("CreditBirthdays = %+v, %v", credits, err)

@@ -17,7 +17,11 @@ func TestQueueCollector(t *testing.T) {
 	r, prefix := taskstest.NewRedis(t)
 	q := tasks.Queues{Prefix: prefix}
 	enq := tasks.NewEnqueuer(r.ConnOpt, q)
-	defer enq.Close()
+	t.Cleanup(func() {
+		if err := enq.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	ctx := context.Background()
 	for i, id := range []string{"a", "b", "a"} { // "a" twice: one task
 		if err := enq.Enqueue(ctx, asynq.NewTask("test:noop", nil), tasks.QueueDefault, asynq.TaskID(id)); err != nil {
@@ -25,7 +29,11 @@ func TestQueueCollector(t *testing.T) {
 		}
 	}
 	c := tasks.NewQueueCollector(r.ConnOpt, q)
-	defer c.Close()
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)
 	want := `

@@ -74,7 +74,9 @@ func TestDeleteEvents(t *testing.T) {
 					ToUser string `json:"touser"`
 					Text   struct{ Content string }
 				}
-				json.Unmarshal(calls[0].Body, &msg)
+				if err := json.Unmarshal(calls[0].Body, &msg); err != nil {
+					t.Fatalf("notice body %s: %v", calls[0].Body, err)
+				}
 				if msg.ToUser != "m01" || !strings.Contains(msg.Text.Content, tc.text) || !strings.Contains(msg.Text.Content, "sh001") {
 					t.Errorf("notice = %+v, want to m01 saying %q", msg, tc.text)
 				}

@@ -142,13 +142,14 @@ func (r Report) WriteCSV(w io.Writer) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"层级", "门店", "导购", "姓名", "分配", "完成", "跳过", "未完成", "逾期", "完成率", "备注"})
+	// csv.Writer's errors are sticky: cw.Error() at the end reports the first.
+	_ = cw.Write([]string{"层级", "门店", "导购", "姓名", "分配", "完成", "跳过", "未完成", "逾期", "完成率", "备注"})
 	row := func(level, store, guide, name string, c ExecCounts, notes []ItemNote) {
 		var ns []string
 		for _, n := range notes {
 			ns = append(ns, n.Note)
 		}
-		cw.Write([]string{level, store, guide, name, itoa(c.Assigned), itoa(c.Done), itoa(c.Skipped), itoa(c.Open),
+		_ = cw.Write([]string{level, store, guide, name, itoa(c.Assigned), itoa(c.Done), itoa(c.Skipped), itoa(c.Open),
 			itoa(c.Overdue), fmt.Sprintf("%.1f%%", c.Rate*100), strings.Join(ns, " | ")})
 	}
 	for _, st := range r.Stores {

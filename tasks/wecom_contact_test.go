@@ -51,7 +51,9 @@ func TestAddFlow(t *testing.T) {
 		WelcomeCode string `json:"welcome_code"`
 		Text        struct{ Content string }
 	}
-	json.Unmarshal(calls[0].Body, &body)
+	if err := json.Unmarshal(calls[0].Body, &body); err != nil {
+		t.Fatalf("welcome body %s: %v", calls[0].Body, err)
+	}
 	if body.WelcomeCode != "WELCOME-1" || body.Text.Content != "欢迎来到上海一店" {
 		t.Errorf("welcome = %+v, want the code and the scene's welcome", body)
 	}

@@ -69,7 +69,11 @@ func newRedis(t *testing.T) redis.UniversalClient {
 	t.Helper()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() {
+		if err := rdb.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return rdb
 }
 
@@ -133,7 +137,13 @@ func tokenOwner(t *testing.T, srv *wxtest.Server, path string) string {
 }
 
 // wantErrCode checks err is a *wx.Error with code.
-func wantErrCode(t *testing.T, err error, code int) *wx.Error {
+func wantErrCode(t *testing.T, err error, code int) {
+	t.Helper()
+	_ = wantWxError(t, err, code) // it fails t itself; the error value is for callers that inspect it
+}
+
+// wantWxError checks err is a *wx.Error with code and returns it.
+func wantWxError(t *testing.T, err error, code int) *wx.Error {
 	t.Helper()
 	var we *wx.Error
 	if !errors.As(err, &we) {

@@ -45,7 +45,7 @@ func TestTokenRejectedTwiceIsReturned(t *testing.T) {
 	srv.FailNext(markTagPath, 2, wx.CodeInvalidCredential)
 	tag := srv.AddCorpTag("level", "gold")
 	err := c.MarkTag(ctxT(t), "guide01", "wm1", []string{tag}, nil)
-	we := wantErrCode(t, err, wx.CodeInvalidCredential)
+	we := wantWxError(t, err, wx.CodeInvalidCredential)
 	if we.API != markTagPath {
 		t.Errorf("API = %q, want %q", we.API, markTagPath)
 	}
@@ -92,7 +92,7 @@ func TestTokenEndpointErrorsArePlatformErrors(t *testing.T) {
 		c, srv := newClient(t)
 		srv.FailNext(oaTokenPath, 1, tt.code)
 		_, err := c.GetUser(ctxT(t), "o1")
-		we := wantErrCode(t, err, tt.code)
+		we := wantWxError(t, err, tt.code)
 		if we.API != oaTokenPath {
 			t.Errorf("API = %q, want %q", we.API, oaTokenPath)
 		}

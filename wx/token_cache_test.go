@@ -14,7 +14,11 @@ import (
 func TestStores(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() {
+		if err := rdb.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	stores := map[string]store{
 		"redis":  NewRedisCache(rdb, "test:"),
 		"memory": newMemoryStore(),
@@ -86,7 +90,11 @@ func TestStores(t *testing.T) {
 func TestRedisCacheMissOnRedisFailure(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() {
+		if err := rdb.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	c := NewRedisCache(rdb, "p:")
 	mr.Close()
 	if v := c.Get("k"); v != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -228,20 +229,26 @@ func loyaltyOptions(cfg config.Config, now func() time.Time) loyalty.Options {
 	}
 }
 
+// close releases the queue, Redis and database connections. It runs on the
+// way out, so a failure is logged rather than returned: nothing can be retried.
 func (a *app) close() {
+	var errs []error
 	if a.queueStats != nil {
-		a.queueStats.Close()
+		errs = append(errs, a.queueStats.Close())
 	}
 	if a.enq != nil {
-		a.enq.Close()
+		errs = append(errs, a.enq.Close())
 	}
 	if a.redis != nil {
-		a.redis.Close()
+		errs = append(errs, a.redis.Close())
 	}
 	if a.db != nil {
 		if sqlDB, err := a.db.DB(); err == nil {
-			sqlDB.Close()
+			errs = append(errs, sqlDB.Close())
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		a.log.Warn("closing connections", "err", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -62,7 +63,9 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	for sqlRows.Next() {
 		groups++
 	}
-	sqlRows.Close()
+	if err := errors.Join(sqlRows.Err(), sqlRows.Close()); err != nil {
+		return err
+	}
 	rows = append(rows, row{name: "bare RFM aggregation (baseline)", n: *members, wall: time.Since(start)})
 	printRows(b.out, rows)
 	fmt.Fprintf(b.out, "\nbaseline groups: %d members with orders in 30 days; ops = members covered; recompute ÷ baseline wall: %.1f×\n",

@@ -25,57 +25,8 @@ import (
 func TestEndToEndWeCom(t *testing.T) {
 	up := wxtest.NewServer(t)
 	_, prefix := taskstest.NewRedis(t) // a unique prefix, cleaned up afterwards
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	env := map[string]string{
-		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
-		"SIYU_REDIS_URL": os.Getenv("TEST_REDIS_URL"), "SIYU_REDIS_PREFIX": prefix, "SIYU_HQ_TOKEN": "e2e-hq-token",
-		"SIYU_WECOM_CORPID": "ww_e2e_corp", "SIYU_WECOM_TOKEN": "e2e-token", "SIYU_WECOM_AES_KEY": "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut",
-		"SIYU_WECOM_CONTACT_SECRET": "contactsecret", "SIYU_WECOM_AGENT_ID": "1000002", "SIYU_WECOM_AGENT_SECRET": "agentsecret",
-		"SIYU_WECOM_API_BASE": up.URL(), "SIYU_WECHAT_API_BASE": up.URL(), "SIYU_LOG_LEVEL": "warn",
-	}
-	getenv := func(k string) string { return env[k] }
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, logs, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
-
-	hq := func(method, path string, in, out any) int {
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer e2e-hq-token")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if out != nil {
-			json.Unmarshal(raw, out)
-		}
-		return resp.StatusCode
-	}
+	base, getenv := startE2EServer(t, up.URL(), prefix)
+	hq := e2eHQ(t, base)
 	if code := hq("POST", "/api/hq/scenes", map[string]any{"scene": "store_e2e", "tags": []string{"门店:端到端"}, "welcome": "欢迎光临"}, nil); code != 201 {
 		t.Fatalf("create scene = %d", code)
 	}
@@ -108,6 +59,82 @@ func TestEndToEndWeCom(t *testing.T) {
 	}
 	if body := string(up.Calls("/cgi-bin/externalcontact/send_welcome_msg")[0].Body); !strings.Contains(body, "欢迎光临") {
 		t.Errorf("welcome body = %s", body)
+	}
+}
+
+// startE2EServer runs `siyu serve` on a free port, wired to the fake
+// upstream at upURL, MySQL and Redis (under prefix), until the test ends; it
+// returns the server's base URL and its environment.
+func startE2EServer(t *testing.T, upURL, prefix string) (string, func(string) string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil { // free the port for the server
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
+		"SIYU_REDIS_URL": os.Getenv("TEST_REDIS_URL"), "SIYU_REDIS_PREFIX": prefix, "SIYU_HQ_TOKEN": "e2e-hq-token",
+		"SIYU_WECOM_CORPID": "ww_e2e_corp", "SIYU_WECOM_TOKEN": "e2e-token", "SIYU_WECOM_AES_KEY": "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut",
+		"SIYU_WECOM_CONTACT_SECRET": "contactsecret", "SIYU_WECOM_AGENT_ID": "1000002", "SIYU_WECOM_AGENT_SECRET": "agentsecret",
+		"SIYU_WECOM_API_BASE": upURL, "SIYU_WECHAT_API_BASE": upURL, "SIYU_LOG_LEVEL": "warn",
+	}
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, getenv, logs, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	return base, getenv
+}
+
+// e2eHQ returns a caller of the HQ API at base: it sends in as JSON,
+// decodes the answer into out (unless nil) and returns the status.
+func e2eHQ(t *testing.T, base string) func(method, path string, in, out any) int {
+	return func(method, path string, in, out any) int {
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := http.NewRequest(method, base+path, bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer e2e-hq-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatalf("%s %s: %v in %s", req.Method, req.URL.Path, err, raw)
+			}
+		}
+		return resp.StatusCode
 	}
 }
 

@@ -111,7 +111,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := newFlags("migrate", "migrate", "Brings the database schema up to date and exits.", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -124,8 +124,8 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	if sqlDB, err := db.DB(); err == nil {
-		defer sqlDB.Close()
+	if sqlDB, dbErr := db.DB(); dbErr == nil {
+		defer func() { err = errors.Join(err, sqlDB.Close()) }()
 	}
 	if err := model.Migrate(ctx, db); err != nil {
 		return err

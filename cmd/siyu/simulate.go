@@ -74,39 +74,7 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		return usageError{"simulate: no action given"}
 	}
 	action, params := rest[0], rest[1:]
-	arg := func(i int, what string) (string, error) {
-		if len(params) <= i {
-			return "", usageError{fmt.Sprintf("simulate %s: missing %s", action, what)}
-		}
-		return params[i], nil
-	}
-	now := time.Now()
-	var body []byte
 	switch action {
-	case "subscribe":
-		scene, _ := arg(0, "")
-		body = sim.oa.Subscribe(*openID, scene, now)
-	case "scan":
-		scene, err := arg(0, "scene")
-		if err != nil {
-			return err
-		}
-		body = sim.oa.Scan(*openID, scene, now)
-	case "text":
-		if len(params) == 0 {
-			return usageError{"simulate text: missing content"}
-		}
-		body = sim.oa.Text(*openID, strings.Join(params, " "), 0, now)
-	case "checkin":
-		body = sim.oa.Text(*openID, "签到", 0, now)
-	case "click":
-		key, err := arg(0, "menu key")
-		if err != nil {
-			return err
-		}
-		body = sim.oa.Click(*openID, key, now)
-	case "unsubscribe":
-		body = sim.oa.Unsubscribe(*openID, now)
 	case "verify":
 		return sim.verify(ctx)
 	case "demo":
@@ -115,9 +83,14 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 			scene = params[0]
 		}
 		return sim.demo(ctx, *openID, scene)
-	default:
+	}
+	body, known, err := sim.callback(action, params, *openID, time.Now())
+	if !known {
 		fs.Usage()
 		return usageError{fmt.Sprintf("simulate: unknown action %q", action)}
+	}
+	if err != nil {
+		return err
 	}
 	for i := 0; i < max(*repeat, 1); i++ {
 		reply, err := sim.post(ctx, body)
@@ -127,6 +100,49 @@ func runSimulate(ctx context.Context, args []string, getenv func(string) string,
 		sim.print(reply)
 	}
 	return nil
+}
+
+// callback builds the Official Account callback body of action (one of
+// subscribe, scan, text, checkin, click, unsubscribe) from openID with its
+// params. known is false for any other action; err is a usage error for a
+// missing param.
+func (s simulator) callback(action string, params []string, openID string, now time.Time) (body []byte, known bool, err error) {
+	arg := func(i int, what string) (string, error) {
+		if len(params) <= i {
+			return "", usageError{fmt.Sprintf("simulate %s: missing %s", action, what)}
+		}
+		return params[i], nil
+	}
+	switch action {
+	case "subscribe":
+		scene := "" // optional: a plain follow has none
+		if len(params) > 0 {
+			scene = params[0]
+		}
+		return s.oa.Subscribe(openID, scene, now), true, nil
+	case "scan":
+		scene, err := arg(0, "scene")
+		if err != nil {
+			return nil, true, err
+		}
+		return s.oa.Scan(openID, scene, now), true, nil
+	case "text":
+		if len(params) == 0 {
+			return nil, true, usageError{"simulate text: missing content"}
+		}
+		return s.oa.Text(openID, strings.Join(params, " "), 0, now), true, nil
+	case "checkin":
+		return s.oa.Text(openID, "签到", 0, now), true, nil
+	case "click":
+		key, err := arg(0, "menu key")
+		if err != nil {
+			return nil, true, err
+		}
+		return s.oa.Click(openID, key, now), true, nil
+	case "unsubscribe":
+		return s.oa.Unsubscribe(openID, now), true, nil
+	}
+	return nil, false, nil
 }
 
 // simulator posts signed callbacks and reads replies.
@@ -229,7 +245,9 @@ func (s simulator) demo(ctx context.Context, openID, scene string) error {
 		}
 		if len(res.Members) > 0 {
 			var pretty bytes.Buffer
-			json.Indent(&pretty, res.Members[0], "  ", "  ")
+			if err := json.Indent(&pretty, res.Members[0], "  ", "  "); err != nil {
+				return fmt.Errorf("HQ member view is not JSON: %w", err)
+			}
 			fmt.Fprintf(s.out, "\nHQ sees the member:\n  %s\n", pretty.String())
 		}
 	}

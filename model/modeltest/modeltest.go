@@ -38,7 +38,11 @@ func DSN(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("TEST_MYSQL_DSN: %v", err)
 	}
-	t.Cleanup(func() { admin.Close() })
+	t.Cleanup(func() {
+		if err := admin.Close(); err != nil {
+			t.Errorf("close the MySQL admin connection: %v", err)
+		}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("siyu_t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1))
@@ -48,7 +52,9 @@ func DSN(t testing.TB) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`")
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
 	})
 	mc.DBName = name
 	mc.ParseTime = true
@@ -70,8 +76,12 @@ func NewDB(t testing.TB) *gorm.DB {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
+		sqlDB, err := db.DB()
+		if err == nil {
+			err = sqlDB.Close()
+		}
+		if err != nil {
+			t.Errorf("close test database: %v", err)
 		}
 	})
 	if err := model.Migrate(ctx, db); err != nil {

@@ -30,7 +30,7 @@ func NewRedis(t testing.TB) (*tasks.Redis, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := r.Client.Ping(ctx).Err(); err != nil {
-		r.Close()
+		_ = r.Close() // the test fails on the ping error below
 		t.Fatalf("TEST_REDIS_URL is set but Redis does not answer: %v", err)
 	}
 	prefix := fmt.Sprintf("siyutest%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, seq.Add(1))
@@ -40,10 +40,17 @@ func NewRedis(t testing.TB) (*tasks.Redis, string) {
 		for _, pattern := range []string{prefix + ":*", "asynq:{" + prefix + ":*"} {
 			iter := r.Client.Scan(ctx, 0, pattern, 500).Iterator()
 			for iter.Next(ctx) {
-				r.Client.Del(ctx, iter.Val())
+				if err := r.Client.Del(ctx, iter.Val()).Err(); err != nil {
+					t.Errorf("clean up test keys: %v", err)
+				}
+			}
+			if err := iter.Err(); err != nil {
+				t.Errorf("clean up test keys: %v", err)
 			}
 		}
-		r.Close()
+		if err := r.Close(); err != nil {
+			t.Errorf("close test Redis: %v", err)
+		}
 	})
 	return r, prefix
 }

@@ -49,7 +49,9 @@ func TestWeComRoundTrip(t *testing.T) {
 	var env struct {
 		Encrypt string `xml:"Encrypt"`
 	}
-	xml.Unmarshal(s.Body, &env)
+	if err := xml.Unmarshal(s.Body, &env); err != nil {
+		t.Fatalf("signed body %s: %v", s.Body, err)
+	}
 	if util.Signature("tok", s.Query.Get("timestamp"), s.Query.Get("nonce"), env.Encrypt) != s.Query.Get("msg_signature") {
 		t.Fatal("msg_signature does not verify")
 	}
