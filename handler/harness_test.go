@@ -42,6 +42,17 @@ const (
 	testWeComAESKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
 )
 
+// shanghai is the business time zone the env's services run in.
+var shanghai = mustLoadLocation("Asia/Shanghai")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
 // corpSeq makes each env's corp id unique, so token fetches reach that
 // env's fake upstream.
 var corpSeq atomic.Int64
@@ -124,7 +135,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
-	loc, _ := time.LoadLocation("Asia/Shanghai")
+	loc := shanghai
 	clock := newTestClock()
 	tags := tagging.New(db, clock.Now)
 	l := loyalty.New(db, loyalty.Options{Location: loc, Now: clock.Now, CheckIn: loyalty.DefaultCheckInRules,
