@@ -303,7 +303,7 @@ func TestCallbackNotConfigured(t *testing.T) {
 func TestFailureGetsPoliteReplyAndRetryIsHandledAgain(t *testing.T) {
 	e := newTestEnv(t)
 	body := e.oa.Text("o_frank", "签到", 0, e.clock.Now())
-	e.say(e.oa, e.oa.Subscribe("o_frank", "", e.clock.Now()))
+	frank := e.follower("o_frank")
 	if err := e.db.Exec("DROP TABLE check_ins").Error; err != nil { // every check-in now fails in the database
 		t.Fatal(err)
 	}
@@ -318,6 +318,21 @@ func TestFailureGetsPoliteReplyAndRetryIsHandledAgain(t *testing.T) {
 	keys, err := e.rdb.Client.Keys(context.Background(), e.prefix+":dedupe:*:msg:*").Result()
 	if err != nil || len(keys) != 0 {
 		t.Errorf("dedupe keys after a failure = %v (%v), want none so the retry is handled", keys, err)
+	}
+	// The database is back; WeChat retries the same message (same MsgId):
+	// it is handled, not swallowed, and a further retry gets the same reply.
+	if err := model.Migrate(context.Background(), e.db); err != nil {
+		t.Fatal(err)
+	}
+	retry := e.say(e.oa, body)
+	if !strings.Contains(retry, "签到成功") {
+		t.Errorf("reply to the retry = %q, want 签到成功", retry)
+	}
+	if again := e.say(e.oa, body); again != retry {
+		t.Errorf("reply to a second retry = %q, want the first reply %q", again, retry)
+	}
+	if n := e.member(frank).Points; n != 5 {
+		t.Errorf("points after the retries = %d, want 5 (one check-in)", n)
 	}
 }
 
