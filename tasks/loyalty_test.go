@@ -19,7 +19,13 @@ import (
 	"github.com/siyu/siyu/tasks/taskstest"
 )
 
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
 
 // fakeMessenger records what would have been sent.
 type fakeMessenger struct {
@@ -153,8 +159,8 @@ func TestExpiryJobAndReminder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if bal, _ := e.l.Balance(e.ctx, m); bal != 30 {
-		t.Errorf("balance = %d, want 30 after 80 expired once", bal)
+	if bal, err := e.l.Balance(e.ctx, m); err != nil || bal != 30 {
+		t.Errorf("balance = %d, %v; want 30 after 80 expired once", bal, err)
 	}
 	if q := e.queued(tasks.QueueDefault); len(q) != 1 || q[0].Type != tasks.TypeMemberNotice {
 		t.Fatalf("queued = %d tasks, want one reminder", len(q))
@@ -165,14 +171,22 @@ func TestExpiryJobAndReminder(t *testing.T) {
 	}
 	// Retried (re-queued by the next run) with a messenger, it goes out once.
 	e.deps.Messenger = e.msgr
-	e.run(tasks.NewExpirePointsTask("2025-05-05"))
+	if err := e.run(tasks.NewExpirePointsTask("2025-05-05")); err != nil {
+		t.Fatal(err)
+	}
 	for _, err := range e.drain(tasks.QueueDefault) {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.run(tasks.NewExpirePointsTask("2025-05-06"))
-	e.drain(tasks.QueueDefault)
+	if err := e.run(tasks.NewExpirePointsTask("2025-05-06")); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range e.drain(tasks.QueueDefault) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	sent := e.msgr.messages()
 	if len(sent) != 1 || !strings.HasPrefix(sent[0], "o_expiry: ") || !strings.Contains(sent[0], "30 积分") || !strings.Contains(sent[0], "2025-05-29") {
 		t.Errorf("sent = %q, want one reminder of 30 points valid through 2025-05-29", sent)
@@ -258,7 +272,9 @@ func TestWorkerRunsNotices(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Shutdown()
-	e.l.SetBirthday(e.ctx, m, "03-10")
+	if err := e.l.SetBirthday(e.ctx, m, "03-10"); err != nil {
+		t.Fatal(err)
+	}
 	credits, err := e.l.CreditBirthdays(e.ctx, e.clk.Now())
 	if err != nil || len(credits) != 1 {
 		t.Fatalf("CreditBirthdays = %+v, %v", credits, err)
