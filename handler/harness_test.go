@@ -121,6 +121,17 @@ type testClock struct {
 
 func newTestClock() *testClock { now := time.Now(); return &testClock{base: now, started: now} }
 
+// testEpoch is a fixed mid-year weekday morning in Shanghai for tests whose
+// outcome depends on the calendar day (daily caps, check-in days, expiry
+// years): a cap resets at 16:00 UTC, and a credit made on the UTC evening
+// of 31 December belongs to the next Shanghai year. The clock starts on the
+// wall clock otherwise: cookie jars, WeCom's 20 s welcome window and the
+// queue's schedule run on real time.
+var testEpoch = time.Date(2026, 6, 10, 10, 0, 0, 0, shanghai)
+
+// fixedDay moves the env's clock to testEpoch.
+func (e *testEnv) fixedDay() { e.clock.Set(testEpoch) }
+
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -13,7 +13,7 @@ func TestAdjustAndPointsAPI(t *testing.T) {
 	e := newTestEnv(t)
 	// A fixed day, not today: points credited on 31 December after 16:00 UTC
 	// belong to the next Shanghai year, and would expire a year later.
-	e.clock.Set(time.Date(2026, 6, 10, 10, 0, 0, 0, shanghai))
+	e.fixedDay()
 	m := e.follower("o_adj")
 	path := fmt.Sprintf("/api/hq/members/%d/points", m)
 	var out struct {
@@ -155,6 +155,7 @@ func TestMemberProfileAPI(t *testing.T) {
 
 func TestEventsAPI(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	e.follower("o_ev")
 	var out struct {
 		Duplicate      bool

@@ -127,6 +127,7 @@ func TestSceneLifecycle(t *testing.T) {
 
 func TestMemberLookups(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	e.say(e.oa, e.oa.Subscribe("o_hank", "", e.clock.Now()))
 	if got := e.say(e.oa, e.oa.Text("o_hank", "签到", 0, e.clock.Now())); !strings.Contains(got, "签到成功") {
 		t.Fatalf("check-in reply = %q", got)
