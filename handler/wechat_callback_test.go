@@ -49,7 +49,7 @@ func TestMemberLoop(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			e := newTestEnv(t)
-	e.fixedDay() // a check-in or cap per business day
+			e.fixedDay() // a check-in or cap per business day
 			oa := mode.oa(e.oa)
 			scene := map[string]any{"scene": "store_sh001", "tags": []string{"门店:上海一店", "渠道:海报"},
 				"store_code": "sh001", "guide_userid": "g_sh001_01", "welcome": "欢迎来到上海一店", "bonus_points": 10}
