@@ -132,3 +132,49 @@ func TestMergeRacesCredits(t *testing.T) {
 		t.Errorf("survivor balance = %d, want %d (120 + %d credits that landed)", m.Points, want, credited)
 	}
 }
+
+// TestMergeKeepsAMonthsRedeemedLevelCoupon: the merged-away side had used
+// this month's level coupon already; after the merge the survivor cannot
+// use the month's coupon a second time, and the redeemed one stays as it
+// was.
+func TestMergeKeepsAMonthsRedeemedLevelCoupon(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.loy.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	oa, wc := e.twoSides()
+	monthly, err := e.loy.CreateCouponTemplate(ctx, model.CouponTemplate{Name: "月礼", Kind: model.CouponGift, Gift: "咖啡", ValidDays: 30, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.loy.SaveLevel(ctx, model.Level{Name: "普通", MonthlyCoupons: []int64{monthly.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.loy.IssueMonthlyCoupons(ctx, "2026-03"); err != nil {
+		t.Fatal(err)
+	}
+	loser := max(oa, wc)
+	var used model.Coupon
+	if err := e.db.Where("member_id = ? AND template_id = ?", loser, monthly.ID).Take(&used).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.loy.RedeemCoupon(ctx, loyalty.CouponRedeem{Code: used.Code, StoreCode: "sh001"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{oa, wc} {
+		if _, err := e.tags.MergeByUnionID(ctx, id, "u_alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.count(&model.Coupon{}, "template_id = ? AND status = ?", monthly.ID, model.CouponIssued); n != 0 {
+		t.Errorf("usable coupons of March's level gift = %d, want 0: the month's was used", n)
+	}
+	var after model.Coupon
+	if err := e.db.Take(&after, used.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != model.CouponRedeemed || after.MemberID != min(oa, wc) || after.RedeemedAt == nil {
+		t.Errorf("the redeemed coupon = %+v, want it redeemed, now the survivor's", after)
+	}
+}
