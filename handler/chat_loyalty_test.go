@@ -25,6 +25,7 @@ func (e *testEnv) chat(openid, text string) string {
 // 我的券 shows the coupon, 积分明细 the entries.
 func TestChatMall(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	m := e.follower("o_mall")
 	e.credit(m, 250)
 	tpl := e.template(map[string]any{"name": "咖啡券", "kind": "gift", "gift": "美式咖啡", "valid_days": 7})
@@ -68,6 +69,7 @@ func TestChatMall(t *testing.T) {
 // TestChatUpgrade: the check-in whose growth crosses a threshold says so.
 func TestChatUpgrade(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	m := e.follower("o_lvl")
 	body := map[string]any{"order_id": "G1", "member_id": m, "amount_fen": 49900, "paid_at": e.clock.Now().Format(time.RFC3339)}
 	if st := e.hq("POST", "/api/hq/orders", body, nil); st != 201 {
@@ -86,6 +88,7 @@ func TestChatUpgrade(t *testing.T) {
 // member once, never for re-follows, duplicate deliveries or self-invites.
 func TestFollowAndReferral(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	if st := e.hq("PUT", "/api/hq/earning-rules/follow", map[string]any{"points": 20}, nil); st != 200 {
 		t.Fatalf("enable follow bonus = %d", st)
 	}

@@ -47,6 +47,17 @@ const (
 	testWeComAESKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
 )
 
+// shanghai is the business time zone the env's services run in.
+var shanghai = mustLoadLocation("Asia/Shanghai")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
 // corpSeq makes each env's corp id unique, so token fetches reach that
 // env's fake upstream.
 var corpSeq atomic.Int64
@@ -116,6 +127,17 @@ type testClock struct {
 
 func newTestClock() *testClock { now := time.Now(); return &testClock{base: now, started: now} }
 
+// testEpoch is a fixed mid-year weekday morning in Shanghai for tests whose
+// outcome depends on the calendar day (daily caps, check-in days, expiry
+// years): a cap resets at 16:00 UTC, and a credit made on the UTC evening
+// of 31 December belongs to the next Shanghai year. The clock starts on the
+// wall clock otherwise: cookie jars, WeCom's 20 s welcome window and the
+// queue's schedule run on real time.
+var testEpoch = time.Date(2026, 6, 10, 10, 0, 0, 0, shanghai)
+
+// fixedDay moves the env's clock to testEpoch.
+func (e *testEnv) fixedDay() { e.clock.Set(testEpoch) }
+
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -130,7 +152,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	t.Helper()
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
-	loc, _ := time.LoadLocation("Asia/Shanghai")
+	loc := shanghai
 	clock := newTestClock()
 	st := store.New(db)
 	tags := tagging.New(st, clock.Now)

@@ -11,6 +11,9 @@ import (
 
 func TestAdjustAndPointsAPI(t *testing.T) {
 	e := newTestEnv(t)
+	// A fixed day, not today: points credited on 31 December after 16:00 UTC
+	// belong to the next Shanghai year, and would expire a year later.
+	e.fixedDay()
 	m := e.follower("o_adj")
 	path := fmt.Sprintf("/api/hq/members/%d/points", m)
 	var out struct {
@@ -52,9 +55,9 @@ func TestAdjustAndPointsAPI(t *testing.T) {
 		t.Errorf("balance = %d after refusals, want 100", got)
 	}
 
-	// Points earned this year expire at the end of next year (year_end):
-	// within 30 days of that they show as expiring soon.
-	e.clock.Set(time.Date(e.clock.Now().Year()+1, 12, 15, 10, 0, 0, 0, time.UTC))
+	// Points earned in 2026 expire at the end of 2027 (year_end): within 30
+	// days of that they show as expiring soon.
+	e.clock.Set(time.Date(2027, 12, 15, 10, 0, 0, 0, shanghai))
 	var pts struct {
 		Points   int64
 		Expiring struct {
@@ -63,8 +66,8 @@ func TestAdjustAndPointsAPI(t *testing.T) {
 		}
 	}
 	if st := e.hq("GET", path, nil, &pts); st != 200 || pts.Points != 100 || pts.Expiring.Points != 100 ||
-		pts.Expiring.FirstValidThrough != fmt.Sprintf("%d-12-31", e.clock.Now().Year()) {
-		t.Errorf("points = %d %+v, want 100 expiring on 12-31", st, pts)
+		pts.Expiring.FirstValidThrough != "2027-12-31" {
+		t.Errorf("points = %d %+v, want 100 expiring on 2027-12-31", st, pts)
 	}
 	mm := e.member(m)
 	if mm.PointsExpiring != 100 || mm.PointsExpireBy == nil || mm.Level != "普通" {
@@ -72,6 +75,44 @@ func TestAdjustAndPointsAPI(t *testing.T) {
 	}
 	if st := e.hq("GET", "/api/hq/members/9999/points", nil, nil); st != http.StatusNotFound {
 		t.Errorf("points of an unknown member = %d, want 404", st)
+	}
+}
+
+// TestPointsValidThroughAtTheYearEdge: what HQ sees as the last valid day
+// of year_end points follows the Shanghai year they were credited in, also
+// for credits made on the UTC evening of 31 December.
+func TestPointsValidThroughAtTheYearEdge(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		credited time.Time
+		through  string
+	}{
+		{"23:59:59 Shanghai", time.Date(2025, 12, 31, 23, 59, 59, 0, shanghai), "2026-12-31"},
+		{"00:00:00 Shanghai", time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai), "2027-12-31"},
+		{"20:00 UTC on 31 December", time.Date(2025, 12, 31, 20, 0, 0, 0, time.UTC), "2027-12-31"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.clock.Set(tc.credited)
+			path := fmt.Sprintf("/api/hq/members/%d/points", e.follower("o_edge"))
+			if st := e.hq("POST", path, map[string]any{"delta": 50, "reason": "补偿", "request_id": "edge-1"}, nil); st != 201 {
+				t.Fatalf("credit = %d, want 201", st)
+			}
+			last, err := time.ParseInLocation(time.DateOnly, tc.through, shanghai)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Set(last.Add(12 * time.Hour))
+			var pts struct {
+				Expiring struct {
+					Points            int64
+					FirstValidThrough string `json:"first_valid_through"`
+				}
+			}
+			if st := e.hq("GET", path, nil, &pts); st != 200 || pts.Expiring.Points != 50 || pts.Expiring.FirstValidThrough != tc.through {
+				t.Errorf("points on %s = %d %+v, want 50 valid through %s", tc.through, st, pts, tc.through)
+			}
+		})
 	}
 }
 
@@ -114,6 +155,7 @@ func TestMemberProfileAPI(t *testing.T) {
 
 func TestEventsAPI(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	e.follower("o_ev")
 	var out struct {
 		Duplicate      bool

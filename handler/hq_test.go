@@ -21,14 +21,22 @@ func TestHQAuth(t *testing.T) {
 	if st := e.hqAs("wrong", "GET", "/api/hq/scenes", nil, nil); st != 401 {
 		t.Errorf("wrong token = %d, want 401", st)
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/admin/queues/", nil)
-	resp, _ := http.DefaultClient.Do(req)
+	req, err := http.NewRequest("GET", e.srv.URL+"/admin/queues/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
 		t.Errorf("dashboard without auth = %d %q, want 401 with a Basic challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 	req.SetBasicAuth("hq", testHQ)
-	resp, _ = http.DefaultClient.Do(req)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("dashboard with the HQ token = %d, want 200", resp.StatusCode)
@@ -95,14 +103,16 @@ func TestSceneLifecycle(t *testing.T) {
 	if strings.Join(sc.Tags, ",") != "a,b" {
 		t.Errorf("tags = %v, want trimmed and deduplicated [a b]", sc.Tags)
 	}
-	e.hq("POST", "/api/hq/scenes", map[string]any{"scene": "s1", "welcome": "hi"}, nil)
+	if st := e.hq("POST", "/api/hq/scenes", map[string]any{"scene": "s1", "welcome": "hi"}, nil); st != 200 && st != 201 {
+		t.Fatalf("update = %d", st)
+	}
 	var got model.Scene
 	if st := e.hq("GET", "/api/hq/scenes/s1", nil, &got); st != 200 || got.Welcome != "hi" || len(got.Tags) != 0 {
 		t.Errorf("get after update = %d %+v, want welcome hi and the tags replaced", st, got)
 	}
 	var list struct{ Scenes []model.Scene }
-	if e.hq("GET", "/api/hq/scenes", nil, &list); len(list.Scenes) != 1 {
-		t.Errorf("list = %d scenes, want 1", len(list.Scenes))
+	if st := e.hq("GET", "/api/hq/scenes", nil, &list); st != 200 || len(list.Scenes) != 1 {
+		t.Errorf("list = %d, %d scenes; want 1", st, len(list.Scenes))
 	}
 	if st := e.hq("DELETE", "/api/hq/scenes/s1", nil, nil); st != 204 {
 		t.Errorf("delete = %d, want 204", st)
@@ -117,12 +127,14 @@ func TestSceneLifecycle(t *testing.T) {
 
 func TestMemberLookups(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	e.say(e.oa, e.oa.Subscribe("o_hank", "", e.clock.Now()))
-	e.say(e.oa, e.oa.Text("o_hank", "签到", 0, e.clock.Now()))
+	if got := e.say(e.oa, e.oa.Text("o_hank", "签到", 0, e.clock.Now())); !strings.Contains(got, "签到成功") {
+		t.Fatalf("check-in reply = %q", got)
+	}
 	var res struct{ Members []model.MemberView }
-	e.hq("GET", "/api/hq/members?openid=o_hank", nil, &res)
-	if len(res.Members) != 1 {
-		t.Fatalf("members = %d", len(res.Members))
+	if st := e.hq("GET", "/api/hq/members?openid=o_hank", nil, &res); st != 200 || len(res.Members) != 1 {
+		t.Fatalf("members = %d, %d", st, len(res.Members))
 	}
 	id := res.Members[0].ID
 	var m model.MemberView
@@ -130,8 +142,8 @@ func TestMemberLookups(t *testing.T) {
 		t.Errorf("member = %d %+v", st, m)
 	}
 	var ledger struct{ Entries []model.PointsEntry }
-	if e.hq("GET", "/api/hq/members/"+itoa(id)+"/ledger", nil, &ledger); len(ledger.Entries) != 1 || ledger.Entries[0].Delta != 5 {
-		t.Errorf("ledger = %+v, want one entry of 5", ledger.Entries)
+	if st := e.hq("GET", "/api/hq/members/"+itoa(id)+"/ledger", nil, &ledger); st != 200 || len(ledger.Entries) != 1 || ledger.Entries[0].Delta != 5 {
+		t.Errorf("ledger = %d %+v, want one entry of 5", st, ledger.Entries)
 	}
 	for path, want := range map[string]int{
 		"/api/hq/members/999999":        404,

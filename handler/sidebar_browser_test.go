@@ -35,13 +35,13 @@ window.wx = {
   }
 };`
 
-// chromiumPath finds the browser: TEST_CHROMIUM (CI sets it and the test
-// then fails if it is missing), else chromium on PATH, else the test skips.
+// chromiumPath finds the browser: TEST_CHROMIUM (CI sets it, and the test
+// then fails unless it names a Chromium that runs), else chromium on PATH,
+// else the test skips.
 func chromiumPath(t *testing.T) string {
+	t.Helper()
 	if p := os.Getenv("TEST_CHROMIUM"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("TEST_CHROMIUM=%s: %v", p, err)
-		}
+		checkChromium(t, p)
 		return p
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -51,6 +51,25 @@ func chromiumPath(t *testing.T) string {
 	}
 	t.Skip("no Chromium here; CI installs Debian's chromium and sets TEST_CHROMIUM")
 	return ""
+}
+
+// checkChromium fails the test unless p is an executable that answers
+// --version like Chromium.
+func checkChromium(t *testing.T, p string) {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatalf("TEST_CHROMIUM=%s: %v", p, err)
+	}
+	if fi.IsDir() || fi.Mode()&0o111 == 0 {
+		t.Fatalf("TEST_CHROMIUM=%s: not an executable file (%s)", p, fi.Mode())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, p, "--version").CombinedOutput()
+	if err != nil || !strings.Contains(strings.ToLower(string(out)), "chrom") {
+		t.Fatalf("TEST_CHROMIUM=%s does not run: %v\n%s", p, err, out)
+	}
 }
 
 // TestSidebarInBrowser opens the sidebar in headless Chromium, as a guide in
@@ -172,18 +191,30 @@ func saveSidebarScreenshot(t *testing.T, ctx context.Context) {
 func seedSidebarBrowser(t *testing.T, e *sidebarEnv) {
 	t.Helper()
 	var g model.ScriptGroup
-	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "开场白"}, &g)
-	e.hq("POST", "/api/hq/script-groups", map[string]any{"name": "活动"}, nil)
-	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "问候", "content": "{{称呼}}您好，我是{{门店}}的{{导购}}～"}, nil)
-	e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
-	e.hq("POST", "/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
-	e.db.Model(&model.Member{}).Where("nickname = ?", "Alice").Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3})
-	if err := e.tags.AddTags(context.Background(), 1, []string{"门店:上海一店"}, model.TagSourceScene); err != nil {
+	setup := func(path string, body map[string]any, out any) {
+		t.Helper()
+		if st := e.hq("POST", path, body, out); st != 201 {
+			t.Fatalf("POST %s = %d, want 201", path, st)
+		}
+	}
+	setup("/api/hq/script-groups", map[string]any{"name": "开场白"}, &g)
+	setup("/api/hq/script-groups", map[string]any{"name": "活动"}, nil)
+	setup("/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "问候", "content": "{{称呼}}您好，我是{{门店}}的{{导购}}～"}, nil)
+	setup("/api/hq/scripts", map[string]any{"group_id": g.ID, "title": "积分提醒", "content": "{{称呼}}，您有{{积分}}积分可以兑换好礼哦"}, nil)
+	setup("/api/hq/coupon-templates", map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7, "guide_daily_quota": 5}, nil)
+	var alice model.Member
+	if err := e.db.Where("nickname = ?", "Alice").Take(&alice).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Model(&alice).Updates(map[string]any{"first_scene": "store_sh001", "checkin_streak": 3}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tags.AddTags(context.Background(), alice.ID, []string{"门店:上海一店"}, model.TagSourceScene); err != nil {
 		t.Fatal(err)
 	}
 	e.startWorker()
-	e.hq("POST", "/api/hq/tasks", map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
-		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": time.Now().Add(48 * time.Hour), "dispatch": true}, nil)
+	setup("/api/hq/tasks", map[string]any{"title": "会员日邀约", "instructions": "邀请客户周六到店", "kind": "message",
+		"content": "周六会员日，到店有礼～", "store_codes": []string{"sh001"}, "deadline": e.clock.Now().Add(48 * time.Hour), "dispatch": true}, nil)
 	e.idle()
 }
 

@@ -2,7 +2,10 @@ package handler_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -265,6 +268,26 @@ func TestSidebarScripts(t *testing.T) {
 	}
 }
 
+// jsSDKSignature is the JS-SDK signature as WeChat and WeCom document it:
+// the hex SHA-1 of jsapi_ticket=…&noncestr=…&timestamp=…&url=… (the page
+// URL without its #fragment).
+func jsSDKSignature(ticket, nonce string, ts int64, pageURL string) string {
+	h := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, nonce, ts, pageURL)))
+	return hex.EncodeToString(h[:])
+}
+
+func TestJSSDKSignatureKnownVector(t *testing.T) {
+	// The worked example of WeChat's JS-SDK documentation (appendix 1).
+	got := jsSDKSignature("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+		"Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value")
+	if want := "0f9de62fce790f9a083d5c99e95740ceb90c27ed"; got != want {
+		t.Fatalf("documented example = %s, want %s", got, want)
+	}
+}
+
+// TestSidebarJSSDK: wx.config is signed with the corp jsapi_ticket and
+// wx.agentConfig with the agent ticket, over the page URL without its
+// fragment, exactly as the documented algorithm computes them.
 func TestSidebarJSSDK(t *testing.T) {
 	e := newSidebarEnv(t)
 	var sig struct {
@@ -272,13 +295,36 @@ func TestSidebarJSSDK(t *testing.T) {
 			CorpID, Signature, NonceStr string
 			Timestamp                   int64
 		}
-		AgentConfig struct{ CorpID, AgentID, Signature string }
+		AgentConfig struct {
+			CorpID, AgentID, Signature, NonceStr string
+			Timestamp                            int64
+		}
 	}
+	before := e.clock.Now().Unix()
 	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url="+url.QueryEscape("https://siyu.example.com/sidebar/?a=1#x"), "", &sig); st != 200 {
 		t.Fatalf("jssdk = %d", st)
 	}
-	if sig.Config.CorpID != e.wc.CorpID || len(sig.Config.Signature) != 40 || sig.AgentConfig.AgentID != "1000002" || len(sig.AgentConfig.Signature) != 40 {
-		t.Errorf("signatures = %+v", sig)
+	after := e.clock.Now().Unix()
+	ctx := context.Background()
+	corpTicket, err := e.wx.JSAPITicket(ctx) // cached: the ticket the server signed with
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentTicket, err := e.wx.AgentJSAPITicket(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if corpTicket == agentTicket {
+		t.Fatalf("corp and agent ticket are both %q; the test cannot tell them apart", corpTicket)
+	}
+	const page = "https://siyu.example.com/sidebar/?a=1"
+	if want := jsSDKSignature(corpTicket, sig.Config.NonceStr, sig.Config.Timestamp, page); sig.Config.Signature != want ||
+		sig.Config.CorpID != e.wc.CorpID || sig.Config.NonceStr == "" || sig.Config.Timestamp < before || sig.Config.Timestamp > after {
+		t.Errorf("config = %+v, want signature %s", sig.Config, want)
+	}
+	if want := jsSDKSignature(agentTicket, sig.AgentConfig.NonceStr, sig.AgentConfig.Timestamp, page); sig.AgentConfig.Signature != want ||
+		sig.AgentConfig.CorpID != e.wc.CorpID || sig.AgentConfig.AgentID != "1000002" {
+		t.Errorf("agentConfig = %+v, want signature %s", sig.AgentConfig, want)
 	}
 	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url=javascript:alert(1)", "", nil); st != 400 {
 		t.Errorf("jssdk with a bad url = %d, want 400", st)

@@ -49,6 +49,7 @@ func TestMemberLoop(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			e := newTestEnv(t)
+			e.fixedDay() // a check-in or cap per business day
 			oa := mode.oa(e.oa)
 			scene := map[string]any{"scene": "store_sh001", "tags": []string{"门店:上海一店", "渠道:海报"},
 				"store_code": "sh001", "guide_userid": "g_sh001_01", "welcome": "欢迎来到上海一店", "bonus_points": 10}
@@ -138,6 +139,7 @@ func TestScanRecordsTouchAndUnsubscribe(t *testing.T) {
 // one check-in, and every delivery gets the same reply.
 func TestRetriesTakeEffectOnce(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	now := e.clock.Now()
 	e.say(e.oa, e.oa.Subscribe("o_dave", "", now))
 	body := e.oa.Text("o_dave", "签到", 0, now)
@@ -173,6 +175,7 @@ func TestRetriesTakeEffectOnce(t *testing.T) {
 // each credited once, and every balance equals its ledger.
 func TestConcurrentCheckIns(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	now := e.clock.Now()
 	const members = 50
 	for i := range members {
@@ -308,8 +311,9 @@ func TestCallbackNotConfigured(t *testing.T) {
 // cleared so the platform's retry is handled afresh rather than swallowed.
 func TestFailureGetsPoliteReplyAndRetryIsHandledAgain(t *testing.T) {
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	body := e.oa.Text("o_frank", "签到", 0, e.clock.Now())
-	e.say(e.oa, e.oa.Subscribe("o_frank", "", e.clock.Now()))
+	frank := e.follower("o_frank")
 	if err := e.db.Exec("DROP TABLE check_ins").Error; err != nil { // every check-in now fails in the database
 		t.Fatal(err)
 	}
@@ -325,6 +329,21 @@ func TestFailureGetsPoliteReplyAndRetryIsHandledAgain(t *testing.T) {
 	if err != nil || len(keys) != 0 {
 		t.Errorf("dedupe keys after a failure = %v (%v), want none so the retry is handled", keys, err)
 	}
+	// The database is back; WeChat retries the same message (same MsgId):
+	// it is handled, not swallowed, and a further retry gets the same reply.
+	if err := model.Migrate(context.Background(), e.db); err != nil {
+		t.Fatal(err)
+	}
+	retry := e.say(e.oa, body)
+	if !strings.Contains(retry, "签到成功") {
+		t.Errorf("reply to the retry = %q, want 签到成功", retry)
+	}
+	if again := e.say(e.oa, body); again != retry {
+		t.Errorf("reply to a second retry = %q, want the first reply %q", again, retry)
+	}
+	if n := e.member(frank).Points; n != 5 {
+		t.Errorf("points after the retries = %d, want 5 (one check-in)", n)
+	}
 }
 
 // TestLockWaitStillRepliesInTime: a member row held by another transaction
@@ -335,6 +354,7 @@ func TestLockWaitStillRepliesInTime(t *testing.T) {
 		t.Skip("row-lock waits are exercised on MySQL (CI sets TEST_MYSQL_DSN)")
 	}
 	e := newTestEnv(t)
+	e.fixedDay() // a check-in or cap per business day
 	e.say(e.oa, e.oa.Subscribe("o_gina", "", e.clock.Now()))
 	tx := e.db.Begin()
 	defer tx.Rollback()

@@ -70,6 +70,11 @@ func decodeWeComEvent(plain []byte, corpID string, log *slog.Logger) (ev tasks.W
 		return ev, true, nil
 	case m.Event == tasks.EventChangeExternalTag && m.ChangeType != "":
 		return ev, true, nil
+	case m.Event == tasks.EventChangeContact && m.ChangeType == tasks.ChangeDeleteUser:
+		if m.UserID == "" {
+			return ev, false, invalid("%s without UserID", m.ChangeType)
+		}
+		return ev, true, nil
 	}
 	log.Info("wecom event accepted and ignored", "event", m.Event, "change_type", m.ChangeType)
 	return ev, false, nil

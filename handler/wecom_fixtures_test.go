@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,6 +55,7 @@ func TestWeComFixtures(t *testing.T) {
 		{"del_follow_user.xml", contact(tasks.ChangeDelFollowUser), false},
 		{"transfer_fail.xml", fail, false},
 		{"change_external_tag.xml", tasks.WeComEvent{Event: tasks.EventChangeExternalTag, ChangeType: "update", TagID: "TAG_ID", TagType: "tag"}, false},
+		{"delete_user.xml", tasks.WeComEvent{Event: tasks.EventChangeContact, ChangeType: tasks.ChangeDeleteUser, UserID: "zhangsan"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -73,7 +75,10 @@ func TestWeComFixtures(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("queued event (-want +got):\n%s", diff)
 			}
-			welcomes, _ := insp.ListPendingTasks(q.Name(tasks.QueueCritical))
+			welcomes, err := insp.ListPendingTasks(q.Name(tasks.QueueCritical))
+			if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+				t.Fatal(err)
+			}
 			if (len(welcomes) == 1) != tc.welcome {
 				t.Errorf("welcome tasks = %d, want welcome %v", len(welcomes), tc.welcome)
 			}

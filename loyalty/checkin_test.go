@@ -2,6 +2,7 @@ package loyalty_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,10 @@ func TestCheckInPoints(t *testing.T) {
 func newService(t *testing.T, c *clock) (*loyalty.Service, int64) {
 	t.Helper()
 	db := modeltest.NewDB(t)
-	loc, _ := time.LoadLocation("Asia/Shanghai")
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := model.Member{}
 	if err := db.Create(&m).Error; err != nil {
 		t.Fatal(err)
@@ -54,8 +58,8 @@ func TestCheckInBusinessDay(t *testing.T) {
 		t.Fatalf("23:59 check-in = %+v, %v; want day 2026-03-01, 5 credited", r1, err)
 	}
 	c.Set(time.Date(2026, 3, 1, 15, 59, 59, 0, time.UTC))
-	if r, _ := s.CheckIn(ctx, id); !r.Already || r.Credited != 0 {
-		t.Errorf("second check-in before midnight = %+v, want Already", r)
+	if r, err := s.CheckIn(ctx, id); err != nil || !r.Already || r.Credited != 0 {
+		t.Errorf("second check-in before midnight = %+v, %v; want Already", r, err)
 	}
 	c.Set(time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC)) // 00:00 next day in Shanghai
 	r2, err := s.CheckIn(ctx, id)
@@ -90,15 +94,15 @@ func TestCheckInStreak(t *testing.T) {
 	if err != nil || r.Streak != 1 || r.Credited != 5 {
 		t.Errorf("after a missed day = %+v, %v; want streak 1, 5 credited", r, err)
 	}
-	if bal, _ := s.Balance(ctx, id); bal != 80 {
-		t.Errorf("balance = %d, want 80", bal)
+	if bal, err := s.Balance(ctx, id); err != nil || bal != 80 {
+		t.Errorf("balance = %d, %v; want 80", bal, err)
 	}
 }
 
 // TestConcurrentCheckInSameMember: many check-ins of one member at once
 // credit exactly one.
 func TestConcurrentCheckInSameMember(t *testing.T) {
-	c := &clock{t: time.Now()}
+	c := &clock{t: time.Date(2026, 6, 10, 10, 0, 0, 0, time.UTC)}
 	s, id := newService(t, c)
 	var wg sync.WaitGroup
 	credited := make(chan int64, 20)
@@ -129,9 +133,9 @@ func TestConcurrentCheckInSameMember(t *testing.T) {
 }
 
 func TestCheckInUnknownMember(t *testing.T) {
-	c := &clock{t: time.Now()}
+	c := &clock{t: time.Date(2026, 6, 10, 10, 0, 0, 0, time.UTC)}
 	s, _ := newService(t, c)
-	if _, err := s.CheckIn(context.Background(), 999999); err != model.ErrMemberNotFound {
+	if _, err := s.CheckIn(context.Background(), 999999); !errors.Is(err, model.ErrMemberNotFound) {
 		t.Errorf("CheckIn(unknown) = %v, want ErrMemberNotFound", err)
 	}
 }
@@ -139,7 +143,7 @@ func TestCheckInUnknownMember(t *testing.T) {
 // TestPostIsIdempotentAndGuarded: a key credits once; spending more than
 // the balance fails and changes nothing; spending consumes oldest first.
 func TestPostIsIdempotentAndGuarded(t *testing.T) {
-	c := &clock{t: time.Now()}
+	c := &clock{t: time.Date(2026, 6, 10, 10, 0, 0, 0, time.UTC)}
 	s, id := newService(t, c)
 	ctx := context.Background()
 	for range 3 {
@@ -150,16 +154,19 @@ func TestPostIsIdempotentAndGuarded(t *testing.T) {
 	if _, err := s.Post(ctx, loyalty.Entry{MemberID: id, Delta: 20, Kind: model.PointsAdjust, IdemKey: "adj:2"}); err != nil {
 		t.Fatal(err)
 	}
-	if bal, _ := s.Balance(ctx, id); bal != 50 {
+	if bal, err := s.Balance(ctx, id); err != nil || bal != 50 {
 		t.Fatalf("balance = %d, want 50 (adj:1 once, adj:2 once)", bal)
 	}
-	if _, err := s.Post(ctx, loyalty.Entry{MemberID: id, Delta: -51, Kind: model.PointsRedeem, IdemKey: "spend:big"}); err != model.ErrInsufficientPoints {
+	if _, err := s.Post(ctx, loyalty.Entry{MemberID: id, Delta: -51, Kind: model.PointsRedeem, IdemKey: "spend:big"}); !errors.Is(err, model.ErrInsufficientPoints) {
 		t.Errorf("overspend = %v, want ErrInsufficientPoints", err)
 	}
 	if _, err := s.Post(ctx, loyalty.Entry{MemberID: id, Delta: -40, Kind: model.PointsRedeem, IdemKey: "spend:1"}); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := s.Ledger(ctx, id, 10)
+	entries, err := s.Ledger(ctx, id, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
 	remaining := map[string]int64{}
 	for _, e := range entries {
 		remaining[e.IdemKey] = e.Remaining

@@ -38,6 +38,7 @@ type env struct {
 	t   *testing.T
 	ctx context.Context
 	db  *gorm.DB
+	st  *store.Store
 	s   *loyalty.Service
 	clk *clock
 }
@@ -51,8 +52,9 @@ func newEnv(t *testing.T, opts ...func(*loyalty.Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	s := loyalty.New(store.New(db), o)
-	e := &env{t: t, ctx: context.Background(), db: db, s: s, clk: clk}
+	st := store.New(db)
+	s := loyalty.New(st, o)
+	e := &env{t: t, ctx: context.Background(), db: db, st: st, s: s, clk: clk}
 	if err := s.Seed(e.ctx); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

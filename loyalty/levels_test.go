@@ -25,7 +25,10 @@ func TestUpgradeReviewAndCoupons(t *testing.T) {
 		t.Fatalf("order = %+v, %v; want an upgrade to 银卡 with one coupon", res, err)
 	}
 	// Points of the next order use the new multiplier.
-	res, _ = e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "U2", MemberID: m, AmountFen: 10000, PaidAt: e.clk.Now()}})
+	res, err = e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "U2", MemberID: m, AmountFen: 10000, PaidAt: e.clk.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res[0].Order.Points != 120 || res[0].LevelUp != nil {
 		t.Errorf("second order = %d points, level up %v; want 120 and none", res[0].Order.Points, res[0].LevelUp)
 	}
@@ -59,12 +62,18 @@ func TestUpgradeReviewAndCoupons(t *testing.T) {
 	if got.Level != "普通" || got.Growth != 0 {
 		t.Errorf("after review: %s with %d growth, want 普通 with 0", got.Level, got.Growth)
 	}
-	hist, _ := e.s.LevelHistory(e.ctx, m)
+	hist, err := e.s.LevelHistory(e.ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(hist) != 2 || hist[0].Reason != model.LevelReview || hist[1].Reason != model.LevelUpgrade {
 		t.Errorf("history = %+v, want upgrade then review", hist)
 	}
 	// Growth must cross the threshold again.
-	res, _ = e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "U3", MemberID: m, AmountFen: 10000, PaidAt: e.clk.Now()}})
+	res, err = e.s.RecordOrders(e.ctx, []loyalty.OrderLine{{OrderNo: "U3", MemberID: m, AmountFen: 10000, PaidAt: e.clk.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res[0].LevelUp != nil {
 		t.Errorf("a small order after the downgrade upgraded again: %+v", res[0].LevelUp)
 	}
@@ -110,14 +119,19 @@ func TestLevelAdmin(t *testing.T) {
 		t.Fatalf("SaveLevel = %v, created %v", err, created)
 	}
 	m := e.member(0)
-	e.db.Model(&model.Member{}).Where("id = ?", m).Update("level", "白金")
+	if err := e.db.Model(&model.Member{}).Where("id = ?", m).Update("level", "白金").Error; err != nil {
+		t.Fatal(err)
+	}
 	if err := e.s.DeleteLevel(e.ctx, "白金"); model.ErrorCode(err) != model.ECONFLICT {
 		t.Errorf("delete a held level = %v, want conflict", err)
 	}
 	if err := e.s.DeleteLevel(e.ctx, "普通"); model.ErrorCode(err) != model.EINVALID {
 		t.Errorf("delete the base level = %v, want invalid", err)
 	}
-	ls, _ := e.s.Levels(e.ctx)
+	ls, err := e.s.Levels(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ls) != 5 || ls[0].Name != "普通" || ls[3].Name != "白金" {
 		t.Errorf("levels = %+v", ls)
 	}

@@ -33,7 +33,9 @@ type RefundResult struct {
 // order has reversed floor(points × R / A) in all, so partial refunds add
 // up to exactly the full reversal. Points the member has already spent
 // cannot be taken back (the balance never goes below zero): that part is
-// recorded as the refund's shortfall. A refund never downgrades the level;
+// recorded as the refund's shortfall, and so is the part of the order's
+// points that expired (it left the balance already and is not taken again
+// out of later points). A refund never downgrades the level;
 // the periodic review does. Errors: EINVALID, ErrOrderNotFound,
 // ErrOverRefund (more than is left, or nothing left).
 func (s *Service) RefundOrder(ctx context.Context, req RefundRequest) (RefundResult, error) {
@@ -81,9 +83,17 @@ func (s *Service) refundLocked(tx *gorm.DB, orderID, memberID int64, req RefundR
 	if _, err := s.expireDue(tx, &m, s.now()); err != nil {
 		return RefundResult{}, err
 	}
-	rf.Points, rf.Growth = min(duePoints, m.Points), min(dueGrowth, m.Growth)
+	var source []int64
+	if err := tx.Model(&model.PointsEntry{}).Where("idem_key = ?", "order:"+cur.OrderNo).Pluck("id", &source).Error; err != nil {
+		return RefundResult{}, err
+	}
+	takeable, err := refundTakeable(tx, cur, source, duePoints)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	rf.Points, rf.Growth = min(duePoints, takeable, m.Points), min(dueGrowth, m.Growth)
 	rf.Shortfall = duePoints - rf.Points
-	if err := s.postRefundEntry(tx, &m, cur, rf); err != nil {
+	if err := s.postRefundEntry(tx, &m, cur, rf, source); err != nil {
 		return RefundResult{}, err
 	}
 	cur.PointsReversed += duePoints
@@ -134,11 +144,7 @@ func reserveRefund(tx *gorm.DB, cur *model.Order, req RefundRequest) (model.Orde
 
 // postRefundEntry posts the ledger entry that takes back rf's points and
 // growth from the locked member m, pointing at the order's own entry.
-func (s *Service) postRefundEntry(tx *gorm.DB, m *model.Member, cur model.Order, rf model.OrderRefund) error {
-	var source []int64
-	if err := tx.Model(&model.PointsEntry{}).Where("idem_key = ?", "order:"+cur.OrderNo).Pluck("id", &source).Error; err != nil {
-		return err
-	}
+func (s *Service) postRefundEntry(tx *gorm.DB, m *model.Member, cur model.Order, rf model.OrderRefund, source []int64) error {
 	e := Entry{MemberID: m.ID, Delta: -rf.Points, Growth: -rf.Growth, Kind: model.PointsRefund,
 		IdemKey: fmt.Sprintf("refund:%s:%s", cur.OrderNo, rf.RefundNo),
 		Note:    fmt.Sprintf("订单 %s 退款 %s 元", cur.OrderNo, yuan(rf.AmountFen))}
@@ -161,4 +167,23 @@ func (s *Service) replayRefund(ctx context.Context, orderID int64, req RefundReq
 	}
 	o, _, err := s.Order(ctx, req.OrderNo)
 	return RefundResult{Refund: rf, Order: o, Replay: true}, err
+}
+
+// refundTakeable is how many of the due points a refund may still take
+// from the balance: the order's points that expired left it already and
+// are never taken a second time out of points earned later, so they count
+// as shortfall first. cur is the order before this refund's reversal.
+func refundTakeable(tx *gorm.DB, cur model.Order, source []int64, due int64) (int64, error) {
+	var expired, taken int64
+	if len(source) > 0 {
+		if err := tx.Model(&model.PointsEntry{}).Where("idem_key = ?", fmt.Sprintf("expire:%d", source[0])).
+			Select("COALESCE(SUM(-delta), 0)").Scan(&expired).Error; err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Model(&model.OrderRefund{}).Where("order_id = ?", cur.ID).
+		Select("COALESCE(SUM(points), 0)").Scan(&taken).Error; err != nil {
+		return 0, err
+	}
+	return max(0, cur.PointsReversed+due-expired-taken), nil
 }

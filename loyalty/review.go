@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -57,13 +58,7 @@ func (s *Service) ReviewLevels(ctx context.Context, period string) (ReviewRun, e
 				if p.Recent >= lv.KeepThreshold {
 					continue
 				}
-				target := st.levels[0]
-				for _, l := range st.levels[:r] {
-					if p.Recent >= l.KeepThreshold {
-						target = l
-					}
-				}
-				ch, err := s.downgrade(ctx, p.ID, lv.Name, target, period)
+				ch, err := s.downgrade(ctx, p.ID, st.levels[:r+1], since, period)
 				if err != nil {
 					return run, fmt.Errorf("review member %d: %w", p.ID, err)
 				}
@@ -77,16 +72,33 @@ func (s *Service) ReviewLevels(ctx context.Context, period string) (ReviewRun, e
 	return run, err
 }
 
-// downgrade moves the member from level from to target and sets their
-// growth to target's threshold, unless the member moved since the review
-// read them.
-func (s *Service) downgrade(ctx context.Context, memberID int64, from string, target model.Level, period string) (*LevelUp, error) {
+// downgrade moves the member down from the last of levels to the highest
+// lower one whose keep threshold their growth since since meets, and sets
+// their growth to that level's threshold, unless the member moved since the
+// review read them. The growth is read again with the member locked: an
+// order that committed after the review's read counts.
+func (s *Service) downgrade(ctx context.Context, memberID int64, levels ladder, since time.Time, period string) (*LevelUp, error) {
 	var out *LevelUp
+	from := levels[len(levels)-1]
 	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		out = nil
 		m, err := store.LockMember(tx, memberID)
-		if err != nil || m.Level != from {
+		if err != nil || m.Level != from.Name {
 			return err
+		}
+		var recent int64
+		if err := tx.Model(&model.PointsEntry{}).Where("member_id = ? AND created_at >= ? AND kind <> ?", m.ID, since, model.PointsLevelSet).
+			Select("COALESCE(SUM(growth_delta), 0)").Scan(&recent).Error; err != nil {
+			return err
+		}
+		if recent >= from.KeepThreshold {
+			return nil
+		}
+		target := levels[0]
+		for _, l := range levels[:len(levels)-1] {
+			if recent >= l.KeepThreshold {
+				target = l
+			}
 		}
 		growth := m.Growth
 		if out, err = s.changeLevel(tx, &m, target, model.LevelReview, nil); err != nil {
@@ -95,7 +107,7 @@ func (s *Service) downgrade(ctx context.Context, memberID int64, from string, ta
 		if growth > target.Threshold {
 			_, err = s.post(tx, &m, Entry{MemberID: m.ID, Growth: target.Threshold - growth, Kind: model.PointsLevelSet,
 				IdemKey: fmt.Sprintf("level_review:%d:%s", m.ID, period),
-				Note:    fmt.Sprintf("等级复核：%s → %s，成长值调整为 %d", from, target.Name, target.Threshold)}, nil)
+				Note:    fmt.Sprintf("等级复核：%s → %s，成长值调整为 %d", from.Name, target.Name, target.Threshold)}, nil)
 		}
 		return err
 	})

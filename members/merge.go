@@ -120,6 +120,9 @@ func lockPair(tx *gorm.DB, a, b int64, unionID string) (older, newer model.Membe
 
 // merge moves everything of loser to survivor and retires loser.
 func (s *Service) merge(tx *gorm.DB, survivor, loser model.Member, unionID string) error {
+	if err := mergeMonthlyCoupons(tx, survivor.ID, loser.ID); err != nil {
+		return err
+	}
 	for _, table := range memberOwned {
 		if err := tx.Table(table).Where("member_id = ?", loser.ID).Update("member_id", survivor.ID).Error; err != nil {
 			return fmt.Errorf("merge %s: %w", table, err)
@@ -144,6 +147,50 @@ func (s *Service) merge(tx *gorm.DB, survivor, loser model.Member, unionID strin
 	}
 	return tx.Create(&model.MemberEvent{MemberID: survivor.ID, Kind: model.EventMerge, CreatedAt: s.now().UTC(),
 		Detail: fmt.Sprintf("合并会员 #%d (unionid)", loser.ID)}).Error
+}
+
+// mergeMonthlyCoupons keeps one usable level coupon per month and
+// template when both sides were given it (keys
+// level_monthly:<member>:<month>:<template>): the loser's becomes expired,
+// or, when either was redeemed already, every unredeemed one of the month.
+// A loser's coupon of a month the survivor has none of takes the
+// survivor's key, so the month's issue re-run gives no second one.
+func mergeMonthlyCoupons(tx *gorm.DB, survivorID, loserID int64) error {
+	var rows []model.Coupon
+	if err := tx.Select("id, member_id, status, issue_key").Where("member_id IN ? AND source = ?",
+		[]int64{survivorID, loserID}, model.SourceLevelMonthly).Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("merge monthly coupons: %w", err)
+	}
+	slots := map[string][]model.Coupon{} // month:template → coupons
+	for _, c := range rows {
+		parts := strings.Split(c.IssueKey, ":")
+		if len(parts) != 4 {
+			continue
+		}
+		slot := parts[2] + ":" + parts[3]
+		slots[slot] = append(slots[slot], c)
+	}
+	for slot, cs := range slots {
+		survivorHas, redeemed := false, false
+		for _, c := range cs {
+			survivorHas = survivorHas || c.MemberID == survivorID
+			redeemed = redeemed || c.Status == model.CouponRedeemed
+		}
+		for _, c := range cs {
+			q := tx.Model(&model.Coupon{}).Where("id = ?", c.ID)
+			var err error
+			switch {
+			case !survivorHas:
+				err = q.Update("issue_key", fmt.Sprintf("level_monthly:%d:%s", survivorID, slot)).Error
+			case c.Status == model.CouponIssued && (redeemed || c.MemberID == loserID):
+				err = q.Where("status = ?", model.CouponIssued).Update("status", model.CouponExpired).Error
+			}
+			if err != nil {
+				return fmt.Errorf("merge monthly coupon %d: %w", c.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // mergedColumns fills the survivor's profile from the loser where it has

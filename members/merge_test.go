@@ -2,10 +2,10 @@ package members_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
@@ -144,7 +144,7 @@ func TestMergeConflict(t *testing.T) {
 	if err != nil || !res.Conflict || res.MergedID != 0 {
 		t.Errorf("merge with a second unionid = %+v, %v; want a conflict and nothing done", res, err)
 	}
-	if _, err := e.members.MergeByUnionID(ctx, 999999, "u_x"); err != model.ErrMemberNotFound {
+	if _, err := e.members.MergeByUnionID(ctx, 999999, "u_x"); !errors.Is(err, model.ErrMemberNotFound) {
 		t.Errorf("unknown member = %v, want ErrMemberNotFound", err)
 	}
 	if _, err := e.members.MergeByUnionID(ctx, oa, " "); model.ErrorCode(err) != model.EINVALID {
@@ -154,7 +154,7 @@ func TestMergeConflict(t *testing.T) {
 
 // TestMergeFoldsLoyaltyCounters: per-member counters add up across a merge,
 // so a redemption limit or an earning cap cannot be reset by merging, and
-// orders and coupons follow their member.
+// orders follow their member (coupons: TestMergeCouponsFollowTheirMember).
 func TestMergeFoldsLoyaltyCounters(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -164,9 +164,13 @@ func TestMergeFoldsLoyaltyCounters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.db.Create(&model.PointsCap{MemberID: oa, Channel: "order", Period: "2026-11", Used: 100})
-	e.db.Create(&model.PointsCap{MemberID: wc, Channel: "order", Period: "2026-11", Used: 50})
-	e.db.Create(&model.Order{OrderNo: "o-merge-1", MemberID: wc, AmountFen: 100, PaidAt: time.Now()})
+	for _, row := range []any{&model.PointsCap{MemberID: oa, Channel: "order", Period: "2026-11", Used: 100},
+		&model.PointsCap{MemberID: wc, Channel: "order", Period: "2026-11", Used: 50},
+		&model.Order{OrderNo: "o-merge-1", MemberID: wc, AmountFen: 100, PaidAt: e.now}} {
+		if err := e.db.Create(row).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := e.members.MergeByUnionID(ctx, oa, "u_alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -175,17 +179,23 @@ func TestMergeFoldsLoyaltyCounters(t *testing.T) {
 	}
 	survivor := min(oa, wc)
 	var claims []model.RewardClaim
-	e.db.Order("reward_id").Find(&claims)
+	if err := e.db.Order("reward_id").Find(&claims).Error; err != nil {
+		t.Fatal(err)
+	}
 	if len(claims) != 2 || claims[0].MemberID != survivor || claims[0].Count != 3 || claims[1].MemberID != survivor || claims[1].Count != 1 {
 		t.Errorf("reward claims after merge = %+v, want reward 1: 3 and reward 2: 1 on member %d", claims, survivor)
 	}
 	var caps []model.PointsCap
-	e.db.Find(&caps)
+	if err := e.db.Find(&caps).Error; err != nil {
+		t.Fatal(err)
+	}
 	if len(caps) != 1 || caps[0].Used != 150 || caps[0].MemberID != survivor {
 		t.Errorf("caps after merge = %+v, want one row with 150 used", caps)
 	}
 	var o model.Order
-	e.db.Where("order_no = ?", "o-merge-1").Take(&o)
+	if err := e.db.Where("order_no = ?", "o-merge-1").Take(&o).Error; err != nil {
+		t.Fatal(err)
+	}
 	if o.MemberID != survivor {
 		t.Errorf("order member = %d, want %d", o.MemberID, survivor)
 	}

@@ -248,3 +248,45 @@ func (s *Service) GuideMaySee(ctx context.Context, g model.Guide, memberID int64
 		"WHERE r.active_key IS NOT NULL AND g.store_code = ?))", memberID, g.StoreCode, g.StoreCode).Count(&n).Error
 	return n > 0, err
 }
+
+// RecordGuideDeleted records on every member bound to the guide, or in an
+// active relation with them in corp, that the guide was deleted from the
+// WeCom address book at at (one member event each; a replay records
+// nothing new). Bindings and relations stay as they are until a handover.
+// It returns how many members it recorded it on. Errors: EINVALID for an
+// empty userid, the database's.
+func (s *Service) RecordGuideDeleted(ctx context.Context, corpID, guideUserID string, at time.Time) (int, error) {
+	if guideUserID == "" {
+		return 0, model.Errorf(model.EINVALID, "guide userid: want one")
+	}
+	at = eventTime(at, s.now)
+	n := 0
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+		n = 0
+		var ids []int64
+		err := tx.Model(&model.Member{}).Where("merged_into IS NULL AND (guide_user_id = ? OR id IN (?))", guideUserID,
+			tx.Model(&model.GuideRelation{}).Select("member_id").
+				Where("corp_id = ? AND guide_user_id = ? AND active_key IS NOT NULL", corpID, guideUserID)).
+			Order("id").Pluck("id", &ids).Error
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			var seen int64
+			if err := tx.Model(&model.MemberEvent{}).Where("member_id = ? AND kind = ? AND created_at = ?", id, model.EventGuideDeleted, at).
+				Count(&seen).Error; err != nil {
+				return err
+			} else if seen > 0 {
+				continue // a replay
+			}
+			ev := model.MemberEvent{MemberID: id, Kind: model.EventGuideDeleted, CreatedAt: at,
+				Detail: fmt.Sprintf("企业微信: 导购 %s 已从通讯录删除，待交接", guideUserID)}
+			if err := tx.Create(&ev).Error; err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

@@ -63,7 +63,8 @@ func TestMetricsAcrossMidnight(t *testing.T) {
 	if got := fmt.Sprint(m.Breakdown["scene"]); got != "[{poster map[churned:1 effective:1 new:2]} {store map[effective:1 new:1]}]" {
 		t.Errorf("by scene = %s", got)
 	}
-	ci, _ := e.metrics.CheckInMetrics(ctx, r)
+	ci, err := e.metrics.CheckInMetrics(ctx, r)
+	e.must(err)
 	if ci.Extra["streaks"]["2-3"] != 1 {
 		t.Errorf("streaks = %v, want one member in 2-3", ci.Extra["streaks"])
 	}
@@ -76,8 +77,21 @@ func TestMetricsAcrossMidnight(t *testing.T) {
 	if lc.Series[segments.LifecycleNew][1] != 1 || lc.Current[segments.LifecycleChurned] != 2 || lc.Change[segments.LifecycleNew] != 1 {
 		t.Errorf("lifecycle = %+v", lc)
 	}
-	if _, err := e.metrics.RFMMetrics(ctx, r); err != nil {
-		t.Fatal(err)
+	// RFM over the default rules (30-day window, recent within 15 days,
+	// frequent from 8 orders, valuable from the window's average order):
+	// c's one order is recent, rare and at the average (重点突破); a and b
+	// never ordered.
+	rfm, err := e.metrics.RFMMetrics(ctx, r)
+	e.must(err)
+	wantNow := map[string]int64{segments.RFMDevelop: 1, segments.RFMNone: 2}
+	if fmt.Sprint(rfm.Current) != fmt.Sprint(wantNow) {
+		t.Errorf("RFM now = %v, want %v", rfm.Current, wantNow)
+	}
+	for _, seg := range segments.RFMSegments {
+		want := []float64{0, float64(wantNow[seg])} // the recompute snapshotted 2 March
+		if got := rfm.Series[seg]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("RFM series %s = %v, want %v", seg, got, want)
+		}
 	}
 }
 

@@ -18,6 +18,9 @@ const (
 	EventWeComAdd   = "wecom_add"   // a guide added the member on WeCom
 	EventWeComChurn = "wecom_churn" // a guide relation ended: one side deleted the other
 	EventMerge      = "merge"       // another member with the same unionid was merged in
+	// EventGuideDeleted: the member's guide was deleted from the WeCom
+	// address book; recorded until the handover gives it consequences.
+	EventGuideDeleted = "wecom_guide_deleted"
 )
 
 // GuideRelation is one period during which a guide (WeCom userid) had a

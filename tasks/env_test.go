@@ -117,9 +117,14 @@ func testLogger() *slog.Logger {
 // start runs a worker on e's queues.
 func (e *env) start() { taskstest.StartWorker(e.t, e.rdb, e.prefix, e.deps) }
 
-// idle waits for the queues to drain.
+// idle waits for the queues to be idle (tasks scheduled for later aside).
 func (e *env) idle() taskstest.Counts {
 	return taskstest.WaitIdle(e.t, e.rdb, e.prefix, 20*time.Second)
+}
+
+// drained waits until every task, scheduled ones included, has run.
+func (e *env) drained() taskstest.Counts {
+	return taskstest.WaitDrained(e.t, e.rdb, e.prefix, 20*time.Second)
 }
 
 // deliver enqueues an event as the callback handler does: the welcome on

@@ -23,7 +23,13 @@ import (
 	"github.com/siyu/siyu/tasks/taskstest"
 )
 
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
 
 // fakeMessenger records what would have been sent.
 type fakeMessenger struct {
@@ -168,8 +174,8 @@ func TestExpiryJobAndReminder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if bal, _ := e.l.Balance(e.ctx, m); bal != 30 {
-		t.Errorf("balance = %d, want 30 after 80 expired once", bal)
+	if bal, err := e.l.Balance(e.ctx, m); err != nil || bal != 30 {
+		t.Errorf("balance = %d, %v; want 30 after 80 expired once", bal, err)
 	}
 	if q := e.queued(tasks.QueueDefault); len(q) != 1 || q[0].Type != tasks.TypeMemberNotice {
 		t.Fatalf("queued = %d tasks, want one reminder", len(q))
@@ -191,7 +197,11 @@ func TestExpiryJobAndReminder(t *testing.T) {
 	if err := e.run(tasks.NewExpirePointsTask("2025-05-06")); err != nil {
 		t.Fatal(err)
 	}
-	e.drain(tasks.QueueDefault)
+	for _, err := range e.drain(tasks.QueueDefault) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	sent := e.msgr.messages()
 	if len(sent) != 1 || !strings.HasPrefix(sent[0], "o_expiry: ") || !strings.Contains(sent[0], "30 积分") || !strings.Contains(sent[0], "2025-05-29") {
 		t.Errorf("sent = %q, want one reminder of 30 points valid through 2025-05-29", sent)

@@ -23,7 +23,9 @@ func TestSegmentSync(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	e.deps.Loyalty = e.loy
+	saved := *tasks.SegmentSyncDelay
 	*tasks.SegmentSyncDelay = 200 * time.Millisecond
+	t.Cleanup(func() { *tasks.SegmentSyncDelay = saved })
 	e.start()
 	var ids []int64
 	for i := range 3 {
@@ -34,9 +36,7 @@ func TestSegmentSync(t *testing.T) {
 		ids = append(ids, m.ID)
 	}
 	e.must(tasks.EnqueueRecomputeSegments(ctx, e.enq, "run1"))
-	e.idle()
-	time.Sleep(time.Second) // sync tasks start a moment after their batch commits
-	e.idle()
+	e.drained() // sync tasks are scheduled a moment after their batch commits
 	active := e.up.Calls(pathBatchTag)
 	if len(active) != 2 { // 生命周期:活跃 and RFM:无消费会员, all three openids each
 		t.Fatalf("batchtagging calls = %d, want 2", len(active))
@@ -49,7 +49,7 @@ func TestSegmentSync(t *testing.T) {
 
 	// Nothing changed: a second run queues no sync task and calls nothing.
 	e.must(tasks.EnqueueRecomputeSegments(ctx, e.enq, "run2"))
-	e.idle()
+	e.drained()
 	if n := e.up.CallCount(pathBatchTag) + e.up.CallCount(pathBatchUntag); n != 2 {
 		t.Errorf("after an unchanged run: %d tag calls, want still 2", n)
 	}
@@ -58,9 +58,7 @@ func TestSegmentSync(t *testing.T) {
 	old := time.Now().Add(-45 * 24 * time.Hour).UTC()
 	e.must(e.db.Model(&model.Member{}).Where("id = ?", ids[1]).Update("last_active_at", old).Error)
 	e.must(tasks.EnqueueRecomputeSegments(ctx, e.enq, "run3"))
-	e.idle()
-	time.Sleep(time.Second)
-	e.idle()
+	e.drained()
 	calls := append(e.up.Calls(pathBatchTag)[2:], e.up.Calls(pathBatchUntag)...)
 	if len(calls) != 2 {
 		t.Fatalf("after one change: %d new tag calls, want 2 (untag 活跃, tag 沉默)", len(calls))

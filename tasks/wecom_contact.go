@@ -143,6 +143,18 @@ func (h *handlers) contactDeleted(ctx context.Context, ev WeComEvent, by string)
 	return nil
 }
 
+// guideDeleted records a guide's deletion from the address book on the
+// members bound to or in touch with them; what follows (handing them to
+// another guide) is the handover's to decide.
+func (h *handlers) guideDeleted(ctx context.Context, ev WeComEvent) error {
+	n, err := h.Members.RecordGuideDeleted(ctx, ev.CorpID, ev.UserID, ev.At())
+	if err != nil {
+		return fmt.Errorf("record guide deletion: %w", err)
+	}
+	h.log.Warn("wecom: guide deleted from the address book; recorded on their members until a handover", "guide", ev.UserID, "members", n)
+	return nil
+}
+
 // churnText is the store manager's notification of a deletion.
 func churnText(g model.Guide, m model.Member, ev WeComEvent, by string, loc *time.Location) string {
 	who := m.Nickname

@@ -19,6 +19,9 @@ const TypeWeComEvent = "wecom:event"
 const (
 	EventChangeExternalContact = "change_external_contact"
 	EventChangeExternalTag     = "change_external_tag"
+	EventChangeContact         = "change_contact" // the address book changed
+
+	ChangeDeleteUser = "delete_user" // change_contact: a member of staff was deleted
 
 	ChangeAddExternalContact     = "add_external_contact"      // a guide added a customer
 	ChangeAddHalfExternalContact = "add_half_external_contact" // the customer added a guide who has not accepted yet
@@ -89,6 +92,10 @@ func (h *handlers) wecomEvent(ctx context.Context, t *asynq.Task) error {
 		return h.contactChanged(ctx, ev)
 	case EventChangeExternalTag:
 		return h.corpTagsChanged(ctx, ev)
+	case EventChangeContact:
+		if ev.ChangeType == ChangeDeleteUser {
+			return h.guideDeleted(ctx, ev)
+		}
 	}
 	h.log.Info("wecom event ignored", "event", ev.Event, "change_type", ev.ChangeType)
 	return nil

@@ -22,14 +22,15 @@ func TestLimiterBucketPerAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	short, cancel := context.WithTimeout(ctx, time.Second)
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	start := time.Now()
 	if err := l.wait(short, "/a"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("wait on an empty bucket: %v, want DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("hopeless wait took %v, want an immediate error", d)
+	// Refused up front, not by waiting the deadline out: the context is
+	// still live when the error comes back.
+	if short.Err() != nil {
+		t.Errorf("hopeless wait ran into its deadline (%v), want an immediate error", short.Err())
 	}
 	if err := l.wait(short, "/b"); err != nil {
 		t.Errorf("other API throttled: %v", err)

@@ -114,8 +114,10 @@ func TestHangLongerThanHTTPTimeout(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error from a hanging upstream")
 	}
-	if d := time.Since(start); d > 200*time.Millisecond+time.Second {
-		t.Errorf("returned after %v, want about the 200ms timeout", d)
+	// The upstream hangs 5 s: returning in under half of that is the
+	// timeout at work, with room for a loaded machine.
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("returned after %v, want about the 200ms timeout, well before the 5 s hang ends", d)
 	}
 	if !wx.Retryable(err) {
 		t.Errorf("Retryable(%v) = false for a timeout", err)
@@ -136,8 +138,8 @@ func TestHangLongerThanContextDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 150*time.Millisecond+time.Second {
-		t.Errorf("returned after %v, want about the 150ms deadline", d)
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("returned after %v, want about the 150ms deadline, well before the 5 s hang ends", d)
 	}
 	if strings.Contains(err.Error(), "oasecret") {
 		t.Errorf("error leaks the app secret: %v", err)

@@ -44,11 +44,13 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 
 	rules := segments.SegmentRules{Location: a.cfg.Location, BatchSize: *batch}
 	var rows []row
+	var runs []segments.RecomputeResult
 	for _, name := range []string{"recompute, first run (all change)", "recompute, second run (none change)"} {
 		res, err := a.segs.RecomputeSegments(ctx, rules, nil)
 		if err != nil {
 			return err
 		}
+		runs = append(runs, res)
 		rows = append(rows, row{name: name, n: int(res.Members), wall: res.Took})
 		fmt.Fprintf(b.stderr, "%s: %d members, %d changed, %d tag changes\n", name, res.Members, res.Changed, res.TagChanged)
 	}
@@ -70,6 +72,29 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	printRows(b.out, rows)
 	fmt.Fprintf(b.out, "\nbaseline groups: %d members with orders in 30 days; ops = members covered; recompute ÷ baseline wall: %.1f×\n",
 		groups, rows[0].wall.Seconds()/rows[len(rows)-1].wall.Seconds())
+	return checkSegments(ctx, a.db, b, int64(*members), runs)
+}
+
+// checkSegments fails the bench unless the first run computed and changed
+// every member, the second changed none, and every member holds a known
+// lifecycle and RFM value.
+func checkSegments(ctx context.Context, db *gorm.DB, b *benchEnv, members int64, runs []segments.RecomputeResult) error {
+	var unset, unknown int64
+	q := db.WithContext(ctx).Model(&model.Member{}).Where("merged_into IS NULL")
+	if err := q.Session(&gorm.Session{}).Where("lifecycle = '' OR rfm_segment = ''").Count(&unset).Error; err != nil {
+		return err
+	}
+	if err := q.Session(&gorm.Session{}).Where("lifecycle NOT IN ? OR rfm_segment NOT IN ?", segments.Lifecycles, segments.RFMSegments).
+		Count(&unknown).Error; err != nil {
+		return err
+	}
+	first, second := runs[0], runs[1]
+	fmt.Fprintf(b.out, "check: first run %d members, %d changed; second run %d members, %d changed, %d tag changes (want %d, %d; %d, 0, 0); %d members without a segment, %d with an unknown one\n",
+		first.Members, first.Changed, second.Members, second.Changed, second.TagChanged, members, members, members, unset, unknown)
+	if first.Members != members || first.Changed != members || second.Members != members || second.Changed != 0 ||
+		second.TagChanged != 0 || unset != 0 || unknown != 0 {
+		return fmt.Errorf("correctness check failed")
+	}
 	return nil
 }
 

@@ -53,7 +53,9 @@ func TestEndToEndWeCom(t *testing.T) {
 		return len(res.Members) == 1 && strings.Join(res.Members[0].Tags, ",") == "门店:端到端" &&
 			up.CallCount("/cgi-bin/externalcontact/mark_tag") == 1 && up.CallCount("/cgi-bin/externalcontact/send_welcome_msg") == 1
 	})
-	time.Sleep(300 * time.Millisecond) // nothing more arrives
+	// Nothing more arrives: every task the add queued, scheduled ones
+	// included, has run.
+	waitDrained(t, base)
 	if n, w := up.CallCount("/cgi-bin/externalcontact/mark_tag"), up.CallCount("/cgi-bin/externalcontact/send_welcome_msg"); n != 1 || w != 1 {
 		t.Errorf("mark_tag = %d, welcome = %d; want 1 each", n, w)
 	}
@@ -129,13 +131,47 @@ func e2eHQ(t *testing.T, base string) func(method, path string, in, out any) int
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
 		}
-		if out != nil {
+		if out != nil && resp.StatusCode < 300 {
 			if err := json.Unmarshal(raw, out); err != nil {
 				t.Fatalf("%s %s: %v in %s", req.Method, req.URL.Path, err, raw)
 			}
 		}
 		return resp.StatusCode
 	}
+}
+
+// waitDrained waits until the server's /metrics shows no task pending,
+// running, due for a retry or scheduled for later, three reads in a row
+// (a finishing task may queue another).
+func waitDrained(t *testing.T, base string) {
+	t.Helper()
+	quiet := 0
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(string(raw), "siyu_queue_up 1") {
+			t.Fatalf("metrics = %d, %v; want the queue gauges", resp.StatusCode, err)
+		}
+		busy := false
+		for _, line := range strings.Split(string(raw), "\n") {
+			if !strings.HasPrefix(line, "siyu_queue_tasks{") || strings.HasSuffix(line, " 0") {
+				continue
+			}
+			for _, st := range []string{`state="pending"`, `state="active"`, `state="scheduled"`, `state="retry"`} {
+				busy = busy || strings.Contains(line, st)
+			}
+		}
+		if busy {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		return quiet >= 3
+	})
 }
 
 func waitFor(t *testing.T, ok func() bool) {

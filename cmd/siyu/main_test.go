@@ -86,9 +86,8 @@ func TestServeEndToEnd(t *testing.T) {
 		!strings.Contains(body, `siyu_points_credited_total 35`) {
 		t.Errorf("metrics = %d, want check-in and points series:\n%s", code, grep(body, "siyu_"))
 	}
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/hq/members?openid=o_e2e", nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("HQ API without token = %v %v, want 401", resp.StatusCode, err)
+	if code, _ := get(t, base+"/api/hq/members?openid=o_e2e"); code != http.StatusUnauthorized {
+		t.Errorf("HQ API without token = %d, want 401", code)
 	}
 
 	cancel()
@@ -165,7 +164,10 @@ func get(t *testing.T, url string) (int, string) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", url, err)
+	}
 	return resp.StatusCode, string(b)
 }
 

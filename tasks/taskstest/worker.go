@@ -70,11 +70,25 @@ func QueueCounts(t testing.TB, r *tasks.Redis, prefix string) Counts {
 // (scheduled ones are not waited for), and fails the test after timeout.
 func WaitIdle(t testing.TB, r *tasks.Redis, prefix string, timeout time.Duration) Counts {
 	t.Helper()
+	return waitFor(t, r, prefix, timeout, func(c Counts) bool { return c.Pending+c.Active+c.Retry == 0 })
+}
+
+// WaitDrained waits until no task is pending, running, due for a retry or
+// scheduled for later, and fails the test after timeout. A check that
+// nothing more happens waits for this: a task queued to run later has not
+// happened yet when the queues are merely idle.
+func WaitDrained(t testing.TB, r *tasks.Redis, prefix string, timeout time.Duration) Counts {
+	t.Helper()
+	return waitFor(t, r, prefix, timeout, func(c Counts) bool { return c.Pending+c.Active+c.Retry+c.Scheduled == 0 })
+}
+
+func waitFor(t testing.TB, r *tasks.Redis, prefix string, timeout time.Duration, done func(Counts) bool) Counts {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	idle := 0
 	for {
 		c := QueueCounts(t, r, prefix)
-		if c.Pending+c.Active+c.Retry == 0 {
+		if done(c) {
 			idle++
 			if idle == 3 { // stay idle a moment: a finishing task may enqueue another
 				return c
