@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 )
 
 // memberOwned lists the tables whose rows simply follow their member into
@@ -149,6 +150,9 @@ func (s *Service) merge(tx *gorm.DB, survivor, loser model.Member, unionID strin
 	upd["points"] = gorm.Expr("(SELECT COALESCE(SUM(delta), 0) FROM points_entries WHERE member_id = ?)", survivor.ID)
 	upd["growth"] = gorm.Expr("(SELECT COALESCE(SUM(growth_delta), 0) FROM points_entries WHERE member_id = ?)", survivor.ID)
 	if err := tx.Model(&model.Member{}).Where("id = ?", survivor.ID).Updates(upd).Error; err != nil {
+		return err
+	}
+	if err := outbox.Record(tx, outbox.Event{Kind: outbox.KindMemberMerged, Payload: outbox.Merged{SurvivorID: survivor.ID, MergedID: loser.ID}}); err != nil {
 		return err
 	}
 	return tx.Create(&model.MemberEvent{MemberID: survivor.ID, Kind: model.EventMerge, CreatedAt: s.now().UTC(),
