@@ -17,6 +17,7 @@ import (
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/wx"
@@ -43,6 +44,9 @@ type app struct {
 	// until the wx client is wired here.
 	messenger tasks.OAMessenger
 	hqTasks   *tasks.HQTasks
+
+	outboxMetrics *outbox.Metrics
+	sweeper       *tasks.Sweeper
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -103,6 +107,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
+	a.openOutbox()
 	return a, nil
 }
 
@@ -175,7 +180,9 @@ func (a *app) worker() (*tasks.Worker, error) {
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
 		HQ:       a.hqTasks,
 		Segments: segmentRules(a.cfg),
+		DB:       a.db,
 	})
+	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})
@@ -216,6 +223,9 @@ func loyaltyOptions(cfg config.Config, now func() time.Time) loyalty.Options {
 func (a *app) close() {
 	if a.queueStats != nil {
 		a.queueStats.Close()
+	}
+	if a.sweeper != nil {
+		a.sweeper.Close()
 	}
 	if a.enq != nil {
 		a.enq.Close()
