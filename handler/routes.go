@@ -17,7 +17,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/wecom/callback", s.wecomVerify)
 	r.POST("/wecom/callback", s.wecomCallback)
 
-	hq := r.Group("/api/hq", requireHQ(s.hqToken))
+	hq := r.Group("/api/hq", requireHQ(s.hqToken), s.idempotency())
 	hq.POST("/scenes", s.saveScene)
 	hq.GET("/scenes", s.listScenes)
 	hq.GET("/scenes/:scene", s.getScene)

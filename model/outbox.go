@@ -23,7 +23,7 @@ type OutboxEvent struct {
 // request's fingerprint and, once it finished, the response to replay.
 type IdempotencyRecord struct {
 	ID        int64      `gorm:"primaryKey"`
-	Key       string     `gorm:"size:191;not null;uniqueIndex"` // route and header value
+	Key       string     `gorm:"column:idem_key;size:64;not null;uniqueIndex"` // hash of the route and header value
 	BodyHash  string     `gorm:"size:64;not null"`
 	Status    int        `gorm:"not null;default:0"` // 0 while the first request runs
 	Response  string     `gorm:"type:mediumtext"`
