@@ -27,22 +27,28 @@ func Once(db *gorm.DB, h Handler) asynq.HandlerFunc {
 		if !ok { // not from the relay: nothing to dedupe by
 			return h(ctx, t.Payload())
 		}
-		var ev model.OutboxEvent
-		err := db.WithContext(ctx).Select("id, handled_at").Take(&ev, id).Error
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-			return nil // cleaned up long after it was handled
-		case err != nil:
-			return err
-		case ev.HandledAt != nil:
-			return nil
-		}
-		if err := h(ctx, t.Payload()); err != nil {
-			return err
-		}
-		return db.WithContext(context.WithoutCancel(ctx)).Model(&model.OutboxEvent{}).
-			Where("id = ? AND handled_at IS NULL", id).Update("handled_at", time.Now().UTC()).Error
+		return HandleOnce(ctx, db, id, t.Payload(), h)
 	}
+}
+
+// HandleOnce runs h for event id unless the event was handled already, then
+// marks it handled. Errors: h's, the database's.
+func HandleOnce(ctx context.Context, db *gorm.DB, id int64, payload []byte, h Handler) error {
+	var ev model.OutboxEvent
+	err := db.WithContext(ctx).Select("id, handled_at").Take(&ev, id).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil // cleaned up long after it was handled
+	case err != nil:
+		return err
+	case ev.HandledAt != nil:
+		return nil
+	}
+	if err := h(ctx, payload); err != nil {
+		return err
+	}
+	return db.WithContext(context.WithoutCancel(ctx)).Model(&model.OutboxEvent{}).
+		Where("id = ? AND handled_at IS NULL", id).Update("handled_at", time.Now().UTC()).Error
 }
 
 // Decode unmarshals an event payload; a payload that does not decode is
