@@ -150,7 +150,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		route, ok := r.opts.Routes[ev.Kind]
 		if !ok {
 			// Nothing subscribes to this kind (yet): it stays recorded.
-			r.log.Warn("outbox: no subscriber for event kind; marked sent", "kind", ev.Kind, "id", ev.ID)
+			r.log.Debug("outbox: no subscriber for event kind; marked sent", "kind", ev.Kind, "id", ev.ID)
 			sent = append(sent, ev.ID)
 			continue
 		}

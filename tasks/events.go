@@ -16,19 +16,21 @@ import (
 // Kinds without a route (coupon.issued) have no subscriber yet; the relay
 // marks them sent.
 func OutboxRoutes() map[string]outbox.Route {
-	ev := outbox.EventTask(QueueDefault)
-	return map[string]outbox.Route{
-		outbox.KindLevelChanged:     ev,
-		outbox.KindReferralCredited: ev,
-		outbox.KindMemberMerged:     ev,
-		outbox.KindPointsExpiring:   ev,
+	routes := map[string]outbox.Route{
 		outbox.KindTaskDispatched: func(e model.OutboxEvent) (*asynq.Task, string, []asynq.Option) {
 			var p outbox.TaskDispatched
 			_ = outbox.Decode([]byte(e.Payload), &p)
 			return NewDispatchHQTask(p.TaskID), QueueDefault, dispatchOpts(p.TaskID)
 		},
 	}
+	for _, kind := range consumedKinds {
+		routes[kind] = outbox.EventTask(QueueDefault)
+	}
+	return routes
 }
+
+// consumedKinds are the kinds carried by event tasks to a consumer below.
+var consumedKinds = []string{outbox.KindLevelChanged, outbox.KindReferralCredited, outbox.KindMemberMerged, outbox.KindPointsExpiring}
 
 // NewRelay returns the outbox relay onto q with Siyu's routes.
 func NewRelay(db *gorm.DB, q TaskEnqueuer, o outbox.RelayOptions) *outbox.Relay {
@@ -37,8 +39,8 @@ func NewRelay(db *gorm.DB, q TaskEnqueuer, o outbox.RelayOptions) *outbox.Relay 
 }
 
 // registerConsumers subscribes the follow-ups to their events. Sending a
-// message is not idempotent, so those consumers dedupe by event id
-// (outbox.Once); re-evaluating a level is idempotent already.
+// message is not idempotent, so consumers dedupe by event id (outbox.Once);
+// the handled mark also tells the sweeper which events were consumed.
 func (d Deps) registerConsumers(mux *asynq.ServeMux) {
 	if d.Loyalty == nil {
 		return
@@ -52,9 +54,7 @@ func (d Deps) registerConsumers(mux *asynq.ServeMux) {
 	mux.HandleFunc(outbox.TaskType(outbox.KindLevelChanged), once(d.onLevelChanged))
 	mux.HandleFunc(outbox.TaskType(outbox.KindReferralCredited), once(d.onReferralCredited))
 	mux.HandleFunc(outbox.TaskType(outbox.KindPointsExpiring), once(d.onPointsExpiring))
-	mux.HandleFunc(outbox.TaskType(outbox.KindMemberMerged), func(ctx context.Context, t *asynq.Task) error {
-		return d.onMemberMerged(ctx, t.Payload())
-	})
+	mux.HandleFunc(outbox.TaskType(outbox.KindMemberMerged), once(d.onMemberMerged))
 }
 
 // onLevelChanged sends the level-up notice: the one place its text is

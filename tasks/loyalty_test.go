@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
@@ -67,6 +69,7 @@ type loyaltyEnv struct {
 	queues tasks.Queues
 	redis  *tasks.Redis
 	insp   *asynq.Inspector
+	db     *gorm.DB
 }
 
 func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
@@ -86,7 +89,7 @@ func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
 	t.Cleanup(func() { insp.Close() })
 	tags := tagging.New(db, clk.Now)
 	msgr := &fakeMessenger{}
-	e := &loyaltyEnv{t: t, ctx: context.Background(), l: l, tags: tags, msgr: msgr, clk: clk, queues: queues, redis: rdb, insp: insp,
+	e := &loyaltyEnv{t: t, ctx: context.Background(), l: l, tags: tags, msgr: msgr, clk: clk, queues: queues, redis: rdb, insp: insp, db: db,
 		deps: tasks.Deps{Loyalty: l, Tagging: tags, Queue: enq, Messenger: msgr, Location: shanghai, Now: clk.Now,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	t.Cleanup(func() {
@@ -156,23 +159,28 @@ func TestExpiryJobAndReminder(t *testing.T) {
 	if bal, _ := e.l.Balance(e.ctx, m); bal != 30 {
 		t.Errorf("balance = %d, want 30 after 80 expired once", bal)
 	}
-	if q := e.queued(tasks.QueueDefault); len(q) != 1 || q[0].Type != tasks.TypeMemberNotice {
-		t.Fatalf("queued = %d tasks, want one reminder", len(q))
+	e.relay()
+	q := e.queued(tasks.QueueDefault)
+	if len(q) != 1 || q[0].Type != outbox.TaskType(outbox.KindPointsExpiring) {
+		t.Fatalf("queued = %d tasks, want one reminder event", len(q))
 	}
 	e.deps.Messenger = nil
-	if errs := e.drain(tasks.QueueDefault); len(errs) != 1 || !errors.Is(errs[0], tasks.ErrNoMessenger) {
-		t.Errorf("without a messenger: %v, want ErrNoMessenger", errs)
+	if err := e.run(asynq.NewTask(q[0].Type, q[0].Payload)); !errors.Is(err, tasks.ErrNoMessenger) {
+		t.Errorf("without a messenger: %v, want ErrNoMessenger", err)
 	}
-	// Retried (re-queued by the next run) with a messenger, it goes out once.
+	// Retried (as asynq does) with a messenger, it goes out once; later
+	// runs record no new reminder for the same batch.
 	e.deps.Messenger = e.msgr
-	e.run(tasks.NewExpirePointsTask("2025-05-05"))
 	for _, err := range e.drain(tasks.QueueDefault) {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.run(tasks.NewExpirePointsTask("2025-05-06"))
-	e.drain(tasks.QueueDefault)
+	for _, day := range []string{"2025-05-05", "2025-05-06"} {
+		e.run(tasks.NewExpirePointsTask(day))
+		e.relay()
+		e.drain(tasks.QueueDefault)
+	}
 	sent := e.msgr.messages()
 	if len(sent) != 1 || !strings.HasPrefix(sent[0], "o_expiry: ") || !strings.Contains(sent[0], "30 积分") || !strings.Contains(sent[0], "2025-05-29") {
 		t.Errorf("sent = %q, want one reminder of 30 points valid through 2025-05-29", sent)

@@ -104,15 +104,45 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	if err := s.cleanup(ctx); err != nil {
 		return 0, fmt.Errorf("sweeper cleanup: %w", err)
 	}
-	if s.hq == nil {
-		return 0, nil
-	}
-	n, err := s.sweepDispatching(ctx)
-	if err != nil {
+	n, err := s.sweepEvents(ctx)
+	if err != nil || s.hq == nil {
 		return n, err
 	}
-	m, err := s.sweepNotifications(ctx)
-	return n + m, err
+	m, err := s.sweepDispatching(ctx)
+	if err != nil {
+		return n + m, err
+	}
+	k, err := s.sweepNotifications(ctx)
+	return n + m + k, err
+}
+
+// sweepEvents hands back to the relay the events it queued whose task is
+// gone before a consumer handled them: the relay sends them again (same
+// TaskID) and the consumer's dedupe keeps the effect single.
+func (s *Sweeper) sweepEvents(ctx context.Context) (int, error) {
+	var rows []model.OutboxEvent
+	err := s.db.WithContext(ctx).Select("id, kind").
+		Where("sent_at < ? AND handled_at IS NULL AND kind IN ?", s.now().Add(-s.grace).UTC(), consumedKinds).
+		Order("id").Limit(1000).Find(&rows).Error
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, ev := range rows {
+		if _, ok, err := s.present(QueueDefault, outbox.TaskIDPrefix+strconv.FormatInt(ev.ID, 10)); err != nil || ok {
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		if err := s.db.WithContext(ctx).Model(&model.OutboxEvent{}).Where("id = ? AND handled_at IS NULL", ev.ID).
+			Update("sent_at", nil).Error; err != nil {
+			return n, err
+		}
+		n++
+		s.requeued("event", "kind", ev.Kind, "event", ev.ID)
+	}
+	return n, nil
 }
 
 // present reports whether a task id is in the queue in any state.
