@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -70,6 +71,23 @@ func TestDispatchWhileRedisDown(t *testing.T) {
 	if got := up.CallCount(pathAppMsg); got != 12 {
 		t.Errorf("app messages = %d, want 12 (one per guide)", got)
 	}
+	metrics := getText(t, base+"/metrics")
+	for _, want := range []string{`siyu_outbox_sent_total{kind="hq_task.dispatched"} 1`, "siyu_outbox_relay_lag_seconds 0", "siyu_outbox_relay_failures_total "} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // TestCheckInWhileRedisDown: with Redis stopped, a check-in is credited
