@@ -64,14 +64,14 @@ type Bot struct {
 	notices Notifier
 }
 
-// Notifier queues a message to a member about a row (tasks.Notices):
-// the bot uses it to tell an inviter that their friend followed.
+// Notifier queues a message to a member about a row (tasks.Notices).
+// The bot no longer sends notices itself (the inviter's and level-up
+// notices are outbox events); it is kept so callers still compile.
 type Notifier interface {
 	QueueNotice(ctx context.Context, kind string, memberID, refID int64) error
 }
 
-// WithNotifier sets where notices to other members go; without one they
-// are only logged.
+// WithNotifier is kept for callers; notices are outbox events now.
 func (b *Bot) WithNotifier(n Notifier) *Bot {
 	b.notices = n
 	return b

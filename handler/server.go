@@ -58,8 +58,8 @@ type Deps struct {
 	// Tasks is the HQ task service (tasks, reports, feedback, the
 	// sidebar's task panel); nil answers those endpoints with 503.
 	Tasks *tasks.HQTasks
-	// Notices queues messages to members (level-ups from orders, events and
-	// adjustments posted by HQ); nil only logs them.
+	// Notices is unused: level-up notices of HQ writes are outbox events
+	// recorded with the write (docs/outbox.md). Kept so callers compile.
 	Notices Notifier
 }
 
