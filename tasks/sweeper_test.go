@@ -138,3 +138,48 @@ func (e *ownRedisEnv) waitActive(id int64, timeout time.Duration) tasks.Task {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSweeperHandsLostEventsBack: an event the relay queued whose task is
+// gone (Redis lost it) and that no consumer handled goes back to the relay;
+// a handled one and a fresh one (within the grace time) stay as they are.
+func TestSweeperHandsLostEventsBack(t *testing.T) {
+	db := modeltest.NewDB(t)
+	rdb, prefix := taskstest.NewRedis(t)
+	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
+	t.Cleanup(func() { enq.Close() })
+	long := time.Now().Add(-time.Hour).UTC()
+	now := time.Now().UTC()
+	rows := []model.OutboxEvent{
+		{Kind: outbox.KindLevelChanged, Payload: `{}`, SentAt: &long, CreatedAt: long},                   // lost
+		{Kind: outbox.KindLevelChanged, Payload: `{}`, SentAt: &long, HandledAt: &long, CreatedAt: long}, // done
+		{Kind: outbox.KindLevelChanged, Payload: `{}`, SentAt: &now, CreatedAt: now},                     // in flight
+	}
+	if err := db.Create(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	sw := tasks.NewSweeper(db, rdb.ConnOpt, enq, taskstest.Queues(prefix), tasks.SweeperOptions{Grace: time.Minute, Logger: testLogger()})
+	t.Cleanup(func() { sw.Close() })
+	n, err := sw.Sweep(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("Sweep = %d, %v; want 1 event handed back", n, err)
+	}
+	var got []model.OutboxEvent
+	db.Order("id").Find(&got)
+	if got[0].SentAt != nil || got[1].SentAt == nil || got[2].SentAt == nil {
+		t.Errorf("sent_at after the sweep = %v %v %v; want only the lost one cleared", got[0].SentAt, got[1].SentAt, got[2].SentAt)
+	}
+	// Relayed again, its task is in the queue: a later sweep leaves it
+	// (and takes the third, whose task never existed, once past the grace).
+	if _, err := tasks.NewRelay(db, enq, outbox.RelayOptions{}).RelayOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sw2 := tasks.NewSweeper(db, rdb.ConnOpt, enq, taskstest.Queues(prefix), tasks.SweeperOptions{Grace: time.Nanosecond, Logger: testLogger()})
+	t.Cleanup(func() { sw2.Close() })
+	if n, err := sw2.Sweep(context.Background()); err != nil || n != 1 {
+		t.Errorf("second Sweep = %d, %v; want 1 (only the third)", n, err)
+	}
+	db.Order("id").Find(&got)
+	if got[0].SentAt == nil || got[2].SentAt != nil {
+		t.Errorf("sent_at after the second sweep = %v, %v; want the relayed one kept, the third cleared", got[0].SentAt, got[2].SentAt)
+	}
+}
