@@ -73,18 +73,6 @@ func (b *Bot) invite(ctx context.Context, m model.Member) (Reply, error) {
 	return Reply{Text: text, Kind: KindInvite}, nil
 }
 
-// levelUpText is the line that tells the member they reached a level.
-func levelUpText(up *loyalty.LevelUp) string {
-	if up == nil {
-		return ""
-	}
-	s := fmt.Sprintf("\n🎉 恭喜升级为【%s】会员！", up.Change.To)
-	if len(up.Coupons) > 0 {
-		s += fmt.Sprintf("升级礼 %d 张券已发放，回复「我的券」查看。", len(up.Coupons))
-	}
-	return s
-}
-
 func orDefault(s, def string) string {
 	if s == "" {
 		return def

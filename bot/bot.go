@@ -234,7 +234,6 @@ func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
 		if r.Streak%7 == 0 {
 			text += fmt.Sprintf("\n🎉 连续签到满 %d 天，今日含周奖励！", r.Streak)
 		}
-		text += levelUpText(r.LevelUp)
 	}
 	return Reply{Text: text, Kind: KindCheckIn, CheckIn: &r, Credited: r.Credited}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tasks"
 )
 
 // DefaultWelcome greets a follower who came through no scene or an unknown
@@ -35,7 +34,6 @@ func (b *Bot) follow(ctx context.Context, msg Message, scene string) (Reply, err
 		reply.Credited += bonus.Points
 		reply.Text += fmt.Sprintf("\n关注礼 %d 积分已到账，当前积分 %d。", bonus.Points, bonus.Balance)
 	}
-	reply.Text += levelUpText(bonus.LevelUp)
 	if inviter, ok := loyalty.ParseInviteScene(scene); ok && res.NewMember {
 		b.creditInviter(ctx, inviter, res.Member.ID)
 	}
@@ -50,20 +48,9 @@ func (b *Bot) creditInviter(ctx context.Context, inviter, invitee int64) {
 		b.log.Warn("referral bonus not credited", "inviter", inviter, "invitee", invitee, "err", err)
 		return
 	}
-	if !got.Applied || got.Points+got.Growth == 0 {
-		return
-	}
-	if b.notices == nil {
-		b.log.Info("referral credited; no notifier to tell the inviter", "inviter", inviter, "points", got.Points)
-		return
-	}
-	if err := b.notices.QueueNotice(ctx, tasks.NoticeReferral, inviter, got.EntryID); err != nil {
-		b.log.Warn("referral notice not queued", "inviter", inviter, "err", err)
-	}
-	if up := got.LevelUp; up != nil {
-		if err := b.notices.QueueNotice(ctx, tasks.NoticeLevelUp, inviter, up.Change.ID); err != nil {
-			b.log.Warn("level-up notice not queued", "member", inviter, "err", err)
-		}
+	// The inviter's notice (and a level-up's) are outbox events of the credit.
+	if got.Applied {
+		b.log.Info("referral credited", "inviter", inviter, "points", got.Points)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/wx/wxsim"
 )
 
@@ -66,7 +67,8 @@ func TestChatMall(t *testing.T) {
 	}
 }
 
-// TestChatUpgrade: the check-in whose growth crosses a threshold says so.
+// TestChatUpgrade: the check-in whose growth crosses a threshold upgrades
+// and records the level.changed event the one level-up notice comes from.
 func TestChatUpgrade(t *testing.T) {
 	e := newTestEnv(t)
 	e.fixedDay() // a check-in or cap per business day
@@ -75,8 +77,11 @@ func TestChatUpgrade(t *testing.T) {
 	if st := e.hq("POST", "/api/hq/orders", body, nil); st != 201 {
 		t.Fatalf("order = %d", st)
 	}
-	if got := e.chat("o_lvl", "签到"); !strings.Contains(got, "恭喜升级为【银卡】") {
-		t.Errorf("check-in = %q, want the upgrade", got)
+	if got := e.chat("o_lvl", "签到"); !strings.Contains(got, "签到成功") {
+		t.Errorf("check-in = %q, want it credited", got)
+	}
+	if ups := e.levelUps(m); len(ups) != 1 || ups[0].To != "银卡" {
+		t.Errorf("level-up events = %+v, want one to 银卡", ups)
 	}
 	if got := e.member(m).Level; got != "银卡" {
 		t.Errorf("level = %q, want 银卡", got)
@@ -116,8 +121,8 @@ func TestFollowAndReferral(t *testing.T) {
 	if n := e.count(&model.PointsEntry{}, "kind = ?", model.ChannelReferral); n != 1 {
 		t.Errorf("referral entries = %d, want 1", n)
 	}
-	if n := e.notices.list(); len(n) != 1 || !strings.HasPrefix(n[0], fmt.Sprintf("referral:%d:", inviter)) {
-		t.Errorf("notices = %v, want one referral notice to the inviter", n)
+	if evs := e.outboxEvents(outbox.KindReferralCredited); len(evs) != 1 || !strings.Contains(evs[0].Payload, fmt.Sprintf(`"member_id":%d,`, inviter)) {
+		t.Errorf("referral events = %+v, want one for the inviter", evs)
 	}
 	// A new follower through a code naming the id they are about to get.
 	var next int64

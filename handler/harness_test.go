@@ -183,7 +183,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	hqTasks := tasks.NewHQTasks(st, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks,
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log).WithNotifier(notices), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
-		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: scripts.New(st), Notices: notices,
+		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: scripts.New(st),
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		Enqueuer: enq, Codes: guides.NewCodes(dir, tags, client, client),

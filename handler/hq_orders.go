@@ -10,7 +10,6 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tasks"
 )
 
 // orderLine is one order in POST /api/hq/orders.
@@ -87,7 +86,7 @@ func (s *Server) postOrders(c *gin.Context) {
 			out[i].Order = &o
 		}
 		if r.LevelUp != nil {
-			out[i].LevelUp = &r.LevelUp.Change
+			out[i].LevelUp = &r.LevelUp.Change // the notice is a level.changed event
 		}
 	}
 	if single {
@@ -140,19 +139,4 @@ func (s *Server) refundOrder(c *gin.Context) {
 		return
 	}
 	respondSaved(c, !res.Replay, gin.H{"refund": res.Refund, "order": res.Order, "duplicate": res.Replay})
-}
-
-// queueLevelUp tells the member about an upgrade an HQ call caused; a
-// failure to queue is logged, never the caller's problem.
-func (s *Server) queueLevelUp(c *gin.Context, up *loyalty.LevelUp) {
-	if up == nil {
-		return
-	}
-	if s.notices == nil {
-		logger(c).Info("level up; no notifier configured", "member", up.Change.MemberID, "level", up.Change.To)
-		return
-	}
-	if err := s.notices.QueueNotice(c.Request.Context(), tasks.NoticeLevelUp, up.Change.MemberID, up.Change.ID); err != nil {
-		logger(c).Warn("level-up notice not queued", "member", up.Change.MemberID, "err", err)
-	}
 }

@@ -220,8 +220,8 @@ func TestOrderUpgradeNotifies(t *testing.T) {
 	if got := e.member(m).Level; got != "金卡" {
 		t.Errorf("level = %q, want 金卡", got)
 	}
-	if n := e.notices.list(); len(n) != 1 || !strings.HasPrefix(n[0], fmt.Sprintf("level_up:%d:", m)) {
-		t.Errorf("notices = %v, want one level_up", n)
+	if ups := e.levelUps(m); len(ups) != 1 || ups[0].To != "金卡" {
+		t.Errorf("level-up events = %+v, want one to 金卡", ups)
 	}
 	if reply := e.say(e.oa, e.oa.Text("o_up", "等级", 0, e.clock.Now())); !strings.Contains(reply, "金卡") || !strings.Contains(reply, "钻石") {
 		t.Errorf("等级 = %q, want 金卡 and the way to 钻石", reply)

@@ -39,7 +39,6 @@ func earnedJSON(e loyalty.Earned) earnedResponse {
 
 // writeEarned answers 201 for a new entry, 200 for a repeat.
 func (s *Server) writeEarned(c *gin.Context, e loyalty.Earned) {
-	s.queueLevelUp(c, e.LevelUp)
 	respondSaved(c, e.Applied, earnedJSON(e))
 }
 

@@ -19,7 +19,10 @@ func (s *Server) recomputeSegments(c *gin.Context) {
 	}
 	key := "hq-" + s.now().UTC().Format("20060102T1504")
 	if err := tasks.EnqueueRecomputeSegments(c.Request.Context(), s.enq, key); err != nil {
-		writeError(c, err)
+		// Nothing was saved: refuse with 503 (retry later), never a 5xx
+		// that left half of a request behind.
+		logger(c).Warn("segment recompute not queued", "err", err)
+		writeError(c, model.Errorf(model.EUNAVAILABLE, "the task queue is unavailable; nothing was queued, try again later"))
 		return
 	}
 	respond(c, http.StatusAccepted, gin.H{"queued": true, "task_id": "segments:" + key})

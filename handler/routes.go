@@ -18,7 +18,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/wecom/callback", s.wecomVerify)
 	r.POST("/wecom/callback", s.wecomCallback)
 
-	hq := r.Group("/api/hq", requireHQ(s.hqToken))
+	hq := r.Group("/api/hq", requireHQ(s.hqToken), s.idempotency())
 	s.hqMemberRoutes(hq)
 	s.hqLoyaltyRoutes(hq)
 	s.hqOrganisationRoutes(hq)

@@ -70,9 +70,6 @@ type Deps struct {
 	// Tasks is the HQ task service (tasks, reports, feedback, the
 	// sidebar's task panel); nil answers those endpoints with 503.
 	Tasks *tasks.HQTasks
-	// Notices queues messages to members (level-ups from orders, events and
-	// adjustments posted by HQ); nil only logs them.
-	Notices tasks.Notifier
 }
 
 // Server holds the handlers' dependencies.
@@ -105,7 +102,6 @@ type Server struct {
 	sessions     *Sessions
 	wecomCorpID  string
 	wecomAgentID string
-	notices      tasks.Notifier
 	tasks        *tasks.HQTasks
 	intake       *intake.Service
 	profiles     *profile.Service
@@ -117,12 +113,12 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, members: d.Members, guides: d.Guides, segments: d.Segments, dash: d.Dashboards, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
-		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, notices: d.Notices, tasks: d.Tasks,
+		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, tasks: d.Tasks,
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.intake = intake.New(d.Members, d.Loyalty, d.Segments, d.Notices, d.Logger)
+	s.intake = intake.New(d.Members, d.Loyalty, d.Segments, d.Logger)
 	s.profiles = profile.New(d.Members, d.Loyalty, d.Tagging, d.Guides)
 	if d.SessionTTL == 0 {
 		d.SessionTTL = 12 * time.Hour

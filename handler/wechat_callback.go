@@ -151,8 +151,15 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	log := logger(c)
 	key := oaDedupeKey(msg)
 	claim, stored, err := s.replies.claim(c.Request.Context(), key)
-	if err != nil {
+	redisDown := err != nil
+	if redisDown {
 		log.Warn("dedupe unavailable; handling anyway", "err", err)
+	}
+	if claim == claimFirst { // a reply kept in the database while Redis was down
+		if kept, ok := s.dbReply(c.Request.Context(), key); ok {
+			claim, stored = claimReplay, kept
+			_ = s.replies.finish(context.WithoutCancel(c.Request.Context()), key, kept)
+		}
 	}
 	switch claim {
 	case claimReplay:
@@ -173,8 +180,9 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 		}
 		return politeError
 	}
-	if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, r.Text); err != nil {
-		log.Warn("dedupe finish", "err", err)
+	if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, r.Text); err != nil || redisDown {
+		log.Warn("dedupe finish; reply kept in the database", "err", err)
+		r.Text = s.keepReply(context.WithoutCancel(c.Request.Context()), key, r.Text)
 	}
 	switch {
 	case msg.MsgType == "event" && strings.EqualFold(msg.Event, "subscribe"):

@@ -56,7 +56,6 @@ func (s *Service) RecordEvent(ctx context.Context, ev Event) (EventResult, error
 	if err != nil {
 		return res, err
 	}
-	s.queueLevelUp(ctx, res.Earned.LevelUp)
 	if _, err := s.segments.RecordBehavior(ctx, segments.Behavior{EventID: ev.EventID, Kind: behaviorFor[ev.Type], MemberID: member, OccurredAt: ev.OccurredAt}); err != nil {
 		s.log.Warn("record interaction as behaviour", "event_id", ev.EventID, "err", err)
 	}

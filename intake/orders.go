@@ -45,7 +45,6 @@ func (s *Service) RecordOrders(ctx context.Context, orders []Order) ([]loyalty.O
 		if ids[i] == 0 { // the member could not be resolved
 			res[i].Status, res[i].Err = loyalty.OrderError, memberMissing(orders[i])
 		}
-		s.queueLevelUp(ctx, res[i].LevelUp)
 	}
 	return res, nil
 }

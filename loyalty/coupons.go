@@ -13,6 +13,7 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/outbox"
 )
 
 // errTemplateInactive: the template is switched off or its fixed validity
@@ -57,7 +58,7 @@ func (s *Service) issueCoupon(tx *gorm.DB, templateID, memberID int64, source, k
 		c.ID, c.Code = 0, newCode()
 		err := tx.Create(&c).Error
 		if err == nil {
-			return c, true, nil
+			return c, true, outbox.Record(tx, outbox.Event{Kind: outbox.KindCouponIssued, Payload: outbox.CouponIssued{MemberID: memberID, CouponID: c.ID, Source: source}})
 		}
 		if !model.IsDuplicate(err) {
 			return c, false, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/outbox"
 )
 
 // errAlreadyPosted rolls back a transaction whose idempotency key turned
@@ -57,6 +58,9 @@ func (s *Service) earnOnce(ctx context.Context, memberID int64, channel, key, no
 			return errAlreadyPosted
 		}
 		out = Earned{Applied: true, Points: g.Points, Growth: g.Growth, Capped: g.Capped, Balance: m.Points, EntryID: p.Entry.ID, LevelUp: p.LevelUp}
+		if channel == model.ChannelReferral && g.Points+g.Growth > 0 {
+			return outbox.Record(tx, outbox.Event{Kind: outbox.KindReferralCredited, Payload: outbox.Credit{MemberID: m.ID, EntryID: p.Entry.ID}})
+		}
 		return nil
 	})
 	if errors.Is(err, errAlreadyPosted) {

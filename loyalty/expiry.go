@@ -10,6 +10,7 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/outbox"
 )
 
 // Expiry policies.
@@ -263,7 +264,7 @@ func (s *Service) QueueExpiryReminders(ctx context.Context) ([]model.ExpiryRemin
 			after = r.MemberID
 		}
 		if len(out) > 0 {
-			if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&out).Error; err != nil {
+			if err := s.st.Tx(ctx, func(tx *gorm.DB) error { return recordReminders(tx, out) }); err != nil {
 				return nil, err
 			}
 		}
@@ -296,4 +297,27 @@ func (s *Service) MarkReminderSent(ctx context.Context, id int64) error {
 	now := s.now().UTC()
 	return s.db.WithContext(ctx).Model(&model.ExpiryReminder{}).Where("id = ?", id).
 		Updates(map[string]any{"status": model.ReminderSent, "sent_at": now}).Error
+}
+
+// recordReminders inserts the reminders that are new and records a
+// points.expiring event for each in the same transaction; the event's
+// consumer sends the reminder. Rows that existed already had theirs.
+func recordReminders(tx *gorm.DB, rems []*model.ExpiryReminder) error {
+	var before int64
+	if err := tx.Model(&model.ExpiryReminder{}).Select("COALESCE(MAX(id), 0)").Scan(&before).Error; err != nil {
+		return err
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rems).Error; err != nil {
+		return err
+	}
+	var fresh []model.ExpiryReminder
+	if err := tx.Select("id, member_id").Where("id > ?", before).Order("id").Find(&fresh).Error; err != nil {
+		return err
+	}
+	for _, r := range fresh {
+		if err := outbox.Record(tx, outbox.Event{Kind: outbox.KindPointsExpiring, Payload: outbox.Reminder{MemberID: r.MemberID, ReminderID: r.ID}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/outbox"
 )
 
 // ladder is the levels sorted by threshold, the base level first.
@@ -79,6 +80,10 @@ func (s *Service) changeLevel(tx *gorm.DB, m *model.Member, to model.Level, reas
 func (s *Service) recordLevelChange(tx *gorm.DB, memberID int64, from, to string, growth int64, reason string, coupons []int64) (*LevelUp, error) {
 	up := &LevelUp{Change: model.LevelChange{MemberID: memberID, From: from, To: to, Growth: growth, Reason: reason, CreatedAt: s.stamp()}}
 	if err := tx.Create(&up.Change).Error; err != nil {
+		return nil, err
+	}
+	if err := outbox.Record(tx, outbox.Event{Kind: outbox.KindLevelChanged, Payload: outbox.LevelChanged{MemberID: memberID,
+		ChangeID: up.Change.ID, From: from, To: to, Upgrade: reason == model.LevelUpgrade}}); err != nil {
 		return nil, err
 	}
 	for _, tid := range coupons {

@@ -11,6 +11,7 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/outbox"
 )
 
 // memberOwned lists the tables whose rows simply follow their member into
@@ -143,6 +144,9 @@ func (s *Service) merge(tx *gorm.DB, survivor, loser model.Member, unionID strin
 		return err
 	}
 	if err := loyalty.MergeMember(tx, survivor.ID, loser.ID); err != nil {
+		return err
+	}
+	if err := outbox.Record(tx, outbox.Event{Kind: outbox.KindMemberMerged, Payload: outbox.Merged{SurvivorID: survivor.ID, MergedID: loser.ID}}); err != nil {
 		return err
 	}
 	return tx.Create(&model.MemberEvent{MemberID: survivor.ID, Kind: model.EventMerge, CreatedAt: s.now().UTC(),

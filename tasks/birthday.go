@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-
-	"github.com/siyu/siyu/loyalty"
 )
 
 // TypeBirthdayBonus is the daily birthday job.
@@ -38,11 +36,6 @@ func (d Deps) handleBirthdayBonus(ctx context.Context, t *asynq.Task) error {
 	for _, c := range credits {
 		if err := d.notices().QueueNotice(ctx, NoticeBirthday, c.MemberID, c.Earned.EntryID); err != nil {
 			return err
-		}
-		if c.Earned.LevelUp != nil {
-			if err := queueLevelUps(ctx, d.notices(), []*loyalty.LevelUp{c.Earned.LevelUp}); err != nil {
-				return err
-			}
 		}
 	}
 	d.Logger.Info("birthday bonuses", "day", p.Period, "credited", len(credits))

@@ -178,11 +178,15 @@ func (s *HQTasks) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
 	fj, _ := json.Marshal(in.Filter)
 	row.StoresJSON, row.GuidesJSON, row.FilterJSON = string(sj), string(gj), string(fj)
 	row.CreatedAt = s.now().UTC()
+	if in.Dispatch { // saved and dispatched in one transaction: never a dispatching row without its job
+		row.State = model.TaskDispatching
+		if err := s.createDispatching(ctx, &row); err != nil {
+			return Task{}, err
+		}
+		return s.GetTask(ctx, row.ID)
+	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return Task{}, err
-	}
-	if in.Dispatch {
-		return s.Dispatch(ctx, row.ID)
 	}
 	return s.GetTask(ctx, row.ID)
 }

@@ -2,8 +2,12 @@ package tasks
 
 import (
 	"context"
+	"errors"
+
+	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 )
 
 // Dispatch starts (or, for a task already dispatching or active, re-runs)
@@ -15,23 +19,29 @@ func (s *HQTasks) Dispatch(ctx context.Context, id int64) (Task, error) {
 	if err != nil {
 		return t, err
 	}
-	switch t.State {
-	case model.TaskDraft:
-		res := s.db.WithContext(ctx).Model(&model.HQTask{}).Where("id = ? AND state = ?", id, model.TaskDraft).
-			Updates(map[string]any{"state": model.TaskDispatching, "updated_at": s.now().UTC()})
-		if res.Error != nil {
-			return t, res.Error
-		}
-		if res.RowsAffected == 0 { // changed under us: look again
-			return s.Dispatch(ctx, id)
-		}
-	case model.TaskDispatching, model.TaskActive:
-	default:
+	if t.State != model.TaskDraft && !live(t.State) {
 		return t, model.Detail(model.ErrTaskState, "task %d is %s: it cannot be dispatched", id, t.State)
 	}
-	if err := s.queue.Enqueue(ctx, NewDispatchHQTask(id), QueueDefault, dispatchOpts(id)...); err != nil {
+	// The state and the dispatch event commit together: the relay queues
+	// the fan-out even when Redis is down now or the process dies next.
+	err = s.st.Tx(ctx, func(tx *gorm.DB) error {
+		if t.State == model.TaskDraft {
+			res := tx.Model(&model.HQTask{}).Where("id = ? AND state = ?", id, model.TaskDraft).
+				Updates(map[string]any{"state": model.TaskDispatching, "updated_at": s.now().UTC()})
+			if res.Error != nil {
+				return res.Error
+			} else if res.RowsAffected == 0 {
+				return errStateRaced
+			}
+		}
+		return outbox.Record(tx, outbox.Event{Kind: outbox.KindTaskDispatched, Payload: outbox.TaskDispatched{TaskID: id}})
+	})
+	if errors.Is(err, errStateRaced) { // changed under us: look again
+		return s.Dispatch(ctx, id)
+	} else if err != nil {
 		return t, err
 	}
+	s.queueDispatch(ctx, id)
 	return s.GetTask(ctx, id)
 }
 

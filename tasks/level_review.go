@@ -30,7 +30,7 @@ func (d Deps) handleLevelReview(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	d.Logger.Info("level review", "period", p.Period, "reviewed", run.Reviewed, "downgraded", len(run.Downgraded), "upgraded", len(run.Upgraded))
-	return queueLevelUps(ctx, d.notices(), run.Upgraded)
+	return nil // the upgrades' notices are level.changed events
 }
 
 // TypeLevelCoupons issues the levels' monthly coupons.

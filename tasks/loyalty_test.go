@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
@@ -78,6 +80,7 @@ type loyaltyEnv struct {
 	queues  tasks.Queues
 	redis   *tasks.Redis
 	insp    *asynq.Inspector
+	db      *gorm.DB
 }
 
 func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
@@ -107,7 +110,7 @@ func newLoyaltyEnv(t *testing.T) *loyaltyEnv {
 	tags := tagging.New(st, clk.Now)
 	mem := members.New(st, tags, clk.Now)
 	msgr := &fakeMessenger{}
-	e := &loyaltyEnv{t: t, ctx: context.Background(), l: l, tags: tags, members: mem, msgr: msgr, clk: clk, queues: queues, redis: rdb, insp: insp,
+	e := &loyaltyEnv{t: t, ctx: context.Background(), l: l, tags: tags, members: mem, msgr: msgr, clk: clk, queues: queues, redis: rdb, insp: insp, db: db,
 		deps: tasks.Deps{Loyalty: l, Tagging: tags, Members: mem, Guides: guides.New(st, clk.Now), Segments: segments.New(st, clk.Now), Queue: enq, Messenger: msgr, Location: shanghai, Now: clk.Now,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	t.Cleanup(func() {
@@ -177,29 +180,32 @@ func TestExpiryJobAndReminder(t *testing.T) {
 	if bal, err := e.l.Balance(e.ctx, m); err != nil || bal != 30 {
 		t.Errorf("balance = %d, %v; want 30 after 80 expired once", bal, err)
 	}
-	if q := e.queued(tasks.QueueDefault); len(q) != 1 || q[0].Type != tasks.TypeMemberNotice {
-		t.Fatalf("queued = %d tasks, want one reminder", len(q))
+	e.relay()
+	q := e.queued(tasks.QueueDefault)
+	if len(q) != 1 || q[0].Type != outbox.TaskType(outbox.KindPointsExpiring) {
+		t.Fatalf("queued = %d tasks, want one reminder event", len(q))
 	}
 	e.deps.Messenger = nil
-	if errs := e.drain(tasks.QueueDefault); len(errs) != 1 || !errors.Is(errs[0], tasks.ErrNoMessenger) {
-		t.Errorf("without a messenger: %v, want ErrNoMessenger", errs)
+	if err := e.run(asynq.NewTask(q[0].Type, q[0].Payload)); !errors.Is(err, tasks.ErrNoMessenger) {
+		t.Errorf("without a messenger: %v, want ErrNoMessenger", err)
 	}
-	// Retried (re-queued by the next run) with a messenger, it goes out once.
+	// Retried (as asynq does) with a messenger, it goes out once; later
+	// runs record no new reminder for the same batch.
 	e.deps.Messenger = e.msgr
-	if err := e.run(tasks.NewExpirePointsTask("2025-05-05")); err != nil {
-		t.Fatal(err)
-	}
 	for _, err := range e.drain(tasks.QueueDefault) {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.run(tasks.NewExpirePointsTask("2025-05-06")); err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range e.drain(tasks.QueueDefault) {
-		if err != nil {
+	for _, day := range []string{"2025-05-05", "2025-05-06"} {
+		if err := e.run(tasks.NewExpirePointsTask(day)); err != nil {
 			t.Fatal(err)
+		}
+		e.relay()
+		for _, err := range e.drain(tasks.QueueDefault) {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	sent := e.msgr.messages()

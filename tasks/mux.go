@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
@@ -45,6 +46,8 @@ type Deps struct {
 	AppMessagesPerMinute int
 	// HQ is the HQ task service; nil leaves HQ task types unhandled.
 	HQ *HQTasks
+	// DB lets outbox consumers dedupe by event id; nil dedupes by TaskID only.
+	DB *gorm.DB
 }
 
 // handlers are the task handlers over Deps.
@@ -94,6 +97,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 		mux.HandleFunc(TypeLevelReview, d.handleLevelReview)
 		mux.HandleFunc(TypeLevelCoupons, d.handleLevelCoupons)
 	}
+	d.registerConsumers(mux)
 	return mux
 }
 

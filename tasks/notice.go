@@ -9,7 +9,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 )
 
@@ -140,14 +139,4 @@ func (d Deps) sendExpiryReminder(ctx context.Context, p NoticePayload) error {
 		}
 	}
 	return d.Loyalty.MarkReminderSent(ctx, r.ID)
-}
-
-// queueLevelUps queues a notice for each level change.
-func queueLevelUps(ctx context.Context, n Notices, ups []*loyalty.LevelUp) error {
-	for _, up := range ups {
-		if err := n.QueueNotice(ctx, NoticeLevelUp, up.Change.MemberID, up.Change.ID); err != nil {
-			return err
-		}
-	}
-	return nil
 }

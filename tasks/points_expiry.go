@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/hibiken/asynq"
 )
@@ -25,21 +24,18 @@ func NewExpirePointsTask(day string) *asynq.Task {
 
 // handleExpirePoints expires every credit that is due (ledger entries
 // expire:<credit>, so a second run expires nothing), marks lapsed coupons
-// expired, and queues one reminder per member and batch of points expiring
+// expired, and records one reminder per member and batch of points expiring
 // within the reminder window.
 func (d Deps) handleExpirePoints(ctx context.Context, t *asynq.Task) error {
 	run, err := d.Loyalty.ExpireDue(ctx)
 	if err != nil {
 		return err
 	}
+	// New reminders are recorded with a points.expiring event each; its
+	// consumer sends them.
 	reminders, err := d.Loyalty.QueueExpiryReminders(ctx)
 	if err != nil {
 		return err
-	}
-	for _, r := range reminders { // already queued ones keep their TaskID: no duplicates
-		if err := d.notices().QueueNotice(ctx, NoticeExpiry, r.MemberID, r.ID); err != nil {
-			return fmt.Errorf("queue expiry reminder %d: %w", r.ID, err)
-		}
 	}
 	d.Logger.Info("points expiry", "members", run.Members, "points", run.Points, "coupons", run.Coupons, "reminders", len(reminders))
 	return nil

@@ -98,11 +98,6 @@ func (h *handlers) mergeUnionID(ctx context.Context, memberID int64, unionID str
 	}
 	if res.MergedID != 0 {
 		h.log.Info("members merged by unionid", "survivor", res.SurvivorID, "merged", res.MergedID)
-		if h.Loyalty != nil { // the other side's growth may lift the level
-			if _, err := h.Loyalty.ReevaluateLevel(ctx, res.SurvivorID); err != nil {
-				return 0, fmt.Errorf("level after merge: %w", err)
-			}
-		}
 		if err := h.enqueueMirror(ctx, res.SurvivorID, nil, fmt.Sprintf("merge:%d", res.MergedID)); err != nil {
 			return 0, err
 		}

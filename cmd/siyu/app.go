@@ -20,6 +20,7 @@ import (
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/store"
@@ -54,6 +55,9 @@ type app struct {
 	// until the wx client is wired here.
 	messenger tasks.OAMessenger
 	hqTasks   *tasks.HQTasks
+
+	outboxMetrics *outbox.Metrics
+	sweeper       *tasks.Sweeper
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -119,6 +123,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
+	a.openOutbox()
 	return a, nil
 }
 
@@ -149,7 +154,6 @@ func (a *app) handler() http.Handler {
 		SidebarWeCom:   a.sidebarWeCom(),
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
-		Notices:        tasks.Notices{Enq: a.enq},
 		Tasks:          a.hqTasks,
 	})
 }
@@ -191,7 +195,9 @@ func (a *app) worker() (*tasks.Worker, error) {
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
 		HQ:           a.hqTasks,
 		SegmentRules: segmentRules(a.cfg),
+		DB:           a.db,
 	})
+	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})
@@ -235,6 +241,9 @@ func (a *app) close() {
 	var errs []error
 	if a.queueStats != nil {
 		errs = append(errs, a.queueStats.Close())
+	}
+	if a.sweeper != nil {
+		a.sweeper.Close()
 	}
 	if a.enq != nil {
 		errs = append(errs, a.enq.Close())

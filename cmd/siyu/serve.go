@@ -47,6 +47,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		defer w.Shutdown() // after HTTP has drained (defers run last-in first-out)
+		defer a.startOutbox(ctx)()
 		log.Info("queue worker and scheduler running in-process")
 	}
 	if cfg.HQToken == "" {
@@ -105,6 +106,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	log.Info("queue worker and scheduler running")
+	defer a.startOutbox(ctx)()
 	<-ctx.Done()
 	log.Info("shutting down: finishing in-flight tasks")
 	w.Shutdown()

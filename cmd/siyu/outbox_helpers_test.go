@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx/wxtest"
+)
+
+// outboxEnv is the environment of a Siyu wired to the fake upstream: the
+// test's database (MySQL when TEST_MYSQL_DSN is set), the given Redis URL
+// ("" = embedded) and a free HTTP port.
+func outboxEnv(t *testing.T, up *wxtest.Server, redisURL string) map[string]string {
+	t.Helper()
+	_, prefix := taskstest.NewRedis(t) // a unique prefix
+	env := testEnvVars(t)
+	delete(env, "SIYU_WECHAT_AES_KEY") // plaintext callbacks
+	env["SIYU_HTTP_ADDR"] = freeAddr(t)
+	env["SIYU_REDIS_URL"] = redisURL
+	env["SIYU_REDIS_PREFIX"] = prefix
+	env["SIYU_WECHAT_SECRET"] = "oasecret"
+	env["SIYU_WECHAT_API_BASE"] = up.URL()
+	env["SIYU_WECOM_API_BASE"] = up.URL()
+	env["SIYU_WECOM_CORPID"] = "ww_outbox_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	env["SIYU_WECOM_AGENT_ID"] = "1000002"
+	env["SIYU_WECOM_AGENT_SECRET"] = "agentsecret"
+	env["SIYU_WECOM_CONTACT_SECRET"] = "contactsecret"
+	env["SIYU_LOG_LEVEL"] = "warn"
+	return env
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startRun runs `siyu <args>` in-process until the test ends.
+func startRun(t *testing.T, env map[string]string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, logs, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+		if t.Failed() {
+			t.Logf("%v log:\n%s", args, logs.String())
+		}
+	})
+	if args[0] == "serve" {
+		waitReady(t, "http://"+env["SIYU_HTTP_ADDR"])
+	}
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+}
+
+// hqCall sends an HQ API request and decodes the answer into out.
+func hqCall(t *testing.T, base, method, path string, in, out any, header ...string) int {
+	t.Helper()
+	b, _ := json.Marshal(in)
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer e2e-hq-token")
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s = %d %s: %v", method, path, resp.StatusCode, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// openDB opens the database the environment names, for assertions.
+func openDB(t *testing.T, env map[string]string) *gorm.DB {
+	t.Helper()
+	db, err := model.Open(context.Background(), model.DBOptions{MySQLDSN: env["SIYU_MYSQL_DSN"], DataDir: env["SIYU_DATA_DIR"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if s, err := db.DB(); err == nil {
+			s.Close()
+		}
+	})
+	return db
+}
+
+// childEnvVar carries the environment of a re-executed test binary.
+const childEnvVar = "SIYU_TEST_CHILD_ENV"
+
+// startChild re-executes this test binary to run `siyu <args>` in a
+// process of its own (see TestRunChild), so the test can kill it -9.
+func startChild(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"env": env, "args": args})
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnvVar+"="+string(b))
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("child log:\n%s", out.String())
+		}
+	})
+	return cmd
+}
+
+// TestRunChild is not a test of its own: it is the body of the process
+// startChild starts, and returns at once in a normal run.
+func TestRunChild(t *testing.T) {
+	raw := os.Getenv(childEnvVar)
+	if raw == "" {
+		return
+	}
+	var spec struct {
+		Env  map[string]string
+		Args []string
+	}
+	if err := json.Unmarshal([]byte(raw), &spec); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), spec.Args, func(k string) string { return spec.Env[k] }, os.Stdout, os.Stderr)
+	t.Fatalf("child %v ended: %v", spec.Args, err)
+}
