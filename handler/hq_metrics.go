@@ -24,7 +24,7 @@ func (s *Server) metric(fn func(*tagging.Service) func(context.Context, tagging.
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, chart)
+		c.JSON(http.StatusOK, scopeChart(c, chart))
 	}
 }
 

@@ -10,14 +10,26 @@ import (
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	r.GET("/metrics", s.requireMetrics, gin.WrapH(s.metrics.Handler()))
+
+	r.POST("/api/auth/login", s.login)
+	r.POST("/api/auth/logout", s.authHQ, s.logout)
+	r.GET("/api/auth/me", s.authHQ, s.me)
 
 	r.GET("/wechat/callback", s.wechatVerify)
 	r.POST("/wechat/callback", s.wechatCallback)
 	r.GET("/wecom/callback", s.wecomVerify)
 	r.POST("/wecom/callback", s.wecomCallback)
 
-	hq := r.Group("/api/hq", requireHQ(s.hqToken))
+	hq := r.Group("/api/hq", s.authHQ, s.auditHQ, s.authorize, s.scopeStore)
+	hq.GET("/operators", s.listOperators)
+	hq.POST("/operators", s.createOperator)
+	hq.GET("/operators/:id", s.getOperator)
+	hq.PUT("/operators/:id", s.updateOperator)
+	hq.DELETE("/operators/:id", s.deleteOperator)
+	hq.POST("/operators/:id/keys", s.createOperatorKey)
+	hq.DELETE("/operators/:id/keys/:prefix", s.revokeOperatorKey)
+	hq.GET("/audit", s.listAudit)
 	hq.POST("/scenes", s.saveScene)
 	hq.GET("/scenes", s.listScenes)
 	hq.GET("/scenes/:scene", s.getScene)
@@ -120,7 +132,7 @@ func (s *Server) routes(r *gin.Engine) {
 	sb.POST("/feedback", s.needTasks, s.sidebarFeedback)
 
 	if s.queues != nil {
-		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))
+		r.Any("/admin/queues/*path", s.authQueues, gin.WrapH(s.queues))
 	}
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such path: " + c.Request.URL.Path}})

@@ -18,6 +18,7 @@ import (
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/channels"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/operators"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 )
@@ -61,6 +62,11 @@ type Deps struct {
 	// Notices queues messages to members (level-ups from orders, events and
 	// adjustments posted by HQ); nil only logs them.
 	Notices Notifier
+
+	// Operators are HQ accounts, sessions, keys and the audit log; nil
+	// builds them on DB and Redis.
+	Operators *operators.Service
+	Auth      AuthConfig
 }
 
 // Enqueuer puts tasks on the queue; *tasks.Enqueuer implements it.
@@ -101,6 +107,10 @@ type Server struct {
 	wecomAgentID string
 	notices      Notifier
 	tasks        *tasks.HQTasks
+
+	ops    *operators.Service
+	limits *limiter
+	AuthConfig
 }
 
 // New builds the HTTP handler with every route.
@@ -117,6 +127,11 @@ func New(d Deps) http.Handler {
 	if d.SessionTTL == 0 {
 		d.SessionTTL = 12 * time.Hour
 	}
+	s.ops, s.AuthConfig = d.Operators, d.Auth
+	if s.ops == nil {
+		s.ops = operators.New(d.DB, operators.Options{Redis: d.Redis, Prefix: d.Prefix, Now: s.now})
+	}
+	s.limits = newLimiter(d.Redis, d.Prefix)
 	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeCom.CorpID, d.WeComAgentID
 	s.sessions = NewSessions(d.SessionSecret, d.SessionTTL, s.now)
 	if s.log == nil {
@@ -131,6 +146,7 @@ func New(d Deps) http.Handler {
 	// mistake is a plain, never-cancelled context rather than a data race
 	// with gin reusing it.
 	r.ContextWithFallback = false
+	r.SetTrustedProxies(d.Auth.TrustedProxies) // nil: the peer address, never a client-set X-Forwarded-For
 	r.Use(requestContext(s.log), recoverer(), limitBody())
 	s.routes(r)
 	return r

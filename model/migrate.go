@@ -25,6 +25,7 @@ func AllModels() []any {
 		&ExpiryReminder{},
 		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{},
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
+		&Operator{}, &APIKey{}, &AuditEntry{},
 	}
 }
 

@@ -32,6 +32,7 @@ type FeedbackList struct {
 	TaskID     int64
 	Guide      string
 	Unanswered bool
+	StoreCode  string // only feedback from this store's guides
 	Limit      int
 	Offset     int
 }
@@ -50,6 +51,9 @@ func (s *HQTasks) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Fee
 	}
 	if f.Unanswered {
 		q = q.Where("replied_at IS NULL")
+	}
+	if f.StoreCode != "" {
+		q = q.Where("store_code = ?", f.StoreCode)
 	}
 	out := []model.Feedback{}
 	return out, q.Find(&out).Error
