@@ -135,6 +135,8 @@ func (a *app) handler() http.Handler {
 		SessionSecret:  a.cfg.SessionSecret,
 		Notices:        tasks.Notices{Enq: a.enq},
 		Tasks:          a.hqTasks,
+		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
+			AllowPlainOA: a.cfg.WeChat.AllowPlain},
 	})
 }
 
