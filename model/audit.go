@@ -13,7 +13,7 @@ type AuditEntry struct {
 	Role       string    `gorm:"size:16;not null;default:''" json:"role"`
 	Action     string    `gorm:"size:128;not null;index" json:"action"`
 	Target     string    `gorm:"size:191;not null;default:'';index" json:"target"`
-	Change     string    `gorm:"type:text" json:"change,omitempty"`
+	Change     string    `gorm:"column:change_json;type:text" json:"change,omitempty"`
 	Result     int       `gorm:"not null;default:0" json:"result"`
 	Address    string    `gorm:"size:64;not null;default:''" json:"address"`
 	UserAgent  string    `gorm:"size:255;not null;default:''" json:"user_agent"`
