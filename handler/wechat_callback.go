@@ -216,7 +216,7 @@ func (s *Server) queueUnionID(c *gin.Context, msg bot.Message, key string) {
 		err = s.enq.Enqueue(context.WithoutCancel(c.Request.Context()), t, tasks.QueueDefault)
 	}
 	if err != nil {
-		logger(c).Warn("follower's unionid not queued for merging", "openid", msg.OpenID, "err", err)
+		logger(c).Warn("follower's unionid not queued for merging", "openid", model.LogID(msg.OpenID), "err", err)
 	}
 }
 
