@@ -2,9 +2,14 @@ package handler
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/model"
 )
 
 // limiter counts events per key in fixed windows in Redis, so every
@@ -44,4 +49,29 @@ func (lm *limiter) allow(ctx context.Context, l limit, id string) bool {
 		return true
 	}
 	return n.Val() <= l.max
+}
+
+// politeLimited is the reply to a member over a limit.
+const politeLimited = "操作太频繁了，请稍后再试～"
+
+// overLimit counts a member's message or follow event against its limit;
+// over it, the bot is not run and the member gets a polite reply (none for
+// an unfollow, which cannot be answered).
+func (s *Server) overLimit(c *gin.Context, msg bot.Message) (string, bool) {
+	l := limitCommands
+	if msg.MsgType == "event" {
+		switch strings.ToLower(msg.Event) {
+		case "subscribe", "unsubscribe":
+			l = limitFollow
+		}
+	}
+	if s.limits.allow(c.Request.Context(), l, msg.AppID+":"+msg.OpenID) {
+		return "", false
+	}
+	s.metrics.Limited.WithLabelValues(l.kind).Inc()
+	logger(c).Info("member over a limit; bot not run", "limit", l.kind, "openid", model.LogID(msg.OpenID))
+	if strings.EqualFold(msg.Event, "unsubscribe") {
+		return "", true
+	}
+	return politeLimited, true
 }

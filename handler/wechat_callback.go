@@ -169,6 +169,12 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 		s.metrics.Callbacks.WithLabelValues("wechat", "retry", "busy").Inc()
 		return ""
 	}
+	if polite, limited := s.overLimit(c, msg); limited {
+		if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, polite); err != nil {
+			log.Warn("dedupe finish", "err", err)
+		}
+		return polite
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
 	defer cancel()
 	r, err := s.bot.Handle(ctx, msg)
@@ -209,6 +215,10 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 // succeeded.
 func (s *Server) queueUnionID(c *gin.Context, msg bot.Message, key string) {
 	if s.enq == nil || s.oaCfg.Secret == "" {
+		return
+	}
+	if !s.limits.allow(c.Request.Context(), limitUnionID, msg.AppID+":"+msg.OpenID) {
+		s.metrics.Limited.WithLabelValues(limitUnionID.kind).Inc()
 		return
 	}
 	t, err := tasks.NewResolveOAUnionIDTask(msg.AppID, msg.OpenID, key)
