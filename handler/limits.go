@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -74,4 +76,11 @@ func (s *Server) overLimit(c *gin.Context, msg bot.Message) (string, bool) {
 		return "", true
 	}
 	return politeLimited, true
+}
+
+// newTaskKey returns a random key for a queue task id made by a request.
+func newTaskKey() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -115,12 +115,12 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.POST("/feedback/:id/reply", s.needTasks, s.replyFeedback)
 
 	r.GET("/api/sidebar/login", s.sidebarLogin)
-	r.GET("/api/sidebar/jssdk", s.sidebarJSSDK)
 	r.GET("/api/sidebar/config", s.sidebarConfig)
 	r.GET("/sidebar", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/sidebar/") })
 	r.GET("/sidebar/*file", s.sidebarPage)
 	sb := r.Group("/api/sidebar", s.requireGuide)
 	sb.GET("/me", s.sidebarMe)
+	sb.GET("/jssdk", s.sidebarJSSDK)
 	sb.GET("/contacts/:external_userid", s.sidebarContact)
 	sb.POST("/contacts/:external_userid/tags", s.sidebarTags)
 	sb.POST("/contacts/:external_userid/coupons", s.sidebarIssueCoupon)
