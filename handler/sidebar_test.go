@@ -155,10 +155,10 @@ func TestSidebarContactAuthorization(t *testing.T) {
 		guide, ext string
 		want       int
 	}{
-		{"g_sh_1", "wm_alice", 200}, // her guide
-		{"g_sh_2", "wm_alice", 403}, // a colleague's customer
-		{"m_sh", "wm_alice", 200},   // the store's manager
-		{"m_bj", "wm_alice", 403},   // another store's manager
+		{"g_sh_1", "wm_alice", 200},  // her guide
+		{"g_sh_2", "wm_alice", 403},  // a colleague's customer
+		{"m_sh", "wm_alice", 200},    // the store's manager
+		{"m_bj", "wm_alice", 403},    // another store's manager
 		{"g_sh_1", "wm_nobody", 403}, // unknown answers like not yours
 	} {
 		c := e.guideClient(tc.guide)
