@@ -282,3 +282,48 @@ func mustURL(raw string) *url.URL {
 	}
 	return u
 }
+
+// TestQueueDashboardSession: the dashboard takes an admin's console
+// session; a write from another origin is refused, one from the
+// dashboard's own page passes; an analyst only reads.
+func TestQueueDashboardSession(t *testing.T) {
+	e := newTestEnv(t, func(d *handlerDeps) {
+		d.QueueDashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("dashboard")) })
+	})
+	e.operator("qadmin", model.OpAdmin, "")
+	e.operator("qanalyst", model.OpAnalyst, "")
+	send := func(cs *console, method, origin string) int {
+		req, _ := http.NewRequest(method, e.srv.URL+"/admin/queues/api/queues/default:pause", nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := cs.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	admin := newConsole(t, e.srv.URL)
+	admin.login("qadmin", testPassword)
+	if st := send(admin, "GET", ""); st != 200 {
+		t.Errorf("admin session GET = %d, want 200", st)
+	}
+	if st := send(admin, "POST", "https://evil.example"); st != 403 {
+		t.Errorf("admin session POST from another origin = %d, want 403", st)
+	}
+	if st := send(admin, "POST", ""); st != 403 {
+		t.Errorf("admin session POST without Origin or CSRF token = %d, want 403", st)
+	}
+	if st := send(admin, "POST", e.srv.URL); st != 200 {
+		t.Errorf("admin session POST from the dashboard's origin = %d, want 200", st)
+	}
+	analyst := newConsole(t, e.srv.URL)
+	analyst.login("qanalyst", testPassword)
+	if st := send(analyst, "GET", ""); st != 200 {
+		t.Errorf("analyst GET = %d, want 200 (read-only view)", st)
+	}
+	if st := send(analyst, "POST", e.srv.URL); st != 403 {
+		t.Errorf("analyst POST = %d, want 403", st)
+	}
+}

@@ -3,6 +3,8 @@ package handler
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -58,6 +60,10 @@ func (s *Server) auditHQ(c *gin.Context) {
 	}
 }
 
+// maxAuditBody is the largest request body kept whole in an entry; a
+// bigger one (an import) is recorded by type, size and hash.
+const maxAuditBody = 16 << 10
+
 // auditBody returns the request body for the audit log (JSON as JSON; other
 // bodies by type and size only) and leaves the body readable.
 func auditBody(c *gin.Context) any {
@@ -69,10 +75,11 @@ func auditBody(c *gin.Context) any {
 	if err != nil || len(body) == 0 {
 		return nil
 	}
-	if json.Valid(body) {
+	if json.Valid(body) && len(body) <= maxAuditBody {
 		return json.RawMessage(body)
 	}
-	return map[string]any{"content_type": c.ContentType(), "bytes": len(body)}
+	sum := sha256.Sum256(body)
+	return map[string]any{"content_type": c.ContentType(), "bytes": len(body), "sha256": hex.EncodeToString(sum[:])}
 }
 
 // auditTarget names what a write acts on: the route's first segment and
