@@ -97,6 +97,9 @@ func TestAuditEachWriteKind(t *testing.T) {
 	if st := e.hq("GET", fmt.Sprintf("/api/hq/audit?target=rewards:%d", reward.ID), nil, &out); st != 200 || len(out.Entries) != 2 {
 		t.Errorf("audit?target=rewards:%d = %d, %d entries, want 2", reward.ID, st, len(out.Entries))
 	}
+	if st := e.hq("GET", "/api/hq/audit?action=auth.login_f", nil, &out); st != 200 || len(out.Entries) != 1 {
+		t.Errorf("audit?action=auth.login_f = %d, %d entries, want the one failed login", st, len(out.Entries))
+	}
 	if st := e.hq("GET", "/api/hq/audit?from=yesterday", nil, nil); st != 400 {
 		t.Errorf("audit?from=yesterday = %d, want 400", st)
 	}

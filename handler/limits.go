@@ -44,7 +44,7 @@ type limit struct {
 // limit.
 func (lm *limiter) allow(ctx context.Context, l limit, id string) bool {
 	k := lm.prefix + l.kind + ":" + id
-	pipe := lm.rdb.TxPipeline()
+	pipe := lm.rdb.Pipeline()
 	n := pipe.Incr(ctx, k)
 	pipe.ExpireNX(ctx, k, l.window)
 	if _, err := pipe.Exec(ctx); err != nil {

@@ -67,7 +67,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]model.AuditEn
 		q = q.Where("operator = ?", f.Operator)
 	}
 	if f.Action != "" {
-		q = q.Where("action LIKE ?", likePrefix(f.Action))
+		q = q.Where("action LIKE ? ESCAPE '!'", likePrefix(f.Action))
 	}
 	if f.Target != "" {
 		q = q.Where("target = ?", f.Target)
@@ -83,7 +83,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]model.AuditEn
 }
 
 func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	r := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
 	return r.Replace(s) + "%"
 }
 

@@ -77,14 +77,19 @@ func (s *Service) failKey(username, addr string) string {
 }
 
 func (s *Service) lockedOut(ctx context.Context, username, addr string) (bool, error) {
-	n, err := s.rdb.Exists(ctx, s.key("lock", strings.ToLower(username), addr), s.key("lockaddr", addr)).Result()
-	return n > 0, err
+	// One key per call: on Redis Cluster the keys live in different slots.
+	for _, k := range []string{s.key("lock", strings.ToLower(username), addr), s.key("lockaddr", addr)} {
+		if n, err := s.rdb.Exists(ctx, k).Result(); err != nil || n > 0 {
+			return n > 0, err
+		}
+	}
+	return false, nil
 }
 
 // countFailure counts a failed login and locks the pair (or the address)
 // out once it reaches its limit. It returns the error to answer.
 func (s *Service) countFailure(ctx context.Context, username, addr string) error {
-	pipe := s.rdb.TxPipeline()
+	pipe := s.rdb.Pipeline() // not MULTI: the keys may live on different cluster nodes
 	user := pipe.Incr(ctx, s.failKey(username, addr))
 	pipe.ExpireNX(ctx, s.failKey(username, addr), s.FailureWindow)
 	all := pipe.Incr(ctx, s.key("failaddr", addr))
@@ -141,9 +146,11 @@ func (s *Service) EndSessions(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	keys := []string{set}
+	pipe := s.rdb.Pipeline()
 	for _, h := range hashes {
-		keys = append(keys, s.key("sess", h))
+		pipe.Del(ctx, s.key("sess", h))
 	}
-	return s.rdb.Del(ctx, keys...).Err()
+	pipe.Del(ctx, set)
+	_, err = pipe.Exec(ctx)
+	return err
 }
