@@ -327,3 +327,45 @@ func TestQueueDashboardSession(t *testing.T) {
 		t.Errorf("analyst POST = %d, want 403", st)
 	}
 }
+
+// TestWeComQRLogin: an operator bound to a WeCom userid signs in by
+// scanning WeCom's login QR code (the fake upstream turns the code into
+// the userid); the state must come from this browser; an unbound userid
+// is refused.
+func TestWeComQRLogin(t *testing.T) {
+	e := newTestEnv(t)
+	if _, err := e.ops().CreateOperator(context.Background(), operators.NewOperator{Username: "hq_wang", Role: model.OpOperator,
+		Password: testPassword, WeComUserID: "wang"}, operators.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	cs := newConsole(t, e.srv.URL)
+	cs.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	start := func() string {
+		var out struct{ URL string }
+		if st, _ := cs.do("GET", "/api/auth/wecom/start", nil, false, &out); st != 200 || !strings.Contains(out.URL, "login.work.weixin.qq.com") {
+			t.Fatalf("start = %d %q", st, out.URL)
+		}
+		u, _ := url.Parse(out.URL)
+		return u.Query().Get("state")
+	}
+	start()
+	if st, _ := cs.do("GET", "/api/auth/wecom/callback?code=code_wang~1&state=forged", nil, false, nil); st != 403 {
+		t.Errorf("callback with another state = %d, want 403", st)
+	}
+	state := start()
+	if st, _ := cs.do("GET", "/api/auth/wecom/callback?code=code_stranger~2&state="+state, nil, false, nil); st != 401 {
+		t.Errorf("callback for an unbound userid = %d, want 401", st)
+	}
+	state = start()
+	st, hdr := cs.do("GET", "/api/auth/wecom/callback?code=code_wang~3&state="+state, nil, false, nil)
+	if st != http.StatusFound || hdr.Get("Location") != "/console/" || !strings.Contains(strings.Join(hdr.Values("Set-Cookie"), "\n"), "siyu_hq=") {
+		t.Fatalf("callback = %d %q %q, want a redirect to the console with the session", st, hdr.Get("Location"), hdr.Values("Set-Cookie"))
+	}
+	var me loginOut
+	if st, _ := cs.do("GET", "/api/auth/me", nil, false, &me); st != 200 || me.Operator.Username != "hq_wang" || me.CSRFToken == "" {
+		t.Errorf("me after the WeCom login = %d %+v", st, me)
+	}
+	if n := e.count(&model.AuditEntry{}, "action = ? AND operator = ?", "auth.login_wecom", "hq_wang"); n != 1 {
+		t.Errorf("%d auth.login_wecom entries, want 1", n)
+	}
+}

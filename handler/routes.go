@@ -15,6 +15,8 @@ func (s *Server) routes(r *gin.Engine) {
 	r.POST("/api/auth/login", s.login)
 	r.POST("/api/auth/logout", s.authHQ, s.logout)
 	r.GET("/api/auth/me", s.authHQ, s.me)
+	r.GET("/api/auth/wecom/start", s.wecomLoginStart)
+	r.GET("/api/auth/wecom/callback", s.wecomLoginCallback)
 
 	r.GET("/wechat/callback", s.wechatVerify)
 	r.POST("/wechat/callback", s.wechatCallback)

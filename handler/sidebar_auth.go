@@ -40,7 +40,7 @@ func (s *Server) sidebarLogin(c *gin.Context) {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, "WeCom is not configured: set SIYU_WECOM_CORPID and SIYU_WECOM_AGENT_SECRET"))
 		return
 	}
-	if err := checkOAuthState(c); err != nil {
+	if err := sidebarState.check(c); err != nil {
 		writeError(c, err)
 		return
 	}

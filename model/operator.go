@@ -28,6 +28,9 @@ type Operator struct {
 	Role         string     `gorm:"size:16;not null" json:"role"`
 	StoreCode    string     `gorm:"size:64;not null;default:''" json:"store_code,omitempty"`
 	PasswordHash string     `gorm:"size:100;not null;default:''" json:"-"`
+	// WeComUserID lets the operator sign in by scanning the WeCom login QR
+	// code (企业微信扫码登录); nil: password and keys only.
+	WeComUserID *string `gorm:"column:wecom_user_id;size:64;uniqueIndex" json:"wecom_userid,omitempty"`
 	Disabled     bool       `gorm:"not null;default:false" json:"disabled"`
 	LastLoginAt  *time.Time `json:"last_login_at,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`

@@ -24,6 +24,8 @@ type NewOperator struct {
 	Role      string `json:"role"`
 	StoreCode string `json:"store_code"`
 	Password  string `json:"password"`
+	// WeComUserID, if set, allows signing in with the WeCom login QR code.
+	WeComUserID string `json:"wecom_userid"`
 }
 
 // OperatorUpdate changes an operator; nil fields stay as they are.
@@ -33,6 +35,8 @@ type OperatorUpdate struct {
 	StoreCode *string `json:"store_code"`
 	Disabled  *bool   `json:"disabled"`
 	Password  *string `json:"password"`
+	// WeComUserID: "" unbinds the WeCom login.
+	WeComUserID *string `json:"wecom_userid"`
 }
 
 func (s *Service) hash(password string) (string, error) {
@@ -53,7 +57,7 @@ func (s *Service) hash(password string) (string, error) {
 // CreateOperator adds an account and records it for a, in one transaction.
 // Errors: EINVALID (bad field, weak password), ECONFLICT (username taken).
 func (s *Service) CreateOperator(ctx context.Context, in NewOperator, a Actor) (model.Operator, error) {
-	op := model.Operator{Username: in.Username, Name: in.Name, Role: in.Role, StoreCode: in.StoreCode}
+	op := model.Operator{Username: in.Username, Name: in.Name, Role: in.Role, StoreCode: in.StoreCode, WeComUserID: optional(in.WeComUserID)}
 	if err := op.Validate(); err != nil {
 		return op, err
 	}
@@ -70,12 +74,23 @@ func (s *Service) CreateOperator(ctx context.Context, in NewOperator, a Actor) (
 		if n > 0 {
 			return model.Errorf(model.ECONFLICT, "username %q is taken", op.Username)
 		}
+		if err := wecomFree(tx, op); err != nil {
+			return err
+		}
 		if err := tx.Create(&op).Error; err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, a, Entry{Action: "operator.create", Target: target(op), Change: map[string]any{"after": op}, Result: 201})
 	})
 	return op, err
+}
+
+// optional is nil for "" (a unique column that many rows leave empty).
+func optional(s string) *string {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	return &s
 }
 
 func target(op model.Operator) string { return fmt.Sprintf("operator:%d:%s", op.ID, op.Username) }
@@ -134,7 +149,13 @@ func (s *Service) UpdateOperator(ctx context.Context, id int64, u OperatorUpdate
 		if u.Disabled != nil {
 			op.Disabled = *u.Disabled
 		}
+		if u.WeComUserID != nil {
+			op.WeComUserID = optional(*u.WeComUserID)
+		}
 		if err := op.Validate(); err != nil {
+			return err
+		}
+		if err := wecomFree(tx, op); err != nil {
 			return err
 		}
 		change := map[string]any{"before": before, "after": op}
@@ -146,7 +167,7 @@ func (s *Service) UpdateOperator(ctx context.Context, id int64, u OperatorUpdate
 			op.PasswordHash = h
 			change["password_changed"] = true
 		}
-		if err := tx.Select("name", "role", "store_code", "disabled", "password_hash", "updated_at").Save(&op).Error; err != nil {
+		if err := tx.Select("name", "role", "store_code", "disabled", "password_hash", "wecom_user_id", "updated_at").Save(&op).Error; err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, a, Entry{Action: "operator.update", Target: target(op), Change: change, Result: 200})
@@ -203,4 +224,20 @@ func (s *Service) DisableOperator(ctx context.Context, username string, a Actor)
 	t := true
 	_, err = s.UpdateOperator(ctx, op.ID, OperatorUpdate{Disabled: &t}, a)
 	return err
+}
+
+// wecomFree refuses a WeCom userid another operator already signs in with.
+// Errors: ECONFLICT.
+func wecomFree(tx *gorm.DB, op model.Operator) error {
+	if op.WeComUserID == nil {
+		return nil
+	}
+	var n int64
+	if err := tx.Model(&model.Operator{}).Where("wecom_user_id = ? AND id <> ?", *op.WeComUserID, op.ID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return model.Errorf(model.ECONFLICT, "WeCom userid %q is bound to another operator", *op.WeComUserID)
+	}
+	return nil
 }

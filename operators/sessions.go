@@ -53,6 +53,28 @@ func (s *Service) Login(ctx context.Context, username, password string, a Actor)
 		return Session{}, s.countFailure(ctx, username, a.Address)
 	}
 	s.rdb.Del(ctx, s.failKey(username, a.Address))
+	return s.openSession(ctx, op, a, "auth.login")
+}
+
+// LoginWeCom opens a session for the enabled operator whose WeCom userid
+// is userID (from a scanned WeCom login QR code), and audits it. Errors:
+// ErrBadCredentials for a userid no enabled operator has.
+func (s *Service) LoginWeCom(ctx context.Context, userID string, a Actor) (Session, error) {
+	var op model.Operator
+	err := s.db.WithContext(ctx).Where("wecom_user_id = ?", userID).Take(&op).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && op.Disabled) {
+		a.Username = "wecom:" + userID
+		s.Record(ctx, nil, a, Entry{Action: "auth.login_failed", Target: "wecom:" + userID, Change: map[string]any{"via": "wecom"}, Result: 401})
+		return Session{}, model.Errorf(model.EUNAUTHORIZED, "企业微信账号 %s 未绑定总部账号，请联系管理员", userID)
+	} else if err != nil {
+		return Session{}, err
+	}
+	a.Username = op.Username
+	return s.openSession(ctx, op, a, "auth.login_wecom")
+}
+
+// openSession stores a new session for op and records action.
+func (s *Service) openSession(ctx context.Context, op model.Operator, a Actor, action string) (Session, error) {
 	sess := Session{Token: randomHex(32), CSRF: randomHex(16), Operator: op}
 	if err := s.rdb.Set(ctx, s.key("sess", sha(sess.Token)), strconv.FormatInt(op.ID, 10)+":"+sess.CSRF, s.SessionTTL).Err(); err != nil {
 		return Session{}, err
@@ -61,11 +83,11 @@ func (s *Service) Login(ctx context.Context, username, password string, a Actor)
 	s.rdb.Expire(ctx, s.key("sessions", strconv.FormatInt(op.ID, 10)), s.SessionTTL)
 	now := s.now().UTC()
 	a.OperatorID, a.Role = op.ID, op.Role
-	err = s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&op).Update("last_login_at", now).Error; err != nil {
 			return err
 		}
-		return s.Record(ctx, tx, a, Entry{Action: "auth.login", Target: target(op), Result: 200})
+		return s.Record(ctx, tx, a, Entry{Action: action, Target: target(op), Result: 200})
 	})
 	sess.Operator.LastLoginAt = &now
 	return sess, err

@@ -23,7 +23,7 @@ const operatorUsage = `Usage: siyu operator <command> [flags]
 Manages HQ operator accounts (the console's logins and API keys).
 
 Commands:
-  add <username> --role admin|operator|analyst|store_manager [--store CODE] [--name N]
+  add <username> --role admin|operator|analyst|store_manager [--store CODE] [--name N] [--wecom USERID]
                         creates an operator; the password is read from standard input
   passwd <username>     sets a new password, read from standard input
   disable <username>    disables the account: its logins, sessions and keys stop working
@@ -49,6 +49,7 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 	role := fs.String("role", "", "admin, operator, analyst or store_manager (add)")
 	store := fs.String("store", "", "the store code of a store_manager (add)")
 	name := fs.String("name", "", "display name (add)")
+	wecom := fs.String("wecom", "", "WeCom userid allowed to sign in by scanning the WeCom login QR code (add)")
 	// Flags may follow the username: parse both orders.
 	var pos []string
 	for len(rest) > 0 {
@@ -80,7 +81,7 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 		if err != nil {
 			return err
 		}
-		op, err := svc.CreateOperator(ctx, operators.NewOperator{Username: pos[0], Name: *name, Role: *role, StoreCode: *store, Password: pw}, cliActor)
+		op, err := svc.CreateOperator(ctx, operators.NewOperator{Username: pos[0], Name: *name, Role: *role, StoreCode: *store, Password: pw, WeComUserID: *wecom}, cliActor)
 		if err != nil {
 			return err
 		}
