@@ -22,19 +22,19 @@ var OpRoles = []string{OpAdmin, OpOperator, OpAnalyst, OpStoreManager}
 // Operator is an HQ account: a person who signs in to the console or calls
 // the HQ API with a key.
 type Operator struct {
-	ID           int64      `gorm:"primaryKey" json:"id"`
-	Username     string     `gorm:"size:64;not null;uniqueIndex" json:"username"`
-	Name         string     `gorm:"size:64;not null;default:''" json:"name"`
-	Role         string     `gorm:"size:16;not null" json:"role"`
-	StoreCode    string     `gorm:"size:64;not null;default:''" json:"store_code,omitempty"`
-	PasswordHash string     `gorm:"size:100;not null;default:''" json:"-"`
+	ID           int64  `gorm:"primaryKey" json:"id"`
+	Username     string `gorm:"size:64;not null;uniqueIndex" json:"username"`
+	Name         string `gorm:"size:64;not null;default:''" json:"name"`
+	Role         string `gorm:"size:16;not null" json:"role"`
+	StoreCode    string `gorm:"size:64;not null;default:''" json:"store_code,omitempty"`
+	PasswordHash string `gorm:"size:100;not null;default:''" json:"-"`
 	// WeComUserID lets the operator sign in by scanning the WeCom login QR
 	// code (企业微信扫码登录); nil: password and keys only.
-	WeComUserID *string `gorm:"column:wecom_user_id;size:64;uniqueIndex" json:"wecom_userid,omitempty"`
-	Disabled     bool       `gorm:"not null;default:false" json:"disabled"`
-	LastLoginAt  *time.Time `json:"last_login_at,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	WeComUserID *string    `gorm:"column:wecom_user_id;size:64;uniqueIndex" json:"wecom_userid,omitempty"`
+	Disabled    bool       `gorm:"not null;default:false" json:"disabled"`
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // APIKey is an operator's bearer key. Only a SHA-256 of the key is kept;
