@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/operators"
@@ -42,6 +43,11 @@ func (s *Server) auditHQ(c *gin.Context) {
 			change["before"] = before
 		}
 	}
+	// Services whose transaction helper takes it write the entry inside the
+	// change's transaction (result 200 until the answer is known).
+	p := &pendingAudit{ctx: context.WithoutCancel(c.Request.Context()), ops: s.ops, actor: actor(c),
+		entry: operators.Entry{Action: c.Request.Method + " " + c.FullPath(), Target: auditTarget(c, route), Change: change, Result: http.StatusOK}}
+	c.Request = c.Request.WithContext(model.WithTxAudit(c.Request.Context(), p))
 	c.Next()
 	if c.GetBool(ctxAudited) {
 		return
@@ -52,12 +58,41 @@ func (s *Server) auditHQ(c *gin.Context) {
 			change["after"] = after
 		}
 	}
-	ctx := context.WithoutCancel(c.Request.Context())
-	err := s.ops.Record(ctx, nil, actor(c), operators.Entry{Action: c.Request.Method + " " + c.FullPath(),
-		Target: auditTarget(c, route), Change: change, Result: status})
-	if err != nil {
+	if p.id != 0 {
+		if found, err := s.ops.FinishEntry(p.ctx, p.id, status, change); found || err != nil {
+			if err != nil {
+				logger(c).Error("audit entry not finished", "err", err, "id", p.id)
+			}
+			return
+		}
+	}
+	p.entry.Result = status
+	if err := s.ops.Record(p.ctx, nil, p.actor, p.entry); err != nil {
 		logger(c).Error("audit entry not written", "err", err, "path", c.FullPath())
 	}
+}
+
+// pendingAudit is a request's audit entry, written by the first
+// transaction of the request that commits (see model.TxAuditor).
+type pendingAudit struct {
+	ctx   context.Context
+	ops   *operators.Service
+	actor operators.Actor
+	entry operators.Entry
+	id    int64 // the entry written in a transaction; it may have rolled back
+}
+
+// AuditTx writes the entry in tx unless an earlier transaction of the
+// request already committed it.
+func (p *pendingAudit) AuditTx(tx *gorm.DB) error {
+	if p.id != 0 {
+		if ok, err := operators.EntryExists(tx, p.id); err != nil || ok {
+			return err
+		}
+	}
+	id, err := p.ops.RecordID(p.ctx, tx, p.actor, p.entry)
+	p.id = id
+	return err
 }
 
 // maxAuditBody is the largest request body kept whole in an entry; a

@@ -209,9 +209,18 @@ func (s *Service) transact(ctx context.Context, fn func(tx *gorm.DB) error) erro
 		s.writers.Lock()
 		defer s.writers.Unlock()
 	}
+	run := fn
+	if a := model.TxAuditFrom(ctx); a != nil { // the HQ request's audit entry commits with its change
+		run = func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return a.AuditTx(tx)
+		}
+	}
 	var err error
 	for attempt := range 5 {
-		err = s.db.WithContext(ctx).Transaction(fn, opts...)
+		err = s.db.WithContext(ctx).Transaction(run, opts...)
 		if !model.IsRetryable(err) {
 			return err
 		}

@@ -31,6 +31,13 @@ type Entry struct {
 // Record writes e for a in tx (or the service's database when tx is nil), so
 // a change and its record commit together. Errors: the database's.
 func (s *Service) Record(ctx context.Context, tx *gorm.DB, a Actor, e Entry) error {
+	_, err := s.RecordID(ctx, tx, a, e)
+	return err
+}
+
+// RecordID is Record that also returns the new entry's id. Errors: the
+// database's.
+func (s *Service) RecordID(ctx context.Context, tx *gorm.DB, a Actor, e Entry) (int64, error) {
 	if tx == nil {
 		tx = s.db
 	}
@@ -40,11 +47,33 @@ func (s *Service) Record(ctx context.Context, tx *gorm.DB, a Actor, e Entry) err
 	if e.Change != nil {
 		b, err := json.Marshal(Redact(e.Change))
 		if err != nil {
-			return err
+			return 0, err
 		}
 		row.Change = string(b)
 	}
-	return tx.WithContext(ctx).Create(&row).Error
+	err := tx.WithContext(ctx).Create(&row).Error
+	return row.ID, err
+}
+
+// FinishEntry sets the result and change of entry id, written earlier in
+// its change's transaction; found is false when no such entry committed.
+// Errors: the database's.
+func (s *Service) FinishEntry(ctx context.Context, id int64, result int, change any) (found bool, err error) {
+	b, err := json.Marshal(Redact(change))
+	if err != nil {
+		return false, err
+	}
+	res := s.db.WithContext(ctx).Model(&model.AuditEntry{}).Where("id = ?", id).
+		Updates(map[string]any{"result": result, "change_json": string(b)})
+	return res.RowsAffected > 0, res.Error
+}
+
+// EntryExists reports whether entry id is visible in tx. Errors: the
+// database's.
+func EntryExists(tx *gorm.DB, id int64) (bool, error) {
+	var n int64
+	err := tx.Model(&model.AuditEntry{}).Where("id = ?", id).Count(&n).Error
+	return n > 0, err
 }
 
 // AuditFilter selects audit entries; empty fields match everything.
