@@ -22,7 +22,10 @@ func serveMetrics(addr string, m *handler.Metrics, errs chan<- error) (*http.Ser
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
-			errs <- err
+			select {
+			case errs <- fmt.Errorf("SIYU_METRICS_ADDR: %w", err):
+			default: // the main listener already failed
+			}
 		}
 	}()
 	return srv, nil
