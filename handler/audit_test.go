@@ -89,6 +89,17 @@ func TestAuditEachWriteKind(t *testing.T) {
 		t.Errorf("audit actions = %s, want %s", got, want)
 	}
 
+	// A refused operator change is recorded by the middleware, with the
+	// password redacted.
+	if st := e.hq("POST", "/api/hq/operators", map[string]any{"username": "x y", "role": "analyst", "password": "leak-me-123"}, nil); st != 400 {
+		t.Errorf("bad operator = %d, want 400", st)
+	}
+	var last model.AuditEntry
+	e.db.Order("id DESC").Take(&last)
+	if last.Action != "POST /api/hq/operators" || last.Result != 400 || strings.Contains(last.Change, "leak-me") || !strings.Contains(last.Change, "[redacted]") {
+		t.Errorf("refused operator create entry = %+v, want 400 with the password redacted", last)
+	}
+
 	// The audit API filters by operator, action and target.
 	var out struct{ Entries []model.AuditEntry }
 	if st := e.hq("GET", "/api/hq/audit?operator=auditor&action=POST+/api/hq/tasks&limit=10", nil, &out); st != 200 || len(out.Entries) != 3 {
