@@ -75,8 +75,7 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer closeFn()
-	switch cmd {
-	case "add":
+	if cmd == "add" {
 		pw, err := readPassword(stdin, stderr)
 		if err != nil {
 			return err
@@ -86,6 +85,14 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 		fmt.Fprintf(stdout, "operator %s (%s) created, id %d\n", op.Username, op.Role, op.ID)
+		return nil
+	}
+	return operatorChange(ctx, svc, cmd, pos, stdin, stdout, stderr)
+}
+
+// operatorChange runs the commands that act on existing operators and keys.
+func operatorChange(ctx context.Context, svc *operators.Service, cmd string, pos []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	switch cmd {
 	case "passwd":
 		pw, err := readPassword(stdin, stderr)
 		if err != nil {
