@@ -29,6 +29,9 @@ type Config struct {
 	// PublicURL is where guides reach Siyu (the sidebar), for links in
 	// app messages; empty gives relative links.
 	PublicURL string
+	// MetricsToken guards /metrics; MetricsAddr is an internal listener that
+	// serves /metrics without auth.
+	MetricsToken, MetricsAddr string
 
 	WeChat WeChat
 	WeCom  WeCom
@@ -47,6 +50,8 @@ type Config struct {
 type WeChat struct {
 	AppID, Secret, Token, AESKey string
 	APIBase                      string
+	// AllowPlain accepts plaintext callbacks although AESKey is set.
+	AllowPlain bool
 }
 
 // WeCom holds the WeCom corp, app and customer-contact credentials.
@@ -125,6 +130,9 @@ func loadStrings(getenv func(string) string, c *Config) {
 	str("SIYU_HQ_TOKEN", &c.HQToken)
 	str("SIYU_SESSION_SECRET", &c.SessionSecret)
 	str("SIYU_PUBLIC_URL", &c.PublicURL)
+	str("SIYU_METRICS_TOKEN", &c.MetricsToken)
+	str("SIYU_METRICS_ADDR", &c.MetricsAddr)
+	c.WeChat.AllowPlain = strings.TrimSpace(getenv("SIYU_WECHAT_ALLOW_PLAIN")) == "1"
 	str("SIYU_WECHAT_APPID", &c.WeChat.AppID)
 	str("SIYU_WECHAT_SECRET", &c.WeChat.Secret)
 	str("SIYU_WECHAT_TOKEN", &c.WeChat.Token)

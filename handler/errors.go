@@ -21,6 +21,7 @@ var statusOf = map[string]int{
 	model.EINTERNAL:     http.StatusInternalServerError,
 	model.EUPSTREAM:     http.StatusBadGateway,
 	"too_large":         http.StatusRequestEntityTooLarge,
+	model.ETOOMANY:      http.StatusTooManyRequests,
 }
 
 // writeError answers err as {"error": {"code", "message"}} with the matching

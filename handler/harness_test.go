@@ -188,6 +188,9 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		Enqueuer: enq, Codes: guides.NewCodes(dir, tags, client, client),
 		SidebarWeCom: client, WeComAgentID: "1000002", SessionSecret: testSessionSecret,
+		// Tests post plaintext too, as an account that runs plaintext mode;
+		// TestPlainModeRefusedInSafeMode turns this off.
+		Auth: handler.AuthConfig{AllowPlainOA: true},
 	}
 	for _, o := range opts {
 		o(&d)

@@ -22,7 +22,7 @@ func (s *Server) listFeedback(c *gin.Context) {
 		return
 	}
 	out, err := svc.ListFeedback(c.Request.Context(), tasks.FeedbackList{TaskID: int64(taskID), Guide: c.Query("guide_userid"),
-		Unanswered: c.Query("unanswered") == "1" || c.Query("unanswered") == "true", Limit: limit, Offset: offset})
+		Unanswered: c.Query("unanswered") == "1" || c.Query("unanswered") == "true", StoreCode: scopedStore(c), Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(c, err)
 		return

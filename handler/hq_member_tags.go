@@ -69,7 +69,9 @@ func (s *Server) queueTagMirror(c *gin.Context, memberID int64, removed []string
 	if s.enq == nil {
 		return
 	}
-	key := "http:" + c.GetString(ctxRequestID)
+	// A fresh id per request: the client's X-Request-Id must never name a
+	// queue task (a reused one would swallow later mirrors).
+	key := "http:" + newTaskKey()
 	t, err := tasks.NewMirrorTagsTask(memberID, removed, key)
 	if err == nil {
 		err = s.enq.Enqueue(c.Request.Context(), t, tasks.QueueDefault)

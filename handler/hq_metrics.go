@@ -24,7 +24,7 @@ func (s *Server) metric(fn func(*metrics.Service) func(context.Context, metrics.
 			writeError(c, err)
 			return
 		}
-		respond(c, http.StatusOK, chart)
+		respond(c, http.StatusOK, scopeChart(c, chart))
 	}
 }
 

@@ -76,7 +76,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	ts, err := svc.ListTasks(c.Request.Context(), tasks.TaskList{State: c.Query("state"), Limit: limit, Offset: offset})
+	ts, err := svc.ListTasks(c.Request.Context(), tasks.TaskList{State: c.Query("state"), StoreCode: scopedStore(c), Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -98,6 +98,7 @@ func (s *Server) taskReport(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	rep = scopeReport(c, rep)
 	if c.Query("format") == "csv" || strings.Contains(c.GetHeader("Accept"), "text/csv") {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", "attachment; filename=task-"+strconv.FormatInt(id, 10)+"-report.csv")

@@ -15,6 +15,7 @@ type Metrics struct {
 	CallbackSeconds *prometheus.HistogramVec // platform
 	CheckIns        *prometheus.CounterVec   // result: credited, already
 	PointsCredited  prometheus.Counter
+	Limited         *prometheus.CounterVec // kind: what an abuse limit refused
 }
 
 // NewMetrics registers Siyu's series (and the Go runtime's) on a new
@@ -36,8 +37,11 @@ func NewMetrics() *Metrics {
 		PointsCredited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "siyu_points_credited_total", Help: "Points credited through the chat (check-ins, scene bonuses).",
 		}),
+		Limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "siyu_limited_total", Help: "Requests refused by an abuse limit, by kind (login, command, follow, unionid).",
+		}, []string{"kind"}),
 	}
-	r.MustRegister(m.Callbacks, m.CallbackSeconds, m.CheckIns, m.PointsCredited,
+	r.MustRegister(m.Callbacks, m.CallbackSeconds, m.CheckIns, m.PointsCredited, m.Limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

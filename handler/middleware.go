@@ -2,11 +2,9 @@ package handler
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -76,32 +74,6 @@ func limitBody() gin.HandlerFunc {
 	}
 }
 
-// Roles of HQ API callers.
+// Roles of HQ API callers: the bootstrap SIYU_HQ_TOKEN acts as an admin
+// (see authHQ; operators' roles are model.Op*).
 const RoleHQAdmin = "hq_admin"
-
-// requireHQ admits requests bearing the HQ token (role hq_admin), as
-// `Authorization: Bearer <token>` or, for browsers opening the queue
-// dashboard, HTTP Basic auth with the token as the password. Without a token
-// configured the HQ API is disabled (503 says how to enable it).
-func requireHQ(token string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if token == "" {
-			writeError(c, model.Errorf(model.EUNAVAILABLE, "the HQ API is disabled: set SIYU_HQ_TOKEN"))
-			return
-		}
-		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		if !ok {
-			_, got, ok = c.Request.BasicAuth()
-		}
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
-			c.Header("WWW-Authenticate", `Bearer realm="siyu-hq"`)
-			if strings.HasPrefix(c.Request.URL.Path, "/admin/") {
-				c.Header("WWW-Authenticate", `Basic realm="siyu-hq"`)
-			}
-			writeError(c, model.Errorf(model.EUNAUTHORIZED, "missing or invalid bearer token"))
-			return
-		}
-		c.Set(ctxRole, RoleHQAdmin)
-		c.Next()
-	}
-}

@@ -11,14 +11,28 @@ import (
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	r.GET("/metrics", s.requireMetrics, gin.WrapH(s.metrics.Handler()))
+
+	r.POST("/api/auth/login", s.login)
+	r.POST("/api/auth/logout", s.authHQ, s.logout)
+	r.GET("/api/auth/me", s.authHQ, s.me)
+	r.GET("/api/auth/wecom/start", s.wecomLoginStart)
+	r.GET("/api/auth/wecom/callback", s.wecomLoginCallback)
 
 	r.GET("/wechat/callback", s.wechatVerify)
 	r.POST("/wechat/callback", s.wechatCallback)
 	r.GET("/wecom/callback", s.wecomVerify)
 	r.POST("/wecom/callback", s.wecomCallback)
 
-	hq := r.Group("/api/hq", requireHQ(s.hqToken), s.idempotency())
+	hq := r.Group("/api/hq", s.authHQ, s.auditHQ, s.authorize, s.scopeStore, s.idempotency())
+	hq.GET("/operators", s.listOperators)
+	hq.POST("/operators", s.createOperator)
+	hq.GET("/operators/:id", s.getOperator)
+	hq.PUT("/operators/:id", s.updateOperator)
+	hq.DELETE("/operators/:id", s.deleteOperator)
+	hq.POST("/operators/:id/keys", s.createOperatorKey)
+	hq.DELETE("/operators/:id/keys/:prefix", s.revokeOperatorKey)
+	hq.GET("/audit", s.listAudit)
 	s.hqMemberRoutes(hq)
 	s.hqLoyaltyRoutes(hq)
 	s.hqOrganisationRoutes(hq)
@@ -26,7 +40,7 @@ func (s *Server) routes(r *gin.Engine) {
 	s.sidebarRoutes(r)
 
 	if s.queues != nil {
-		r.Any("/admin/queues/*path", requireHQ(s.hqToken), gin.WrapH(s.queues))
+		r.Any("/admin/queues/*path", s.authQueues, gin.WrapH(s.queues))
 	}
 	r.NoRoute(func(c *gin.Context) {
 		respond(c, http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such path: " + c.Request.URL.Path}})
@@ -133,12 +147,12 @@ func (s *Server) hqTaskRoutes(hq *gin.RouterGroup) {
 // sidebarRoutes are the WeCom sidebar page and its API (guides sign in).
 func (s *Server) sidebarRoutes(r *gin.Engine) {
 	r.GET("/api/sidebar/login", s.sidebarLogin)
-	r.GET("/api/sidebar/jssdk", s.sidebarJSSDK)
 	r.GET("/api/sidebar/config", s.sidebarConfig)
 	r.GET("/sidebar", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/sidebar/") })
 	r.GET("/sidebar/*file", s.sidebarPage)
 	sb := r.Group("/api/sidebar", s.requireGuide)
 	sb.GET("/me", s.sidebarMe)
+	sb.GET("/jssdk", s.sidebarJSSDK)
 	sb.GET("/contacts/:external_userid", s.sidebarContact)
 	sb.POST("/contacts/:external_userid/tags", s.sidebarTags)
 	sb.POST("/contacts/:external_userid/coupons", s.sidebarIssueCoupon)

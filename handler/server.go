@@ -24,6 +24,7 @@ import (
 	"github.com/siyu/siyu/profile"
 	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/operators"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 )
@@ -70,6 +71,10 @@ type Deps struct {
 	// Tasks is the HQ task service (tasks, reports, feedback, the
 	// sidebar's task panel); nil answers those endpoints with 503.
 	Tasks *tasks.HQTasks
+	// Operators are HQ accounts, sessions, keys and the audit log; nil
+	// builds them on DB and Redis.
+	Operators *operators.Service
+	Auth      AuthConfig
 }
 
 // Server holds the handlers' dependencies.
@@ -105,6 +110,10 @@ type Server struct {
 	tasks        *tasks.HQTasks
 	intake       *intake.Service
 	profiles     *profile.Service
+
+	ops    *operators.Service
+	limits *limiter
+	AuthConfig
 }
 
 // New builds the HTTP handler with every route.
@@ -123,6 +132,11 @@ func New(d Deps) http.Handler {
 	if d.SessionTTL == 0 {
 		d.SessionTTL = 12 * time.Hour
 	}
+	s.ops, s.AuthConfig = d.Operators, d.Auth
+	if s.ops == nil {
+		s.ops = operators.New(d.DB, operators.Options{Redis: d.Redis, Prefix: d.Prefix, Now: s.now})
+	}
+	s.limits = newLimiter(d.Redis, d.Prefix)
 	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeCom.CorpID, d.WeComAgentID
 	s.sessions = NewSessions(d.SessionSecret, d.SessionTTL, s.now)
 	if s.log == nil {
@@ -137,6 +151,7 @@ func New(d Deps) http.Handler {
 	// mistake is a plain, never-cancelled context rather than a data race
 	// with gin reusing it.
 	r.ContextWithFallback = false
+	r.SetTrustedProxies(d.Auth.TrustedProxies) // nil: the peer address, never a client-set X-Forwarded-For
 	r.Use(requestContext(s.log), recoverer(), limitBody())
 	s.routes(r)
 	return r

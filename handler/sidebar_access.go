@@ -12,7 +12,7 @@ import (
 // customerFor returns the customer with that external_userid if the
 // signed-in guide may see them: a guide with an active WeCom relation to
 // them, or the manager of their store. Errors: EINVALID for an empty id,
-// ENOTFOUND for an unknown customer, EFORBIDDEN otherwise.
+// EFORBIDDEN for an unknown customer and one the guide may not see alike.
 func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.MemberView, error) {
 	externalUserID = strings.TrimSpace(externalUserID)
 	if externalUserID == "" {
@@ -22,8 +22,11 @@ func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Membe
 	if err != nil {
 		return model.MemberView{}, err
 	}
+	// "Not yours" and "does not exist" answer alike, so a guide cannot
+	// probe which external_userids Siyu knows.
+	notYours := model.Errorf(model.EFORBIDDEN, "customer %s is not one of yours", externalUserID)
 	if len(ms) == 0 {
-		return model.MemberView{}, model.Errorf(model.ENOTFOUND, "customer %s is not known to Siyu yet", externalUserID)
+		return model.MemberView{}, notYours
 	}
 	m := ms[0]
 	g, _ := guideOf(c)
@@ -32,7 +35,7 @@ func (s *Server) customerFor(c *gin.Context, externalUserID string) (model.Membe
 		return model.MemberView{}, err
 	}
 	if !ok {
-		return model.MemberView{}, model.Errorf(model.EFORBIDDEN, "customer %s is not one of yours", externalUserID)
+		return model.MemberView{}, notYours
 	}
 	return m, nil
 }

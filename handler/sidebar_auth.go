@@ -40,6 +40,10 @@ func (s *Server) sidebarLogin(c *gin.Context) {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, "WeCom is not configured: set SIYU_WECOM_CORPID and SIYU_WECOM_AGENT_SECRET"))
 		return
 	}
+	if err := sidebarState.check(c); err != nil {
+		writeError(c, err)
+		return
+	}
 	userID, err := s.sidebarWX.OAuthUserID(c.Request.Context(), code)
 	if err != nil {
 		logger(c).Warn("sidebar OAuth failed", "err", err)

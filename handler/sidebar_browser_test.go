@@ -92,7 +92,7 @@ func TestSidebarInBrowser(t *testing.T) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelTimeout()
 
-	var profileName, points, scriptsText string
+	var profileName, points, scriptsText, state string
 	var sent []map[string]any
 	err := chromedp.Run(ctx,
 		chromedp.EmulateViewport(390, 844),
@@ -100,7 +100,12 @@ func TestSidebarInBrowser(t *testing.T) {
 			_, err := page.AddScriptToEvaluateOnNewDocument(wxStub).Do(ctx)
 			return err
 		}),
-		chromedp.Navigate(e.srv.URL+"/sidebar/?code=code_g_sh_1"),
+		// As WeCom's OAuth round trip does: the page's state comes back.
+		chromedp.Navigate(e.srv.URL+"/api/sidebar/config"),
+		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return chromedp.Navigate(e.srv.URL + "/sidebar/?code=code_g_sh_1&state=" + state).Do(ctx)
+		}),
 	)
 	if err == nil {
 		err = chromedp.Run(ctx, chromedp.Poll(`!document.getElementById('app').hidden`, nil, chromedp.WithPollingTimeout(15*time.Second)))

@@ -47,7 +47,7 @@ func (s *Server) sidebarPage(c *gin.Context) {
 // sidebarConfig serves GET /api/sidebar/config: what the page needs before
 // sign-in (the corp and agent for OAuth and the JS-SDK).
 func (s *Server) sidebarConfig(c *gin.Context) {
-	respond(c, http.StatusOK, gin.H{"corpid": s.wecomCorpID, "agentid": s.wecomAgentID, "configured": s.sidebarWX != nil})
+	respond(c, http.StatusOK, gin.H{"corpid": s.wecomCorpID, "agentid": s.wecomAgentID, "configured": s.sidebarWX != nil, "state": sidebarState.issue(c)})
 }
 
 // sidebarMe serves GET /api/sidebar/me: the signed-in guide.

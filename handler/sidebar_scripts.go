@@ -30,7 +30,7 @@ func (s *Server) sidebarScripts(c *gin.Context) {
 			vars.Level = "会员"
 		}
 	}
-	groups, err := s.scripts.List(c.Request.Context(), scripts.ScriptQuery{Query: c.Query("q"), Group: c.Query("group"), StoreCode: g.StoreCode})
+	groups, err := s.scripts.List(c.Request.Context(), scripts.ScriptQuery{Query: c.Query("q"), Group: c.Query("group"), StoreCode: scripts.GuideStore(g.StoreCode)})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -53,6 +53,10 @@ func (s *Server) sidebarScriptSent(c *gin.Context) {
 		return
 	}
 	g, _ := guideOf(c)
+	if err := s.scripts.CheckVisible(c.Request.Context(), id, scripts.GuideStore(g.StoreCode)); err != nil {
+		writeError(c, err)
+		return
+	}
 	if err := s.scripts.RecordSent(c.Request.Context(), id, g.UserID, s.loyalty.BusinessDay(s.now())); err != nil {
 		writeError(c, err)
 		return

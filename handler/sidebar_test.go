@@ -75,7 +75,7 @@ func (e *sidebarEnv) guideClient(userID string) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	e.logins++
-	resp, err := c.Get(e.srv.URL + "/api/sidebar/login?code=code_" + userID + "~" + itoa(int64(e.logins)))
+	resp, err := c.Get(e.srv.URL + "/api/sidebar/login?code=code_" + userID + "~" + itoa(int64(e.logins)) + "&state=" + oauthState(e.t, c, e.srv.URL))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -111,10 +111,12 @@ func TestSidebarLoginAndSession(t *testing.T) {
 	if st := call(t, anon, "GET", e.srv.URL+"/api/sidebar/me", "", nil); st != 401 {
 		t.Errorf("me without a session = %d, want 401", st)
 	}
-	if st := call(t, anon, "GET", e.srv.URL+"/api/sidebar/login?code=code_stranger", "", nil); st != 403 {
+	jar, _ := cookiejar.New(nil)
+	probe := &http.Client{Jar: jar}
+	if st := call(t, probe, "GET", e.srv.URL+"/api/sidebar/login?code=code_stranger&state="+oauthState(t, probe, e.srv.URL), "", nil); st != 403 {
 		t.Errorf("login of an unregistered WeCom user = %d, want 403", st)
 	}
-	if st := call(t, anon, "GET", e.srv.URL+"/api/sidebar/login?code=bogus", "", nil); st != 401 {
+	if st := call(t, probe, "GET", e.srv.URL+"/api/sidebar/login?code=bogus&state="+oauthState(t, probe, e.srv.URL), "", nil); st != 401 {
 		t.Errorf("login with a code WeCom refuses = %d, want 401", st)
 	}
 	if st := call(t, anon, "GET", e.srv.URL+"/api/sidebar/login", "", nil); st != 400 {
@@ -158,11 +160,11 @@ func TestSidebarContactAuthorization(t *testing.T) {
 		guide, ext string
 		want       int
 	}{
-		{"g_sh_1", "wm_alice", 200}, // her guide
-		{"g_sh_2", "wm_alice", 403}, // a colleague's customer
-		{"m_sh", "wm_alice", 200},   // the store's manager
-		{"m_bj", "wm_alice", 403},   // another store's manager
-		{"g_sh_1", "wm_nobody", 404},
+		{"g_sh_1", "wm_alice", 200},  // her guide
+		{"g_sh_2", "wm_alice", 403},  // a colleague's customer
+		{"m_sh", "wm_alice", 200},    // the store's manager
+		{"m_bj", "wm_alice", 403},    // another store's manager
+		{"g_sh_1", "wm_nobody", 403}, // unknown answers like not yours
 	} {
 		c := e.guideClient(tc.guide)
 		var p struct {
@@ -301,7 +303,11 @@ func TestSidebarJSSDK(t *testing.T) {
 		}
 	}
 	before := e.clock.Now().Unix()
-	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url="+url.QueryEscape("https://siyu.example.com/sidebar/?a=1#x"), "", &sig); st != 200 {
+	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url="+url.QueryEscape("https://siyu.example.com/sidebar/?a=1#x"), "", nil); st != 401 {
+		t.Errorf("jssdk without a session = %d, want 401", st)
+	}
+	guide := e.guideClient("g_sh_1")
+	if st := call(t, guide, "GET", e.srv.URL+"/api/sidebar/jssdk?url="+url.QueryEscape("https://siyu.example.com/sidebar/?a=1#x"), "", &sig); st != 200 {
 		t.Fatalf("jssdk = %d", st)
 	}
 	after := e.clock.Now().Unix()
@@ -326,7 +332,7 @@ func TestSidebarJSSDK(t *testing.T) {
 		sig.AgentConfig.CorpID != e.wc.CorpID || sig.AgentConfig.AgentID != "1000002" {
 		t.Errorf("agentConfig = %+v, want signature %s", sig.AgentConfig, want)
 	}
-	if st := call(t, http.DefaultClient, "GET", e.srv.URL+"/api/sidebar/jssdk?url=javascript:alert(1)", "", nil); st != 400 {
+	if st := call(t, guide, "GET", e.srv.URL+"/api/sidebar/jssdk?url=javascript:alert(1)", "", nil); st != 400 {
 		t.Errorf("jssdk with a bad url = %d, want 400", st)
 	}
 }
@@ -344,4 +350,15 @@ func TestSidebarPageServed(t *testing.T) {
 			t.Errorf("GET %s = %d, want it to contain %q", path, resp.StatusCode, want)
 		}
 	}
+}
+
+// oauthState asks for the OAuth state as the page does (the client's jar
+// keeps its cookie) and returns it.
+func oauthState(t testing.TB, c *http.Client, base string) string {
+	t.Helper()
+	var cfg struct{ State string }
+	if st := call(t.(*testing.T), c, "GET", base+"/api/sidebar/config", "", &cfg); st != 200 || cfg.State == "" {
+		t.Fatalf("sidebar config = %d %+v", st, cfg)
+	}
+	return cfg.State
 }

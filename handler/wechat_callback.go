@@ -57,7 +57,7 @@ func (s *Server) checkOASignature(c *gin.Context) error {
 	if err := checkTimestamp(c.Query("timestamp"), s.now(), s.maxSkew); err != nil {
 		return err
 	}
-	if util.Signature(s.oaCfg.Token, c.Query("timestamp"), c.Query("nonce")) != c.Query("signature") {
+	if !sameSignature(util.Signature(s.oaCfg.Token, c.Query("timestamp"), c.Query("nonce")), c.Query("signature")) {
 		return badSignature("signature")
 	}
 	return nil
@@ -74,6 +74,9 @@ func (s *Server) wechatCallback(c *gin.Context) {
 		return
 	}
 	body, err := readBody(c.Request)
+	if err == nil {
+		err = s.requireSafeMode(c.Query("encrypt_type"))
+	}
 	if err != nil {
 		s.refuse(c, "wechat", err)
 		return
@@ -98,6 +101,10 @@ func (s *Server) wechatCallback(c *gin.Context) {
 		msg := toBotMessage(s.oaCfg.AppID, mix)
 		if msg.OpenID == "" || msg.MsgType == "" {
 			badMsg = invalid("message has no FromUserName or MsgType")
+			return nil
+		}
+		// Only a verified, decoded message binds its timestamp and nonce.
+		if badMsg = s.checkReplay(c.Request.Context(), "wechat", c.Query("timestamp"), c.Query("nonce"), body); badMsg != nil {
 			return nil
 		}
 		reply = s.answerOA(c, msg)
@@ -139,7 +146,7 @@ func (s *Server) checkOAMsgSignature(c *gin.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
-	if util.Signature(s.oaCfg.Token, c.Query("timestamp"), c.Query("nonce"), env.Encrypt) != c.Query("msg_signature") {
+	if !sameSignature(util.Signature(s.oaCfg.Token, c.Query("timestamp"), c.Query("nonce"), env.Encrypt), c.Query("msg_signature")) {
 		return badSignature("msg_signature")
 	}
 	return nil
@@ -168,6 +175,12 @@ func (s *Server) answerOA(c *gin.Context, msg bot.Message) (reply string) {
 	case claimBusy:
 		s.metrics.Callbacks.WithLabelValues("wechat", "retry", "busy").Inc()
 		return ""
+	}
+	if polite, limited := s.overLimit(c, msg); limited {
+		if err := s.replies.finish(context.WithoutCancel(c.Request.Context()), key, polite); err != nil {
+			log.Warn("dedupe finish", "err", err)
+		}
+		return polite
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), callbackBudget)
 	defer cancel()
@@ -212,12 +225,16 @@ func (s *Server) queueUnionID(c *gin.Context, msg bot.Message, key string) {
 	if s.enq == nil || s.oaCfg.Secret == "" {
 		return
 	}
+	if !s.limits.allow(c.Request.Context(), limitUnionID, msg.AppID+":"+msg.OpenID) {
+		s.metrics.Limited.WithLabelValues(limitUnionID.kind).Inc()
+		return
+	}
 	t, err := tasks.NewResolveOAUnionIDTask(msg.AppID, msg.OpenID, key)
 	if err == nil {
 		err = s.enq.Enqueue(context.WithoutCancel(c.Request.Context()), t, tasks.QueueDefault)
 	}
 	if err != nil {
-		logger(c).Warn("follower's unionid not queued for merging", "openid", msg.OpenID, "err", err)
+		logger(c).Warn("follower's unionid not queued for merging", "openid", model.LogID(msg.OpenID), "err", err)
 	}
 }
 

@@ -38,7 +38,7 @@ func (s *Server) wecomConfigured() error {
 // wecomDecrypt checks msg_signature over the ciphertext, then decrypts it,
 // checking that it was encrypted for this corp.
 func (s *Server) wecomDecrypt(c *gin.Context, encrypted string) ([]byte, error) {
-	if util.Signature(s.wcCfg.Token, c.Query("timestamp"), c.Query("nonce"), encrypted) != c.Query("msg_signature") {
+	if !sameSignature(util.Signature(s.wcCfg.Token, c.Query("timestamp"), c.Query("nonce"), encrypted), c.Query("msg_signature")) {
 		return nil, badSignature("msg_signature")
 	}
 	_, plain, err := util.DecryptMsg(s.wcCfg.CorpID, encrypted, s.wcCfg.AESKey)
@@ -116,7 +116,11 @@ func (s *Server) decodeWeComCallback(c *gin.Context) (ev tasks.WeComEvent, ok bo
 	if err != nil {
 		return ev, false, err
 	}
-	return decodeWeComEvent(plain, s.wcCfg.CorpID, logger(c))
+	ev, ok, err = decodeWeComEvent(plain, s.wcCfg.CorpID, logger(c))
+	if err == nil { // only a verified message binds its timestamp and nonce
+		err = s.checkReplay(c.Request.Context(), "wecom", c.Query("timestamp"), c.Query("nonce"), body)
+	}
+	return ev, ok, err
 }
 
 // acceptWeComEvent queues the event once per delivery: a retry of a

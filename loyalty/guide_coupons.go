@@ -45,7 +45,8 @@ type GuideTemplate struct {
 // counter's guarded update, the coupon and its idempotency key
 // (guide:<guide>:<request id>) commit together, so a retried request
 // returns the same coupon (replay true) and uses no more quota. Errors:
-// EINVALID, EFORBIDDEN for a template guides may not issue,
+// EINVALID, EFORBIDDEN for a template guides may not issue, ECONFLICT for
+// a request id used before for another customer or template,
 // ErrCouponTemplateMissing, model.ErrGuideQuotaUsed, ErrMemberNotFound.
 func (s *Service) IssueCouponByGuide(ctx context.Context, templateID, memberID int64, guideUserID, requestID string) (c model.Coupon, replay bool, err error) {
 	if !model.ValidOrderNo(requestID) {
@@ -59,6 +60,9 @@ func (s *Service) IssueCouponByGuide(ctx context.Context, templateID, memberID i
 		}
 		var prev model.Coupon
 		if err := tx.Where("issue_key = ?", key).Take(&prev).Error; err == nil {
+			if prev.MemberID != memberID || prev.TemplateID != templateID {
+				return model.Errorf(model.ECONFLICT, "request_id %q was used for another customer or coupon", requestID)
+			}
 			c, replay = prev, true
 			return nil
 		} else if !errors.Is(err, gorm.ErrRecordNotFound) {

@@ -73,6 +73,15 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 		if err != nil {
 			return err
 		}
+		// Price, level, limit and sale window as they are now, under the
+		// reward's row lock: an HQ change after the fast checks above
+		// applies to this redemption. (Lock order: member, then reward.)
+		if err := store.ForUpdate(tx).Take(&r, req.RewardID).Error; err != nil {
+			return err
+		}
+		if !r.OnSale(s.now()) {
+			return model.Detail(model.ErrNotOnSale, "%s is not on sale now", r.Name)
+		}
 		if r.MinLevel != "" && st.levels.rank(m.Level) < st.levels.rank(r.MinLevel) {
 			return model.Detail(model.ErrLevelTooLow, "%s is for %s members and above", r.Name, r.MinLevel)
 		}

@@ -26,6 +26,7 @@ func AllModels() []any {
 		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{},
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
 		&OutboxEvent{}, &IdempotencyRecord{}, &CallbackReply{},
+		&Operator{}, &APIKey{}, &AuditEntry{},
 	}
 }
 

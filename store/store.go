@@ -93,9 +93,18 @@ func (s *Store) TxRetry(ctx context.Context, retry Retry, fn func(tx *gorm.DB) e
 		s.writers.Lock()
 		defer s.writers.Unlock()
 	}
+	run := fn
+	if a := model.TxAuditFrom(ctx); a != nil { // an HQ request's audit entry commits with its change
+		run = func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return a.AuditTx(tx)
+		}
+	}
 	var err error
 	for attempt := range txAttempts {
-		err = s.db.WithContext(ctx).Transaction(fn, opts...)
+		err = s.db.WithContext(ctx).Transaction(run, opts...)
 		if err == nil || !retry(err) || attempt == txAttempts-1 {
 			return err
 		}

@@ -21,6 +21,14 @@ func (s *HQTasks) SendFeedback(ctx context.Context, g model.Guide, taskID *int64
 		if _, err := s.task(ctx, *taskID); err != nil {
 			return f, err
 		}
+		// Only on a task the guide was given: another task answers as
+		// one that does not exist.
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&model.GuideTask{}).Where("task_id = ? AND guide_user_id = ?", *taskID, g.UserID).Count(&n).Error; err != nil {
+			return f, err
+		} else if n == 0 {
+			return f, model.Detail(model.ErrTaskNotFound, "task %d not found", *taskID)
+		}
 	}
 	return f, s.db.WithContext(ctx).Create(&f).Error
 }
@@ -30,6 +38,7 @@ type FeedbackList struct {
 	TaskID     int64
 	Guide      string
 	Unanswered bool
+	StoreCode  string // only feedback from this store's guides
 	Limit      int
 	Offset     int
 }
@@ -48,6 +57,9 @@ func (s *HQTasks) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Fee
 	}
 	if f.Unanswered {
 		q = q.Where("replied_at IS NULL")
+	}
+	if f.StoreCode != "" {
+		q = q.Where("store_code = ?", f.StoreCode)
 	}
 	out := []model.Feedback{}
 	return out, q.Find(&out).Error

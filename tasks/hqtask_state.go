@@ -131,6 +131,7 @@ func (s *HQTasks) progress(ctx context.Context, id int64) (Progress, error) {
 // TaskList filters ListTasks.
 type TaskList struct {
 	State         string
+	StoreCode     string // only tasks dispatched to this store
 	Limit, Offset int
 }
 
@@ -143,6 +144,9 @@ func (s *HQTasks) ListTasks(ctx context.Context, f TaskList) ([]Task, error) {
 	q := s.db.WithContext(ctx).Order("id DESC").Limit(f.Limit).Offset(max(f.Offset, 0))
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
+	}
+	if f.StoreCode != "" {
+		q = q.Where("id IN (?)", s.db.Model(&model.TaskStore{}).Select("task_id").Where("store_code = ?", f.StoreCode))
 	}
 	var rows []model.HQTask
 	if err := q.Find(&rows).Error; err != nil {

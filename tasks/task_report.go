@@ -2,12 +2,12 @@ package tasks
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/siyu/siyu/csvexport"
 	"github.com/siyu/siyu/model"
 )
 
@@ -141,7 +141,7 @@ func (r Report) WriteCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvexport.NewWriter(w)
 	// csv.Writer's errors are sticky: cw.Error() at the end reports the first.
 	_ = cw.Write([]string{"层级", "门店", "导购", "姓名", "分配", "完成", "跳过", "未完成", "逾期", "完成率", "备注"})
 	row := func(level, store, guide, name string, c ExecCounts, notes []ItemNote) {

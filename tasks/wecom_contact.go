@@ -13,7 +13,7 @@ import (
 
 // contactChanged handles a change_external_contact event.
 func (h *handlers) contactChanged(ctx context.Context, ev WeComEvent) error {
-	log := h.log.With("change_type", ev.ChangeType, "guide", ev.UserID, "external_userid", ev.ExternalUserID)
+	log := h.log.With("change_type", ev.ChangeType, "guide", ev.UserID, "external_userid", model.LogID(ev.ExternalUserID))
 	if ev.ExternalUserID == "" || ev.UserID == "" {
 		log.Warn("wecom contact event without guide or customer; ignored")
 		return nil
@@ -94,7 +94,7 @@ func (h *handlers) mergeUnionID(ctx context.Context, memberID int64, unionID str
 		return 0, fmt.Errorf("merge by unionid: %w", err)
 	}
 	if res.Conflict {
-		h.log.Warn("member already has another unionid; not merged", "member", memberID, "unionid", unionID)
+		h.log.Warn("member already has another unionid; not merged", "member", memberID, "unionid", model.LogID(unionID))
 	}
 	if res.MergedID != 0 {
 		h.log.Info("members merged by unionid", "survivor", res.SurvivorID, "merged", res.MergedID)
@@ -114,7 +114,7 @@ func (h *handlers) contactDeleted(ctx context.Context, ev WeComEvent, by string)
 		return fmt.Errorf("end wecom relation: %w", err)
 	}
 	if !res.Ended {
-		h.log.Info("stale wecom delete ignored: the pair was added again since", "guide", ev.UserID, "external_userid", ev.ExternalUserID)
+		h.log.Info("stale wecom delete ignored: the pair was added again since", "guide", ev.UserID, "external_userid", model.LogID(ev.ExternalUserID))
 		return nil
 	}
 	if by == model.EndedByTransfer {

@@ -155,6 +155,8 @@ func (a *app) handler() http.Handler {
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
 		Tasks:          a.hqTasks,
+		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
+			AllowPlainOA: a.cfg.WeChat.AllowPlain},
 	})
 }
 

@@ -147,7 +147,12 @@ func waitDrained(t *testing.T, base string) {
 	t.Helper()
 	quiet := 0
 	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/metrics")
+		req, err := http.NewRequest("GET", base+"/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer e2e-hq-token") // an admin key reads /metrics
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

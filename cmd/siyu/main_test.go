@@ -40,6 +40,7 @@ func testEnvVars(t *testing.T) map[string]string {
 		"SIYU_HTTP_ADDR":      "127.0.0.1:0",
 		"SIYU_DATA_DIR":       t.TempDir(),
 		"SIYU_HQ_TOKEN":       "e2e-hq-token",
+		"SIYU_METRICS_TOKEN":  "e2e-metrics-token",
 		"SIYU_WECHAT_APPID":   "wxe2e0000000000000",
 		"SIYU_WECHAT_TOKEN":   "e2e-token",
 		"SIYU_WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
@@ -82,7 +83,10 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Errorf("simulate demo output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, `siyu_checkins_total{result="credited"} 1`) ||
+	if code, _ := get(t, base+"/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("metrics without a token = %d, want 401", code)
+	}
+	if code, body := getBearer(t, base+"/metrics", env["SIYU_METRICS_TOKEN"]); code != 200 || !strings.Contains(body, `siyu_checkins_total{result="credited"} 1`) ||
 		!strings.Contains(body, `siyu_points_credited_total 35`) {
 		t.Errorf("metrics = %d, want check-in and points series:\n%s", code, grep(body, "siyu_"))
 	}
@@ -159,7 +163,17 @@ func waitForAddr(t *testing.T, logs *syncBuffer, done <-chan error) string {
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	return getBearer(t, url, "")
+}
+
+// getBearer GETs url with token as a bearer token ("" sends none).
+func getBearer(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("queue worker and scheduler running in-process")
 	}
 	if cfg.HQToken == "" {
-		log.Warn("HQ API disabled: set SIYU_HQ_TOKEN to enable /api/hq")
+		log.Info("no SIYU_HQ_TOKEN: the HQ API takes operators' sessions and keys only (siyu operator add)")
 	}
 	if cfg.WeChat.Token == "" {
 		log.Warn("Official Account callbacks disabled: set SIYU_WECHAT_TOKEN")
@@ -65,6 +65,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
+	if cfg.MetricsAddr != "" {
+		msrv, err := serveMetrics(cfg.MetricsAddr, a.metrics, serveErr)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
+		log.Info("metrics listening without auth", "addr", cfg.MetricsAddr)
+	}
 
 	select {
 	case err := <-serveErr:

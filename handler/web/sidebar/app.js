@@ -53,9 +53,9 @@
   function signIn() {
     return api('GET', '/api/sidebar/me').catch(function (err) {
       if (err.status !== 401) throw err;
-      var code = new URLSearchParams(location.search).get('code');
+      var params = new URLSearchParams(location.search), code = params.get('code');
       if (code) {
-        return api('GET', '/api/sidebar/login?code=' + encodeURIComponent(code)).then(function (me) {
+        return api('GET', '/api/sidebar/login?code=' + encodeURIComponent(code) + '&state=' + encodeURIComponent(params.get('state') || '')).then(function (me) {
           history.replaceState(null, '', location.pathname);
           return me;
         });
@@ -64,7 +64,7 @@
         if (!cfg.corpid || !/wxwork/i.test(navigator.userAgent)) { throw Object.assign(new Error('outside'), { outside: true }); }
         location.replace('https://open.weixin.qq.com/connect/oauth2/authorize?appid=' + cfg.corpid +
           '&redirect_uri=' + encodeURIComponent(location.href.split('#')[0]) +
-          '&response_type=code&scope=snsapi_base&agentid=' + cfg.agentid + '#wechat_redirect');
+          '&response_type=code&scope=snsapi_base&agentid=' + cfg.agentid + '&state=' + encodeURIComponent(cfg.state) + '#wechat_redirect');
         return new Promise(function () {});
       });
     });
