@@ -21,10 +21,10 @@ import (
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
+	"github.com/siyu/siyu/operators"
 	"github.com/siyu/siyu/profile"
 	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
-	"github.com/siyu/siyu/operators"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
 )

@@ -12,8 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/store"
 )
 
 // errTemplateInactive: the template is switched off or its fixed validity

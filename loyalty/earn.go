@@ -9,8 +9,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/store"
 )
 
 // errAlreadyPosted rolls back a transaction whose idempotency key turned

@@ -9,8 +9,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/store"
 )
 
 // Expiry policies.

@@ -8,8 +8,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/store"
 )
 
 // ladder is the levels sorted by threshold, the base level first.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/store"
 )
 
 // memberOwned lists the tables whose rows simply follow their member into
