@@ -19,6 +19,11 @@ func sameSignature(want, got string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
+// bestEffortRedis bounds a Redis call whose failure lets the callback
+// through (replay marks, abuse limits): with Redis down, a callback must
+// still answer well inside the platform's 5-second deadline.
+const bestEffortRedis = 300 * time.Millisecond
+
 // replayWindow is how long a (timestamp, nonce) pair is remembered: the
 // skew window on either side of now, or ten minutes with the check off.
 func (s *Server) replayWindow() time.Duration {
@@ -34,6 +39,8 @@ func (s *Server) replayWindow() time.Duration {
 // another body under a captured pair is refused with 403. A Redis failure
 // lets the callback through: signatures and dedupe still guard it.
 func (s *Server) checkReplay(ctx context.Context, platform, timestamp, nonce string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, bestEffortRedis)
+	defer cancel()
 	sum := sha256.Sum256(body)
 	digest := hex.EncodeToString(sum[:])
 	key := s.replies.prefix + "nonce:" + platform + ":" + timestamp + ":" + nonce

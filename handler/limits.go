@@ -43,6 +43,8 @@ type limit struct {
 // allow counts one event of l for id and reports whether it is within the
 // limit.
 func (lm *limiter) allow(ctx context.Context, l limit, id string) bool {
+	ctx, cancel := context.WithTimeout(ctx, bestEffortRedis)
+	defer cancel()
 	k := lm.prefix + l.kind + ":" + id
 	pipe := lm.rdb.Pipeline()
 	n := pipe.Incr(ctx, k)

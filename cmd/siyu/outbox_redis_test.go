@@ -71,7 +71,7 @@ func TestDispatchWhileRedisDown(t *testing.T) {
 	if got := up.CallCount(pathAppMsg); got != 12 {
 		t.Errorf("app messages = %d, want 12 (one per guide)", got)
 	}
-	metrics := getText(t, base+"/metrics")
+	metrics := getText(t, base+"/metrics", env["SIYU_HQ_TOKEN"]) // an admin key reads /metrics
 	for _, want := range []string{`siyu_outbox_sent_total{kind="hq_task.dispatched"} 1`, "siyu_outbox_relay_lag_seconds 0", "siyu_outbox_relay_failures_total "} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -79,14 +79,23 @@ func TestDispatchWhileRedisDown(t *testing.T) {
 	}
 }
 
-func getText(t *testing.T, url string) string {
+// getText GETs url with the bearer key and returns the body.
+func getText(t *testing.T, url, bearer string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
+	}
 	return string(b)
 }
 
