@@ -49,7 +49,7 @@ func TestAuditEachWriteKind(t *testing.T) {
 		st := e.hqAs(key, tc.method, tc.path, tc.body, nil)
 		var row model.AuditEntry
 		if err := e.db.Order("id DESC").Take(&row).Error; err != nil || e.count(&model.AuditEntry{}) != before+1 {
-			t.Errorf("%s: no audit entry (%v)", tc.name, err)
+			t.Errorf("%s: no audit entry (%v): %d entries, want %d; last %+v", tc.name, err, e.count(&model.AuditEntry{}), before+1, row)
 			continue
 		}
 		if row.Operator != "auditor" || row.Role != model.OpOperator || row.Action != tc.action || row.Target != tc.target ||
