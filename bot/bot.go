@@ -12,7 +12,6 @@ import (
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
-	"github.com/siyu/siyu/tasks"
 )
 
 // Message is an Official Account message or event, decoded by the handler.
@@ -64,14 +63,6 @@ type Bot struct {
 	members *members.Service
 	loyalty *loyalty.Service
 	log     *slog.Logger
-	notices tasks.Notifier
-}
-
-// WithNotifier sets where notices to other members go (it tells an
-// inviter that their friend followed); without one they are only logged.
-func (b *Bot) WithNotifier(n tasks.Notifier) *Bot {
-	b.notices = n
-	return b
 }
 
 // New returns a Bot.

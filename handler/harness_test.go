@@ -80,27 +80,7 @@ type testEnv struct {
 	prefix  string          // its key and queue prefix
 	enq     *tasks.Enqueuer // what the handler queues with
 	log     *slog.Logger
-	notices *fakeNotices
 	hqTasks *tasks.HQTasks
-}
-
-// fakeNotices records the member notices the server queues.
-type fakeNotices struct {
-	mu   sync.Mutex
-	sent []string // kind:member:ref
-}
-
-func (f *fakeNotices) QueueNotice(_ context.Context, kind string, memberID, refID int64) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sent = append(f.sent, fmt.Sprintf("%s:%d:%d", kind, memberID, refID))
-	return nil
-}
-
-func (f *fakeNotices) list() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.sent...)
 }
 
 // harnessRules are the default earning rules with the first-follow bonus
@@ -179,10 +159,9 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 			t.Error(err)
 		}
 	})
-	notices := &fakeNotices{}
 	hqTasks := tasks.NewHQTasks(st, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks,
-		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log).WithNotifier(notices), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
+		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
 		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: scripts.New(st),
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		WeCom:    handler.WeComConfig{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
@@ -197,7 +176,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	}
 	srv := httptest.NewServer(handler.New(d))
 	t.Cleanup(srv.Close)
-	e := &testEnv{t: t, srv: srv, db: db, tags: tags, deps: d, loyalty: l, clock: clock, notices: notices,
+	e := &testEnv{t: t, srv: srv, db: db, tags: tags, deps: d, loyalty: l, clock: clock,
 		oa: wxsim.OA{AppID: testAppID, Token: testToken, AESKey: testAESKey},
 		wc: wxsim.WeCom{CorpID: corp, Token: testWeComToken, AESKey: testWeComAESKey},
 		up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, log: log, hqTasks: hqTasks}

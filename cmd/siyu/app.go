@@ -110,7 +110,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		a.close()
 		return nil, err
 	}
-	a.bot = bot.New(a.tags, a.members, a.loyalty, log).WithNotifier(tasks.Notices{Enq: a.enq})
+	a.bot = bot.New(a.tags, a.members, a.loyalty, log)
 	a.wx, err = wx.New(a.wxConfig())
 	if err != nil {
 		a.close()
