@@ -179,9 +179,12 @@ func waitDrained(t *testing.T, base string) {
 	})
 }
 
+// waitFor polls ok until it holds. The deadline is generous because a
+// process started by the test migrates the schema first, which on a loaded
+// 2-core CI machine has taken over 20 s; a pass never waits for it.
 func waitFor(t *testing.T, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
