@@ -69,6 +69,7 @@ func runPopulate(ctx context.Context, args []string, getenv func(string) string,
 	// The app's services, rebuilt on the moved clock so every row is dated
 	// on its simulated day; the worker below runs them too.
 	a.now = clock.Now
+	a.db.Config.NowFunc = clock.Now // created_at and updated_at the services leave to GORM
 	a.tags = tagging.New(a.db, clock.Now)
 	a.loyalty = loyalty.New(a.db, loyaltyOptions(cfg, clock.Now))
 	a.hqTasks = tasks.NewHQTasks(a.db, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: clock.Now,
@@ -90,6 +91,9 @@ func runPopulate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	if err := p.run(ctx, first, *days, *n); err != nil {
 		return fmt.Errorf("populate: %w", err)
+	}
+	if err := p.scripts(ctx, first, *days); err != nil {
+		return fmt.Errorf("populate: scripts: %w", err)
 	}
 	fmt.Fprintf(stdout, "populated %d members over %d days in %s: %s\n", len(p.members), *days,
 		time.Since(start).Round(100*time.Millisecond), p.summary())

@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tagging"
@@ -154,7 +155,11 @@ func arrivals(first time.Time, days, n int) []int {
 // at is a moment of day d (hour and minute in business time).
 func (p *populator) at(first time.Time, d int, hour, minute int) time.Time {
 	day := first.AddDate(0, 0, d)
-	return time.Date(day.Year(), day.Month(), day.Day(), hour, minute, p.rnd.Intn(60), 0, p.loc)
+	t := time.Date(day.Year(), day.Month(), day.Day(), hour, minute, p.rnd.Intn(60), 0, p.loc)
+	if now := time.Now(); t.After(now) { // today: nothing happens after the present
+		t = now.Add(-time.Duration(1+p.rnd.Intn(3600)) * time.Second)
+	}
+	return t
 }
 
 // arrive brings one member in on day d through a scene.
@@ -175,9 +180,9 @@ func (p *populator) arrive(ctx context.Context, first time.Time, d, i int) error
 	m := &simMember{store: st, guide: gs[p.rnd.Intn(len(gs))], joined: d}
 	switch r := p.rnd.Float64(); {
 	case r < 0.15:
-		m.checkin, m.orderP, m.activeUntil = 0.6, 0.05, d+40+p.rnd.Intn(200)
+		m.checkin, m.orderP, m.activeUntil = 0.6, 0.09, d+40+p.rnd.Intn(200)
 	case r < 0.5:
-		m.checkin, m.orderP, m.activeUntil = 0.15, 0.02, d+10+p.rnd.Intn(60)
+		m.checkin, m.orderP, m.activeUntil = 0.15, 0.03, d+10+p.rnd.Intn(60)
 	default:
 		m.checkin, m.orderP, m.activeUntil = 0.05, 0.006, d+p.rnd.Intn(25)
 	}
@@ -192,13 +197,23 @@ func (p *populator) arrive(ctx context.Context, first time.Time, d, i int) error
 		if _, err := p.a.loyalty.EarnFollow(ctx, m.id); err != nil {
 			return err
 		}
+		unionID := fmt.Sprintf("u_sim_%05d", i)
+		if _, err := p.a.tags.MergeByUnionID(ctx, m.id, unionID); err != nil {
+			return err
+		}
 		if p.rnd.Float64() < 0.45 { // later that day they add their guide too
 			p.clock.Set(p.clock.Now().Add(time.Duration(10+p.rnd.Intn(90)) * time.Minute))
 			m.external = fmt.Sprintf("wm_sim_%05d", i)
-			if _, err := p.a.tags.AddWeComContact(ctx, tagging.WeComArrival{CorpID: p.corpID, GuideUserID: m.guide, ExternalUserID: m.external}); err != nil {
+			res, err := p.a.tags.AddWeComContact(ctx, tagging.WeComArrival{CorpID: p.corpID, GuideUserID: m.guide, ExternalUserID: m.external})
+			if err != nil {
 				return err
 			}
-			m.wecom = true
+			// WeCom tells the contact's unionid: the two sides become one member.
+			merged, err := p.a.tags.MergeByUnionID(ctx, res.Member.ID, unionID)
+			if err != nil {
+				return err
+			}
+			m.id, m.wecom = merged.SurvivorID, true
 		}
 	} else {
 		m.external = fmt.Sprintf("wm_sim_%05d", i)
@@ -241,7 +256,7 @@ func (p *populator) dayActivity(ctx context.Context, first time.Time, d int) err
 			m.subscribed = false
 			p.n.unfollows++
 		}
-		if active && p.rnd.Float64() < 0.012 {
+		if active && p.rnd.Float64() < 0.03 {
 			if err := p.redeem(ctx, first, d, m); err != nil {
 				return err
 			}
@@ -326,3 +341,54 @@ type simTask struct {
 }
 
 type tagFilter = tagging.TargetFilter
+
+// scriptLibrary is the brand's scripts, by group.
+var scriptLibrary = []struct {
+	group   string
+	scripts [][2]string
+}{
+	{"新客欢迎", [][2]string{
+		{"加好友欢迎", "{{称呼}}您好，我是{{门店}}的{{导购}}，以后有新品和会员活动第一时间告诉您～"},
+		{"入会引导", "回复公众号「签到」每天领积分，积分可以兑换优惠券和小礼品哦。"},
+	}},
+	{"活动邀约", [][2]string{
+		{"会员日邀约", "{{称呼}}，本周六会员日全场 9 折，{{等级}}会员再送试用装，期待您来店里～"},
+		{"新品上市", "春季新品到店啦，{{称呼}}有空来试试，给您留了小样。"},
+	}},
+	{"售后关怀", [][2]string{
+		{"使用回访", "{{称呼}}，上次买的产品用着还习惯吗？有任何问题随时找我。"},
+		{"积分提醒", "{{称呼}}，您现在有 {{积分}} 积分，月底前可以兑换满200减30券哦。"},
+	}},
+}
+
+// scripts fills the script library and the guides' sends over the last days.
+func (p *populator) scripts(ctx context.Context, first time.Time, days int) error {
+	lib := bot.NewScriptLibrary(p.a.db)
+	var ids []int64
+	for i, g := range scriptLibrary {
+		grp, err := lib.SaveGroup(ctx, model.ScriptGroup{Name: g.group, SortOrder: i})
+		if err != nil {
+			return err
+		}
+		for k, s := range g.scripts {
+			sc, err := lib.SaveScript(ctx, model.Script{GroupID: grp.ID, Title: s[0], Content: s[1], SortOrder: k})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, sc.ID)
+		}
+	}
+	for d := max(0, days-30); d < days; d++ {
+		day := first.AddDate(0, 0, d).Format("2006-01-02")
+		for _, gs := range p.guides {
+			for _, g := range gs {
+				if p.rnd.Float64() < 0.35 {
+					if err := lib.RecordSent(ctx, ids[p.rnd.Intn(len(ids))], g, day); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -140,6 +140,7 @@ export const metrics = {
 
 export const segments = {
   preview: (f: T.TargetFilter) => post<T.SegmentPreview>('/api/hq/segments/preview', f),
+  recompute: () => post<unknown>('/api/hq/segments/recompute'),
 }
 
 // ---- stores, guides ----

@@ -129,7 +129,7 @@ export interface PointsAnswer {
 export interface LevelInfo {
   level: string
   growth: number
-  next_level?: string
+  next_level?: Level
   to_next?: number
   window_growth: number
   window_months: number
@@ -295,7 +295,8 @@ export interface Script {
   store_codes: string[]
 }
 export interface ScriptGroup { id: number; name: string; sort: number; scripts: Script[] }
-export interface ScriptUsageAnswer { from: string; to: string; usage: Record<string, unknown>[] }
+export interface ScriptUse { script_id: number; title: string; guide_userid: string; count: number }
+export interface ScriptUsageAnswer { from: string; to: string; usage: ScriptUse[] }
 
 export type TaskKind = 'message' | 'coupon' | 'followup'
 export type TaskState = 'draft' | 'dispatching' | 'active' | 'closed' | 'cancelled'

@@ -1,1 +1,0 @@
-import{_ as t}from"./index-di8tEMGK.js";import{L as a,M as n,P as o,a1 as r,av as c}from"./vue-DU0zAD-u.js";import"./element-plus-CiuEcG7C.js";const p={},l={class:"page"};function _(m,e){const s=c("el-empty");return a(),n("div",l,[e[0]||(e[0]=o("div",{class:"page-head"},[o("h2",null,"渠道活码")],-1)),r(s,{description:"建设中"})])}const u=t(p,[["render",_]]);export{u as default};

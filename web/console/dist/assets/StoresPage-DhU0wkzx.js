@@ -1,1 +1,0 @@
-import{_ as s}from"./index-di8tEMGK.js";import{L as a,M as r,P as o,a1 as n,av as c}from"./vue-DU0zAD-u.js";import"./element-plus-CiuEcG7C.js";const p={},_={class:"page"};function l(m,e){const t=c("el-empty");return a(),r("div",_,[e[0]||(e[0]=o("div",{class:"page-head"},[o("h2",null,"门店与导购")],-1)),n(t,{description:"建设中"})])}const u=s(p,[["render",l]]);export{u as default};

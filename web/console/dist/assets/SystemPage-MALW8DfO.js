@@ -1,1 +1,0 @@
-import{_ as s}from"./index-di8tEMGK.js";import{L as a,M as n,P as o,a1 as r,av as c}from"./vue-DU0zAD-u.js";import"./element-plus-CiuEcG7C.js";const p={},m={class:"page"};function _(l,e){const t=c("el-empty");return a(),n("div",m,[e[0]||(e[0]=o("div",{class:"page-head"},[o("h2",null,"系统")],-1)),r(t,{description:"建设中"})])}const u=s(p,[["render",_]]);export{u as default};
