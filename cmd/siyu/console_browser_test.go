@@ -171,6 +171,10 @@ func TestConsoleInBrowser(t *testing.T) {
 		mu.Unlock()
 		if shots != "" {
 			shoot(t, bctx, filepath.Join(shots, p.name+".png"))
+			if p.name == "overview" { // the charts below the fold
+				chromedp.Run(bctx, chromedp.Evaluate(`document.querySelector('.el-main').scrollTop = 760`, nil), chromedp.Sleep(300*time.Millisecond))
+				shoot(t, bctx, filepath.Join(shots, "overview-charts.png"))
+			}
 		}
 	}
 }

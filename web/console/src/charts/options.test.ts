@@ -36,11 +36,12 @@ describe('lifecycle and RFM', () => {
     expect(o.series[1].data).toEqual([6, 0, 0])
   })
   const rfm: Chart = { from: '', to: '', days: [], series: {}, current: { 最好会员: 5, 无消费会员: 100 }, change: { 最好会员: 2 } }
-  it('lists every RFM cell, empty ones at 0', () => {
-    const cells = rfmCells(rfm)
+  it('lists every RFM cell in the documented order, empty ones at 0', () => {
+    const cells = rfmCells({ ...rfm, current: { 无消费会员: 100, 潜力会员: 3, 最好会员: 5 } })
+    expect(cells.map((c) => c.name)).toEqual(['最好会员', '重点唤回会员', '重点突破会员', '重点维护会员', '潜力会员', '一般会员', '无消费会员'])
     expect(cells).toHaveLength(7)
     expect(cells[0]).toEqual({ name: '最好会员', count: 5, change: 2 })
-    expect(cells.find((c) => c.name === '潜力会员')!.count).toBe(0)
+    expect(cells.find((c) => c.name === '一般会员')!.count).toBe(0)
   })
   it('draws the first cell at the top of the bar chart', () => {
     const o = rfmOption(rfm) as any

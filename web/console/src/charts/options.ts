@@ -26,7 +26,7 @@ function base(): Option {
     color: palette,
     tooltip: { trigger: 'axis' },
     grid: { left: 48, right: 24, top: 40, bottom: 32, containLabel: true },
-    legend: { top: 4, left: 0, itemWidth: 12, itemHeight: 8 },
+    legend: { top: 4, right: 0, itemWidth: 12, itemHeight: 8 },
   }
 }
 
@@ -85,8 +85,7 @@ export function lifecycleOption(c: Chart): Option {
 /** rfmCells are the RFM cells with their member counts now, in the doc's order. */
 export function rfmCells(c: Chart): { name: string; count: number; change: number }[] {
   const cur = c.current ?? {}
-  const names = ordered(rfmNames, cur)
-  for (const n of rfmNames) if (!names.includes(n)) names.push(n)
+  const names = [...rfmNames, ...Object.keys(cur).filter((k) => !rfmNames.includes(k)).sort()]
   return names.map((n) => ({ name: n, count: cur[n] ?? 0, change: c.change?.[n] ?? 0 }))
 }
 
