@@ -136,8 +136,19 @@ export interface LevelInfo {
   history: { from: string; to: string; growth: number; reason: string; created_at: string }[]
 }
 
+/** A WeCom relation between a guide and the member (model.GuideRelation). */
 export interface Relation {
-  [key: string]: unknown
+  id: number
+  member_id: number
+  corp_id: string
+  guide_userid: string
+  external_userid: string
+  state?: string
+  remark?: string
+  added_at?: string
+  ended_at?: string
+  ended_by?: string
+  created_at: string
 }
 
 export interface Level {
