@@ -202,7 +202,11 @@ func (p *populator) arrive(ctx context.Context, first time.Time, d, i int) error
 			return err
 		}
 		if p.rnd.Float64() < 0.45 { // later that day they add their guide too
-			p.clock.Set(p.clock.Now().Add(time.Duration(10+p.rnd.Intn(90)) * time.Minute))
+			later := p.clock.Now().Add(time.Duration(10+p.rnd.Intn(90)) * time.Minute)
+			if now := time.Now(); later.After(now) {
+				later = now
+			}
+			p.clock.Set(later)
 			m.external = fmt.Sprintf("wm_sim_%05d", i)
 			res, err := p.a.tags.AddWeComContact(ctx, tagging.WeComArrival{CorpID: p.corpID, GuideUserID: m.guide, ExternalUserID: m.external})
 			if err != nil {
