@@ -177,6 +177,42 @@ func TestConsoleInBrowser(t *testing.T) {
 			}
 		}
 	}
+	consoleFlows(t, bctx, base, member)
+}
+
+// consoleFlows drives two operator flows through the UI: a points
+// adjustment with its reason (it lands in the member's ledger), and a task
+// made in the wizard and dispatched, whose page follows the fan-out to
+// every store.
+func consoleFlows(t *testing.T, ctx context.Context, base, member string) {
+	step := func(name string, actions ...chromedp.Action) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Run(sctx, actions...); err != nil {
+			var body string
+			chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+			t.Fatalf("%s: %v; page text: %.600s", name, err, body)
+		}
+	}
+	button := func(text string) string { return fmt.Sprintf(`//button[normalize-space(.)=%q]`, text) }
+	step("adjust points", chromedp.Navigate(base+"/console/members/"+member),
+		chromedp.WaitVisible(`.el-drawer input[placeholder^="原因"]`, chromedp.ByQuery),
+		chromedp.SetValue(`.el-drawer .el-input-number input`, "", chromedp.ByQuery),
+		chromedp.SendKeys(`.el-drawer .el-input-number input`, "88", chromedp.ByQuery),
+		chromedp.SendKeys(`.el-drawer input[placeholder^="原因"]`, "浏览器测试补发", chromedp.ByQuery),
+		chromedp.Click(button("确认调整"), chromedp.BySearch),
+		chromedp.Poll(`document.querySelector('.el-drawer').innerText.includes('浏览器测试补发')`, nil))
+	step("create and dispatch a task", chromedp.Navigate(base+"/console/tasks/new"),
+		chromedp.WaitVisible(`input[placeholder="如：双十一老客召回"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[placeholder="如：双十一老客召回"]`, "浏览器测试任务", chromedp.ByQuery),
+		chromedp.SendKeys(`textarea[placeholder^="可用"]`, "周末到店有礼", chromedp.ByQuery),
+		chromedp.Click(button("下一步"), chromedp.BySearch),
+		chromedp.Click(button("下一步"), chromedp.BySearch),
+		chromedp.Poll(`/覆盖客户[\s\S]*\d+\s*位/.test(document.body.innerText) && !document.body.innerText.includes('计算中')`, nil),
+		chromedp.Click(button("创建并下发"), chromedp.BySearch),
+		chromedp.Poll(`location.pathname.match(/\/console\/tasks\/\d+$/) && /(\d+) \/ \1 家门店/.test(document.body.innerText)`, nil,
+			chromedp.WithPollingTimeout(15*time.Second)))
 }
 
 // busiestMember is the id of the member with the most points, for the drawer.
