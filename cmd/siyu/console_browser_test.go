@@ -107,7 +107,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
-	bctx, cancelB := chromedp.NewContext(allocCtx)
+	bctx, cancelB := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") { // newer Chromium's enums
+			t.Log(msg)
+		}
+	}))
 	defer cancelB()
 
 	var mu sync.Mutex
@@ -153,18 +157,29 @@ func TestConsoleInBrowser(t *testing.T) {
 		mu.Lock()
 		problems = problems[:0]
 		mu.Unlock()
-		pctx, cancelP := context.WithTimeout(bctx, 20*time.Second)
-		err := chromedp.Run(pctx, chromedp.Navigate(base+p.path),
-			chromedp.Poll(fmt.Sprintf(`document.body.innerText.includes(%q) && !document.querySelector('.el-loading-mask:not([style*="display: none"])')`, p.want), nil),
-			chromedp.Sleep(400*time.Millisecond)) // charts draw after their data
-		cancelP()
+		load := func() error {
+			pctx, cancelP := context.WithTimeout(bctx, 20*time.Second)
+			defer cancelP()
+			return chromedp.Run(pctx, chromedp.Navigate(base+p.path), chromedp.WaitReady("#app", chromedp.ByID),
+				chromedp.Poll(fmt.Sprintf(`document.body.innerText.includes(%q) && !document.querySelector('.el-loading-mask:not([style*="display: none"])')`, p.want), nil),
+				chromedp.Sleep(400*time.Millisecond)) // charts draw after their data
+		}
+		err := load()
+		if err != nil && strings.Contains(err.Error(), "Cannot find context") { // the poll raced the new document
+			err = load()
+		}
 		if err != nil {
 			var body string
 			chromedp.Run(bctx, chromedp.Evaluate(`document.body.innerText`, &body))
 			t.Errorf("%s: %v; page text: %.400s", p.path, err, body)
 			continue
 		}
+		// Cross-check with the page's own resource timings: CDP events this
+		// chromedp cannot decode would otherwise hide a failed request.
+		var bad []string
+		chromedp.Run(bctx, chromedp.Evaluate(`performance.getEntriesByType('resource').filter(e => e.responseStatus >= 400 && !/\/api\/(auth\/|hq\/operators|hq\/audit)/.test(e.name)).map(e => e.responseStatus + ' ' + e.name)`, &bad))
 		mu.Lock()
+		problems = append(problems, bad...)
 		if len(problems) > 0 {
 			t.Errorf("%s: %s", p.path, strings.Join(problems, "; "))
 		}
@@ -187,23 +202,29 @@ func TestConsoleInBrowser(t *testing.T) {
 func consoleFlows(t *testing.T, ctx context.Context, base, member string) {
 	step := func(name string, actions ...chromedp.Action) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			var body string
-			chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
-			t.Fatalf("%s: %v; page text: %.600s", name, err, body)
+		var err error
+		for try := 0; try < 2; try++ { // a query can lose the document it started on right after a navigation
+			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			err = chromedp.Run(sctx, actions...)
+			cancel()
+			if err == nil {
+				return
+			}
+			t.Logf("%s: attempt %d: %v", name, try+1, err)
 		}
+		var body string
+		chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+		t.Fatalf("%s: %v; page text: %.600s", name, err, body)
 	}
 	button := func(text string) string { return fmt.Sprintf(`//button[normalize-space(.)=%q]`, text) }
-	step("adjust points", chromedp.Navigate(base+"/console/members/"+member),
+	step("adjust points", chromedp.Navigate(base+"/console/members/"+member), chromedp.WaitReady("#app", chromedp.ByID),
 		chromedp.WaitVisible(`.el-drawer input[placeholder^="原因"]`, chromedp.ByQuery),
 		chromedp.SetValue(`.el-drawer .el-input-number input`, "", chromedp.ByQuery),
 		chromedp.SendKeys(`.el-drawer .el-input-number input`, "88", chromedp.ByQuery),
 		chromedp.SendKeys(`.el-drawer input[placeholder^="原因"]`, "浏览器测试补发", chromedp.ByQuery),
 		chromedp.Click(button("确认调整"), chromedp.BySearch),
 		chromedp.Poll(`document.querySelector('.el-drawer').innerText.includes('浏览器测试补发')`, nil))
-	step("create and dispatch a task", chromedp.Navigate(base+"/console/tasks/new"),
+	step("create and dispatch a task", chromedp.Navigate(base+"/console/tasks/new"), chromedp.WaitReady("#app", chromedp.ByID),
 		chromedp.WaitVisible(`input[placeholder="如：双十一老客召回"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`input[placeholder="如：双十一老客召回"]`, "浏览器测试任务", chromedp.ByQuery),
 		chromedp.SendKeys(`textarea[placeholder^="可用"]`, "周末到店有礼", chromedp.ByQuery),
@@ -211,7 +232,7 @@ func consoleFlows(t *testing.T, ctx context.Context, base, member string) {
 		chromedp.Click(button("下一步"), chromedp.BySearch),
 		chromedp.Poll(`/覆盖客户[\s\S]*\d+\s*位/.test(document.body.innerText) && !document.body.innerText.includes('计算中')`, nil),
 		chromedp.Click(button("创建并下发"), chromedp.BySearch),
-		chromedp.Poll(`location.pathname.match(/\/console\/tasks\/\d+$/) && /(\d+) \/ \1 家门店/.test(document.body.innerText)`, nil,
+		chromedp.Poll(`location.pathname.match(/\/console\/tasks\/\d+$/) && /([1-9]\d*) \/ \1 家门店/.test(document.body.innerText)`, nil,
 			chromedp.WithPollingTimeout(15*time.Second)))
 }
 
