@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,7 @@ func (s *Server) auditHQ(c *gin.Context) {
 		entry: operators.Entry{Action: c.Request.Method + " " + c.FullPath(), Target: auditTarget(c, route), Change: change, Result: http.StatusOK}}
 	c.Request = c.Request.WithContext(model.WithTxAudit(c.Request.Context(), p))
 	c.Next()
+	p.seal()
 	if c.GetBool(ctxAudited) {
 		return
 	}
@@ -75,16 +77,26 @@ func (s *Server) auditHQ(c *gin.Context) {
 // pendingAudit is a request's audit entry, written by the first
 // transaction of the request that commits (see model.TxAuditor).
 type pendingAudit struct {
-	ctx   context.Context
-	ops   *operators.Service
-	actor operators.Actor
-	entry operators.Entry
-	id    int64 // the entry written in a transaction; it may have rolled back
+	mu sync.Mutex // one transaction at a time writes or checks the entry
+	// sealed is set when the request's handler has returned: a transaction
+	// that runs later on a context derived from the request (a follow-up
+	// started in a goroutine) writes no second entry.
+	sealed bool
+	ctx    context.Context
+	ops    *operators.Service
+	actor  operators.Actor
+	entry  operators.Entry
+	id     int64 // the entry written in a transaction; it may have rolled back
 }
 
 // AuditTx writes the entry in tx unless an earlier transaction of the
 // request already committed it.
 func (p *pendingAudit) AuditTx(tx *gorm.DB) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sealed {
+		return nil
+	}
 	if p.id != 0 {
 		if ok, err := operators.EntryExists(tx, p.id); err != nil || ok {
 			return err
@@ -93,6 +105,13 @@ func (p *pendingAudit) AuditTx(tx *gorm.DB) error {
 	id, err := p.ops.RecordID(p.ctx, tx, p.actor, p.entry)
 	p.id = id
 	return err
+}
+
+// seal ends the window in which transactions write the entry.
+func (p *pendingAudit) seal() {
+	p.mu.Lock()
+	p.sealed = true
+	p.mu.Unlock()
 }
 
 // maxAuditBody is the largest request body kept whole in an entry; a

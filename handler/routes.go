@@ -148,6 +148,7 @@ func (s *Server) hqTaskRoutes(hq *gin.RouterGroup) {
 func (s *Server) sidebarRoutes(r *gin.Engine) {
 	r.GET("/api/sidebar/login", s.sidebarLogin)
 	r.GET("/api/sidebar/config", s.sidebarConfig)
+	r.GET("/console/*file", consolePage)
 	r.GET("/sidebar", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/sidebar/") })
 	r.GET("/sidebar/*file", s.sidebarPage)
 	sb := r.Group("/api/sidebar", s.requireGuide)

@@ -26,6 +26,7 @@ Actions:
   click <KEY>           menu click, e.g. click CHECKIN
   unsubscribe           unfollow
   verify                URL verification (GET with echostr)
+  populate              fill a fresh database with a believable brand (see simulate populate -h)
   demo [scene]          the whole loop: create the scene (needs SIYU_HQ_TOKEN), follow
                         through it, check in twice, ask for points, show the member
 
@@ -39,6 +40,9 @@ and SIYU_WECOM_AES_KEY; flags go after the action):
   wecom-tag <tag_id>                a corp tag changed [--change create|update|delete]`
 
 func runSimulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "populate" { // fills a database through the services, no server needed
+		return runPopulate(ctx, args[1:], getenv, stdout, stderr)
+	}
 	fs := newFlags("simulate", "simulate [flags] <action> [args]", simulateDesc, stderr)
 	baseURL := fs.String("url", "http://127.0.0.1:8080", "the server's base URL")
 	openID := fs.String("openid", "o_demo_member", "the member's openid")

@@ -1,0 +1,388 @@
+// Types mirroring the HQ API's JSON (handler/hq_*.go, docs/api.md,
+// docs/tasks.md, docs/segments.md). Times are RFC 3339 strings, money in fen.
+
+export interface ApiErrorBody { error: { code: string; message: string } }
+
+export type Role = 'admin' | 'operator' | 'analyst' | 'store_manager'
+
+export interface Operator {
+  id: number
+  username: string
+  name: string
+  role: Role
+  store_code: string
+}
+
+export interface LoginAnswer { operator: Operator; csrf_token: string }
+
+export interface Member {
+  id: number
+  nickname?: string
+  avatar?: string
+  points: number
+  growth: number
+  level: string
+  checkin_streak: number
+  last_checkin_day?: string
+  subscribed: boolean
+  first_scene: string
+  guide_userid: string
+  store_code: string
+  merged_into?: number
+  last_active_at?: string
+  birthday?: string
+  lifecycle?: string
+  rfm_segment?: string
+  activity_score: number
+  segmented_at?: string
+  created_at: string
+  updated_at: string
+  openid: string
+  external_userid: string
+  unionid: string
+  tags: string[]
+  points_expiring: number
+  points_expire_by?: string
+}
+
+export interface MemberQuery {
+  openid?: string
+  external_userid?: string
+  unionid?: string
+  tag?: string
+  store_code?: string
+  guide_userid?: string
+  limit?: number
+  offset?: number
+}
+
+export interface PointsEntry {
+  id: number
+  member_id: number
+  delta: number
+  growth_delta: number
+  kind: string
+  idem_key: string
+  note?: string
+  remaining: number
+  expires_at?: string
+  created_at: string
+}
+
+export interface Order {
+  order_id: string
+  member_id: number
+  store_code: string
+  amount_fen: number
+  refunded_fen: number
+  paid_at: string
+  points: number
+  growth: number
+  points_reversed: number
+  growth_reversed: number
+  status: string
+  created_at: string
+}
+
+export interface Coupon {
+  id: number
+  code: string
+  template_id: number
+  member_id: number
+  title: string
+  status: 'issued' | 'redeemed' | 'expired' | string
+  source: string
+  valid_from: string
+  valid_to: string
+  redeemed_at?: string
+  redeemed_store?: string
+  created_at: string
+}
+
+export interface Redemption {
+  id: number
+  request_id: string
+  member_id: number
+  reward_id: number
+  reward_name: string
+  kind: string
+  points: number
+  balance_after: number
+  status: string
+  coupon_id?: number
+  coupon_code?: string
+  pickup_store?: string
+  pickup_code?: string
+  picked_up_at?: string
+  created_at: string
+}
+
+export interface PointsAnswer {
+  duplicate: boolean
+  points: number
+  growth: number
+  capped?: boolean
+  balance: number
+  entry_id: number
+}
+
+export interface LevelInfo {
+  level: string
+  growth: number
+  next_level?: Level
+  to_next?: number
+  window_growth: number
+  window_months: number
+  history: { from: string; to: string; growth: number; reason: string; created_at: string }[]
+}
+
+/** A WeCom relation between a guide and the member (model.GuideRelation). */
+export interface Relation {
+  id: number
+  member_id: number
+  corp_id: string
+  guide_userid: string
+  external_userid: string
+  state?: string
+  remark?: string
+  added_at?: string
+  ended_at?: string
+  ended_by?: string
+  created_at: string
+}
+
+export interface Level {
+  id: number
+  name: string
+  threshold: number
+  keep_threshold: number
+  multiplier: number
+  upgrade_coupons: number[]
+  monthly_coupons: number[]
+  benefits: string
+}
+
+export interface EarningRule {
+  channel: string
+  enabled: boolean
+  points: number
+  growth: number
+  points_per_yuan: number
+  growth_per_yuan: number
+  cap_points: number
+  cap_period: string
+}
+
+export interface Reward {
+  id: number
+  name: string
+  description: string
+  points_cost: number
+  kind: 'coupon' | 'virtual' | 'physical'
+  coupon_template_id?: number
+  stock: number
+  per_member_limit: number
+  min_level: string
+  sale_start?: string
+  sale_end?: string
+  pickup_stores: string[]
+  active: boolean
+  created_at: string
+}
+
+export interface RewardInput {
+  name: string
+  description: string
+  points_cost: number
+  kind: 'coupon' | 'virtual' | 'physical'
+  coupon_template_id?: number | null
+  stock?: number
+  per_member_limit: number
+  min_level: string
+  sale_start?: string | null
+  sale_end?: string | null
+  pickup_stores: string[]
+  active: boolean
+}
+
+export interface CouponTemplate {
+  id: number
+  name: string
+  kind: 'cash' | 'discount' | 'gift'
+  value_fen: number
+  discount_percent: number
+  gift: string
+  threshold_fen: number
+  valid_days: number
+  valid_from?: string
+  valid_to?: string
+  description: string
+  active: boolean
+  guide_daily_quota: number
+}
+
+export type CouponTemplateInput = Omit<CouponTemplate, 'id'>
+
+/** One chart of GET /api/hq/metrics/<name> (tagging.Chart). */
+export interface Chart {
+  from: string
+  to: string
+  days: string[]
+  series: Record<string, number[]>
+  breakdown?: Record<string, { key: string; values: Record<string, number> }[]>
+  current?: Record<string, number>
+  week_ago?: Record<string, number>
+  change?: Record<string, number>
+  extra?: Record<string, Record<string, number>>
+}
+
+export type MetricName = 'members' | 'retention' | 'lifecycle' | 'rfm' | 'checkins' | 'points' | 'coupons' | 'tasks'
+
+/** tagging.TargetFilter: the one filter of tasks and coupon pushes. */
+export interface TargetFilter {
+  tags_any?: string[]
+  tags_all?: string[]
+  tags_none?: string[]
+  levels?: string[]
+  scenes?: string[]
+  store_codes?: string[]
+  guide_userids?: string[]
+  lifecycles?: string[]
+  rfm_segments?: string[]
+  activity_min?: number
+  activity_max?: number
+  last_active_before?: string
+  last_active_after?: string
+  subscribed?: boolean
+}
+
+export interface SegmentPreview { count: number; by_store: { store_code: string; count: number }[] }
+
+export interface Store { id: number; code: string; name: string; created_at: string }
+export interface Guide { id: number; userid: string; name: string; store_code: string; role: string; created_at: string }
+export interface ImportResult { created: number; updated: number }
+
+export interface Scene {
+  id: number
+  scene: string
+  tags: string[]
+  store_code: string
+  guide_userid: string
+  welcome: string
+  bonus_points: number
+  created_at: string
+  updated_at: string
+}
+export type SceneInput = Pick<Scene, 'scene' | 'tags' | 'store_code' | 'guide_userid' | 'welcome' | 'bonus_points'>
+
+export interface QRCode {
+  id: number
+  scene: string
+  ticket: string
+  url: string
+  image_url: string
+  permanent: boolean
+  expires_at?: string
+  created_at: string
+}
+
+export interface ContactWay {
+  id: number
+  config_id: string
+  scene: string
+  guides: string[]
+  remark?: string
+  skip_verify: boolean
+  qr_code: string
+  created_at: string
+}
+
+export interface Script {
+  id: number
+  group_id: number
+  title: string
+  content: string
+  sort: number
+  store_codes: string[]
+}
+export interface ScriptGroup { id: number; name: string; sort: number; scripts: Script[] }
+export interface ScriptUse { script_id: number; title: string; guide_userid: string; count: number }
+export interface ScriptUsageAnswer { from: string; to: string; usage: ScriptUse[] }
+
+export type TaskKind = 'message' | 'coupon' | 'followup'
+export type TaskState = 'draft' | 'dispatching' | 'active' | 'closed' | 'cancelled'
+
+export interface TaskProgress {
+  stores: number
+  stores_dispatched: number
+  guides: number
+  guides_notified: number
+  items: number
+  items_done: number
+  items_skipped: number
+}
+
+export interface Task {
+  id: number
+  title: string
+  instructions: string
+  kind: TaskKind
+  content: string
+  link?: string
+  image_url?: string
+  coupon_template_id?: number
+  mass_send: boolean
+  deadline: string
+  state: TaskState
+  dispatched_at?: string
+  overdue_at?: string
+  ended_at?: string
+  created_at: string
+  store_codes: string[]
+  guide_userids: string[]
+  filter: TargetFilter
+  progress?: TaskProgress
+}
+
+export interface TaskInput {
+  title: string
+  instructions: string
+  kind: TaskKind
+  content: string
+  link: string
+  image_url: string
+  coupon_template_id: number | null
+  mass_send: boolean
+  store_codes: string[]
+  guide_userids: string[]
+  filter: TargetFilter
+  deadline: string
+  dispatch: boolean
+}
+
+export interface TaskPreview { stores: { store_code: string; guides: number; customers: number }[]; customers: number }
+
+export interface ExecCounts { assigned: number; done: number; skipped: number; open: number; overdue: number; rate: number }
+export interface GuideReport extends ExecCounts {
+  guide_userid: string
+  name: string
+  notified: boolean
+  notes: { item_id: number; member_id: number; status: string; note: string }[]
+}
+export interface StoreReport extends ExecCounts { store_code: string; guides: GuideReport[] }
+export interface TaskReport { task: Task; total: ExecCounts; stores: StoreReport[] }
+
+export interface Feedback {
+  id: number
+  guide_userid: string
+  store_code: string
+  task_id?: number
+  text: string
+  reply?: string
+  replied_by?: string
+  replied_at?: string
+  created_at: string
+}
+
+export interface OperatorInput { username: string; name: string; role: Role; store_code: string; password?: string }
+export interface AuditRow { [key: string]: unknown }
