@@ -61,6 +61,8 @@ type Deps struct {
 	// Notices queues messages to members (level-ups from orders, events and
 	// adjustments posted by HQ); nil only logs them.
 	Notices Notifier
+	// Member is the member centre (/m/, /api/m/).
+	Member MemberCentre
 }
 
 // Enqueuer puts tasks on the queue; *tasks.Enqueuer implements it.
@@ -101,6 +103,7 @@ type Server struct {
 	wecomAgentID string
 	notices      Notifier
 	tasks        *tasks.HQTasks
+	member       *memberSide
 }
 
 // New builds the HTTP handler with every route.
@@ -119,6 +122,7 @@ func New(d Deps) http.Handler {
 	}
 	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeCom.CorpID, d.WeComAgentID
 	s.sessions = NewSessions(d.SessionSecret, d.SessionTTL, s.now)
+	s.member = newMemberSide(d.Member, d.SessionSecret, d.Prefix, s.now)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -14,9 +14,12 @@ const (
 
 // Reward is an item of the points mall.
 type Reward struct {
-	ID               int64  `gorm:"primaryKey" json:"id"`
-	Name             string `gorm:"size:64;not null" json:"name"`
-	Description      string `gorm:"size:512;not null;default:''" json:"description"`
+	ID          int64  `gorm:"primaryKey" json:"id"`
+	Name        string `gorm:"size:64;not null" json:"name"`
+	Description string `gorm:"size:512;not null;default:''" json:"description"`
+	// ImageURL is the picture the member centre's mall shows; empty: a
+	// drawing by kind.
+	ImageURL         string `gorm:"size:512;not null;default:''" json:"image_url"`
 	PointsCost       int64  `gorm:"not null" json:"points_cost"`
 	Kind             string `gorm:"size:16;not null" json:"kind"`
 	CouponTemplateID *int64 `json:"coupon_template_id,omitempty"`

@@ -135,6 +135,7 @@ func (a *app) handler() http.Handler {
 		SessionSecret:  a.cfg.SessionSecret,
 		Notices:        tasks.Notices{Enq: a.enq},
 		Tasks:          a.hqTasks,
+		Member:         a.memberCentre(),
 	})
 }
 
