@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -44,6 +45,9 @@ func (r *Reward) Validate() error {
 	}
 	if utf8.RuneCountInString(r.Description) > 200 {
 		return Errorf(EINVALID, "description: at most 200 characters")
+	}
+	if r.ImageURL != "" && (len(r.ImageURL) > 512 || !(strings.HasPrefix(r.ImageURL, "https://") || strings.HasPrefix(r.ImageURL, "http://") || strings.HasPrefix(r.ImageURL, "/"))) {
+		return Errorf(EINVALID, "image_url: want an http(s) URL or a path, at most 512 characters")
 	}
 	if r.PointsCost <= 0 || r.PointsCost > 1e8 {
 		return Errorf(EINVALID, "points_cost %d: want 1..100000000", r.PointsCost)

@@ -1,0 +1,336 @@
+package handler_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/wx"
+)
+
+// lateWX lets the member centre use the env's wx client, which the harness
+// creates after the options run.
+type lateWX struct{ *wx.Client }
+
+// newMemberEnv is a test env whose member centre signs in through the fake
+// upstream.
+func newMemberEnv(t *testing.T, opts ...envOption) *testEnv {
+	t.Helper()
+	late := &lateWX{}
+	e := newTestEnv(t, append([]envOption{func(d *handler.Deps) { d.Member.WeChat = late }}, opts...)...)
+	late.Client = e.wx
+	return e
+}
+
+// memberClient is a member's browser: a cookie jar and the CSRF token.
+type memberClient struct {
+	t    *testing.T
+	e    *testEnv
+	http *http.Client
+	csrf string
+	me   map[string]any
+}
+
+// signIn opens the member centre as openid: start → the fake's authorize
+// page → callback → /m/, following redirects with cookies, then reads /me.
+func (e *testEnv) signIn(t *testing.T, openid string) *memberClient {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &memberClient{t: t, e: e, http: &http.Client{Jar: jar}}
+	e.up.SetBrowserOpenID(openid)
+	resp, err := c.http.Get(e.srv.URL + "/api/m/oauth/start?next=" + url.QueryEscape("/m/#/mall"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/m/" {
+		t.Fatalf("sign-in ended at %s with %d", resp.Request.URL, resp.StatusCode)
+	}
+	var me struct {
+		Member map[string]any `json:"member"`
+		CSRF   string         `json:"csrf_token"`
+	}
+	if st := c.do("GET", "/api/m/me", nil, &me); st != http.StatusOK || me.CSRF == "" {
+		t.Fatalf("GET /api/m/me = %d %v", st, me)
+	}
+	c.csrf, c.me = me.CSRF, me.Member
+	return c
+}
+
+func (c *memberClient) id() int64 { return int64(c.me["id"].(float64)) }
+
+// do calls the member API with the session (and CSRF token on writes).
+func (c *memberClient) do(method, path string, in, out any) int {
+	c.t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.e.srv.URL+path, body)
+	req.Header.Set("Content-Type", "application/json")
+	if method != "GET" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func TestMemberSignIn(t *testing.T) {
+	e := newMemberEnv(t)
+	t.Run("no session is 401", func(t *testing.T) {
+		resp, err := http.Get(e.srv.URL + "/api/m/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET /api/m/me without a session = %d, want 401", resp.StatusCode)
+		}
+	})
+	t.Run("base scope signs in the openid's member", func(t *testing.T) {
+		id := e.follower("o_anna")
+		c := e.signIn(t, "o_anna")
+		if c.id() != id {
+			t.Errorf("signed in as member %d, want %d (the follower o_anna)", c.id(), id)
+		}
+		calls := e.up.Calls("/sns/oauth2/access_token")
+		if len(calls) == 0 || e.up.CallCount("/sns/userinfo") != 0 {
+			t.Errorf("code exchanges %d, userinfo calls %d: want the base scope only", len(calls), e.up.CallCount("/sns/userinfo"))
+		}
+	})
+	t.Run("userinfo scope stores nickname and avatar", func(t *testing.T) {
+		c := e.signIn(t, "o_bella")
+		resp, err := c.http.Get(e.srv.URL + "/api/m/oauth/start?scope=userinfo&next=" + url.QueryEscape("/m/#/profile"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		m := e.member(c.id())
+		if m.Nickname != "Member o_bella" || !strings.HasSuffix(m.Avatar, "/o_bella") {
+			t.Errorf("after snsapi_userinfo: nickname %q avatar %q", m.Nickname, m.Avatar)
+		}
+	})
+	t.Run("a wrong state is refused", func(t *testing.T) {
+		jar, _ := cookiejar.New(nil)
+		noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Get(e.srv.URL + "/api/m/oauth/start")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		code := e.up.OAuthCode("o_eve", wx.ScopeBase)
+		resp, err = noFollow.Get(e.srv.URL + "/api/m/oauth/callback?state=forged&code=" + code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || e.count(&model.Identity{}, "external_id = ?", "o_eve") != 0 {
+			t.Errorf("callback with a forged state = %d", resp.StatusCode)
+		}
+	})
+	t.Run("writes need the CSRF token", func(t *testing.T) {
+		c := e.signIn(t, "o_anna")
+		c.csrf = "wrong"
+		if st := c.do("POST", "/api/m/checkins", nil, nil); st != http.StatusForbidden {
+			t.Errorf("check-in without the CSRF token = %d, want 403", st)
+		}
+		if n := e.count(&model.CheckIn{}, "member_id = ?", c.id()); n != 0 {
+			t.Errorf("check-ins = %d after a refused write", n)
+		}
+	})
+}
+
+// TestMemberCheckInSharedWithChat: the page and the chat are one check-in.
+func TestMemberCheckInSharedWithChat(t *testing.T) {
+	e := newMemberEnv(t)
+	e.follower("o_page")
+	e.follower("o_chat")
+
+	page := e.signIn(t, "o_page")
+	var r struct {
+		Already  bool  `json:"already"`
+		Credited int64 `json:"credited"`
+	}
+	if st := page.do("POST", "/api/m/checkins", nil, &r); st != http.StatusOK || r.Already || r.Credited != 5 {
+		t.Fatalf("check-in on the page = %d %+v, want 5 points", st, r)
+	}
+	if got := e.chat("o_page", "签到"); !strings.Contains(got, "今天已经签到过了") {
+		t.Errorf("签到 in the chat after the page = %q, want already done", got)
+	}
+
+	if got := e.chat("o_chat", "签到"); !strings.Contains(got, "签到成功") {
+		t.Fatalf("签到 in the chat = %q", got)
+	}
+	chat := e.signIn(t, "o_chat")
+	var month struct {
+		CheckedIn bool `json:"checked_in"`
+		Days      []struct {
+			Day string `json:"day"`
+		} `json:"days"`
+		TomorrowPoints int64 `json:"tomorrow_points"`
+	}
+	if st := chat.do("GET", "/api/m/checkins", nil, &month); st != http.StatusOK || !month.CheckedIn || len(month.Days) != 1 || month.TomorrowPoints != 6 {
+		t.Errorf("calendar after the chat's check-in = %d %+v", st, month)
+	}
+	if st := chat.do("POST", "/api/m/checkins", nil, &r); st != http.StatusOK || !r.Already || r.Credited != 0 {
+		t.Errorf("check-in on the page after the chat = %d %+v, want already", st, r)
+	}
+	for _, id := range []int64{page.id(), chat.id()} {
+		if n := e.count(&model.PointsEntry{}, "member_id = ? AND kind = ?", id, model.PointsCheckIn); n != 1 {
+			t.Errorf("member %d: %d check-in credits, want 1", id, n)
+		}
+	}
+}
+
+// TestMemberRedeemLastOne: two sessions redeem a reward with stock 1 at
+// once; one gets the coupon, the other "sold out", and nothing is lost.
+func TestMemberRedeemLastOne(t *testing.T) {
+	e := newMemberEnv(t)
+	tpl := e.template(map[string]any{"name": "咖啡券", "kind": "gift", "gift": "美式咖啡", "valid_days": 7, "description": "限门店使用"})
+	last := e.reward(map[string]any{"name": "咖啡", "points_cost": 100, "kind": "coupon", "coupon_template_id": tpl.ID, "stock": 1})
+	var cs []*memberClient
+	for _, o := range []string{"o_r1", "o_r2"} {
+		e.credit(e.follower(o), 150)
+		cs = append(cs, e.signIn(t, o))
+	}
+	var wg sync.WaitGroup
+	status := make([]int, len(cs))
+	bodies := make([]map[string]any, len(cs))
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status[i] = c.do("POST", fmt.Sprintf("/api/m/rewards/%d/redeem", last.ID), map[string]any{"request_id": "tap-1"}, &bodies[i])
+		}()
+	}
+	wg.Wait()
+	ok, sold := 0, 0
+	for i, st := range status {
+		switch st {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+			sold++
+			if msg := fmt.Sprint(bodies[i]["error"]); !strings.Contains(msg, "已兑完") {
+				t.Errorf("the loser reads %s, want 已兑完", msg)
+			}
+		}
+	}
+	if ok != 1 || sold != 1 {
+		t.Fatalf("statuses %v, want one 200 and one 409", status)
+	}
+	if n := e.count(&model.Coupon{}); n != 1 {
+		t.Errorf("coupons = %d, want 1", n)
+	}
+	if n := e.count(&model.Reward{}, "id = ? AND stock = 0", last.ID); n != 1 {
+		t.Errorf("stock not 0")
+	}
+	if n := e.count(&model.PointsEntry{}, "kind = ?", model.PointsRedeem); n != 1 {
+		t.Errorf("redeem debits = %d, want 1", n)
+	}
+}
+
+// TestMemberCouponsOwnOnly: a member sees their coupon with its code, and
+// another member's coupon id answers 404.
+func TestMemberCouponsOwnOnly(t *testing.T) {
+	e := newMemberEnv(t)
+	tpl := e.template(map[string]any{"name": "20元券", "kind": "cash", "value_fen": 2000, "threshold_fen": 10000, "valid_days": 30, "description": "满100元可用"})
+	owner := e.follower("o_own")
+	e.follower("o_other")
+	e.hq("POST", "/api/hq/coupons/issue", map[string]any{"template_id": tpl.ID, "member_ids": []int64{owner}, "request_id": "issue-1"}, nil)
+	var cp model.Coupon
+	if err := e.db.Where("member_id = ?", owner).Take(&cp).Error; err != nil {
+		t.Fatal(err)
+	}
+	mine, theirs := e.signIn(t, "o_own"), e.signIn(t, "o_other")
+	var got struct {
+		Code, State, Terms string
+	}
+	if st := mine.do("GET", fmt.Sprintf("/api/m/coupons/%d", cp.ID), nil, &got); st != http.StatusOK || got.Code != cp.Code || got.State != "valid" || got.Terms != "满100元可用" {
+		t.Errorf("own coupon = %d %+v", st, got)
+	}
+	var miss map[string]any
+	if st := theirs.do("GET", fmt.Sprintf("/api/m/coupons/%d", cp.ID), nil, &miss); st != http.StatusNotFound || strings.Contains(fmt.Sprint(miss), cp.Code) {
+		t.Errorf("another member's coupon = %d %v, want 404 without the code", st, miss)
+	}
+	// HQ's 核销 takes the code the QR carries; the list then files it as used.
+	if st := e.hq("POST", "/api/hq/coupons/redeem", map[string]any{"code": cp.Code, "store_code": "sh001"}, nil); st != http.StatusOK {
+		t.Fatalf("HQ redeem = %d", st)
+	}
+	var used struct{ Coupons []map[string]any }
+	if mine.do("GET", "/api/m/coupons?status=used", nil, &used); len(used.Coupons) != 1 {
+		t.Errorf("used coupons = %v", used.Coupons)
+	}
+	if theirs.do("GET", "/api/m/coupons?status=used", nil, &used); len(used.Coupons) != 0 {
+		t.Errorf("the other member lists %v", used.Coupons)
+	}
+}
+
+// TestMemberInvitePoster: the poster is a PNG whose QR decodes to the URL
+// of the member's invite scene code.
+func TestMemberInvitePoster(t *testing.T) {
+	e := newMemberEnv(t)
+	e.follower("o_inviter")
+	c := e.signIn(t, "o_inviter")
+	resp, err := c.http.Get(e.srv.URL + "/api/m/invite/poster.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("poster = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	img, err := png.Decode(resp.Body)
+	if err != nil {
+		t.Fatalf("poster is not a PNG: %v", err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("no QR code in the poster: %v", err)
+	}
+	calls := e.up.Calls("/cgi-bin/qrcode/create")
+	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), loyalty.InviteScene(c.id())) {
+		t.Fatalf("qrcode/create calls = %d: want one for %s", len(calls), loyalty.InviteScene(c.id()))
+	}
+	if !strings.HasPrefix(res.GetText(), "http://weixin.qq.com/q/gQFakeTicket") {
+		t.Errorf("poster QR = %q, want the invite code's URL", res.GetText())
+	}
+	// The code is made once and reused.
+	resp2, err := c.http.Get(e.srv.URL + "/api/m/invite/poster.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if n := e.up.CallCount("/cgi-bin/qrcode/create"); n != 1 {
+		t.Errorf("qrcode/create calls after two posters = %d, want 1", n)
+	}
+}
