@@ -2,6 +2,7 @@ package handler
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -190,10 +191,23 @@ func (s *Server) memberCouponList(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	out := []gin.H{}
+	out, stores := []gin.H{}, []string{}
 	for _, cp := range all {
 		if st := couponState(cp, now); st == want {
 			out = append(out, s.couponJSON(cp, st))
+			if cp.RedeemedStore != "" {
+				stores = append(stores, cp.RedeemedStore)
+			}
+		}
+	}
+	names, err := s.loyalty.StoreNames(c.Request.Context(), stores)
+	if err != nil {
+		memberError(c, err)
+		return
+	}
+	for _, h := range out {
+		if n, ok := names[fmt.Sprint(h["redeemed_store"])]; ok {
+			h["redeemed_store"] = n
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"coupons": out})

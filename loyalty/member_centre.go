@@ -1,6 +1,7 @@
 package loyalty
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -128,9 +129,12 @@ func (s *Service) Mall(ctx context.Context, memberID int64) ([]MallItem, int64, 
 			rest = append(rest, it)
 		}
 	}
-	byCost := func(a, b MallItem) int { return int(a.Reward.PointsCost - b.Reward.PointsCost) }
-	sortStable(ok, byCost)
-	sortStable(rest, byCost)
+	// Redeemable first, then what the member can work towards, then what
+	// is closed to them; cheapest first within each.
+	slices.SortStableFunc(ok, func(a, b MallItem) int { return cmp.Compare(a.Reward.PointsCost, b.Reward.PointsCost) })
+	slices.SortStableFunc(rest, func(a, b MallItem) int {
+		return cmp.Or(cmp.Compare(stateRank[a.State], stateRank[b.State]), cmp.Compare(a.Reward.PointsCost, b.Reward.PointsCost))
+	})
 	return append(ok, rest...), m.Points, nil
 }
 
@@ -187,6 +191,22 @@ func (s *Service) SetWebProfile(ctx context.Context, memberID int64, nickname, a
 		Updates(map[string]any{"nickname": nickname, "avatar": avatar}).Error
 }
 
-func sortStable(items []MallItem, cmp func(a, b MallItem) int) {
-	slices.SortStableFunc(items, cmp)
+// stateRank orders the mall's closed rewards by how close the member is.
+var stateRank = map[string]int{"short": 0, "upcoming": 1, "level": 2, "limit": 3, "soldout": 4, "ended": 5}
+
+// StoreNames returns the names of the stores with the given codes (a
+// code without a store is left out). Errors: the database's.
+func (s *Service) StoreNames(ctx context.Context, codes []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	var stores []model.Store
+	if err := s.db.WithContext(ctx).Select("code, name").Where("code IN ?", codes).Find(&stores).Error; err != nil {
+		return nil, err
+	}
+	for _, st := range stores {
+		out[st.Code] = st.Name
+	}
+	return out, nil
 }

@@ -1,4 +1,5 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
+import { closeToast } from 'vant'
 import CardPage from './pages/card/CardPage.vue'
 
 // Hash routes: the page URL WeChat signs for the JS-SDK stays /m/.
@@ -18,5 +19,6 @@ export const router = createRouter({
 })
 
 router.afterEach((to) => {
+  closeToast() // a toast belongs to the page that raised it
   document.title = String(to.meta.title ?? '会员中心')
 })
