@@ -334,3 +334,72 @@ func TestMemberInvitePoster(t *testing.T) {
 		t.Errorf("qrcode/create calls after two posters = %d, want 1", n)
 	}
 }
+
+// TestMemberBirthdayOnce: a member sets their birthday once; a second try
+// is refused and changes nothing.
+func TestMemberBirthdayOnce(t *testing.T) {
+	e := newMemberEnv(t)
+	e.follower("o_bday")
+	c := e.signIn(t, "o_bday")
+	if st := c.do("PUT", "/api/m/profile", map[string]any{"birthday": "13-40"}, nil); st != http.StatusBadRequest {
+		t.Errorf("a bad birthday = %d, want 400", st)
+	}
+	if st := c.do("PUT", "/api/m/profile", map[string]any{"birthday": "1990-03-08"}, nil); st != http.StatusOK {
+		t.Fatalf("set birthday = %d", st)
+	}
+	var res map[string]any
+	if st := c.do("PUT", "/api/m/profile", map[string]any{"birthday": "03-09"}, &res); st != http.StatusConflict || !strings.Contains(fmt.Sprint(res), "生日已登记") {
+		t.Errorf("second birthday = %d %v, want 409 生日已登记", st, res)
+	}
+	if b := e.member(c.id()).Birthday; b != "03-08" {
+		t.Errorf("birthday = %q, want 03-08", b)
+	}
+}
+
+// TestMemberRateLimit: past the per-minute write budget a member gets 429;
+// another member is not affected.
+func TestMemberRateLimit(t *testing.T) {
+	e := newMemberEnv(t, func(d *handler.Deps) { d.Member.WritesPerMinute = 3 })
+	e.follower("o_busy")
+	e.follower("o_calm")
+	busy, calm := e.signIn(t, "o_busy"), e.signIn(t, "o_calm")
+	var codes []int
+	for range 5 {
+		codes = append(codes, busy.do("POST", "/api/m/checkins", nil, nil))
+	}
+	if fmt.Sprint(codes) != "[200 200 200 429 429]" {
+		t.Errorf("five check-ins in a minute = %v, want three then 429", codes)
+	}
+	if st := calm.do("POST", "/api/m/checkins", nil, nil); st != http.StatusOK {
+		t.Errorf("another member's check-in = %d", st)
+	}
+}
+
+// TestSidebarScanRedeem: the guide's scan redeems a member's coupon code
+// for the guide's store, once; an unknown code is 404.
+func TestSidebarScanRedeem(t *testing.T) {
+	e := newSidebarEnv(t)
+	tpl := e.template(map[string]any{"name": "到店礼", "kind": "gift", "gift": "咖啡一杯", "valid_days": 7})
+	owner := e.follower("o_scan")
+	e.hq("POST", "/api/hq/coupons/issue", map[string]any{"template_id": tpl.ID, "member_ids": []int64{owner}, "request_id": "scan-1"}, nil)
+	var cp model.Coupon
+	e.db.Where("member_id = ?", owner).Take(&cp)
+	guide := e.guideClient("g_sh_1")
+	redeem := func(code string) (int, string) {
+		var out map[string]any
+		st := call(t, guide, "POST", e.srv.URL+"/api/sidebar/coupons/redeem", fmt.Sprintf(`{"code":%q}`, code), &out)
+		return st, fmt.Sprint(out)
+	}
+	if st, body := redeem(strings.ToLower(cp.Code)); st != http.StatusOK {
+		t.Fatalf("scan = %d %s", st, body)
+	}
+	if st, body := redeem(cp.Code); st != http.StatusConflict || !strings.Contains(body, "核销过") {
+		t.Errorf("second scan = %d %s, want 409 核销过", st, body)
+	}
+	if st, _ := redeem("NOSUCHCODE"); st != http.StatusNotFound {
+		t.Errorf("unknown code = %d, want 404", st)
+	}
+	if n := e.count(&model.Coupon{}, "id = ? AND status = ? AND redeemed_store = ?", cp.ID, model.CouponRedeemed, "sh001"); n != 1 {
+		t.Errorf("coupon redeemed at sh001: %d", n)
+	}
+}
