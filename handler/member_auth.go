@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"image"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,6 +33,9 @@ type MemberWeChat interface {
 type MemberCentre struct {
 	WeChat    MemberWeChat // nil: sign-in answers 503
 	PublicURL string       // where members reach Siyu; "" derives it from the request
+	// PosterBackground is the brand's invite-poster background (scaled to
+	// 750×1200); nil draws one.
+	PosterBackground image.Image
 	// ReadsPerMinute and WritesPerMinute limit each member (defaults 120 and 20).
 	ReadsPerMinute, WritesPerMinute int64
 }

@@ -59,7 +59,7 @@ func (s *Server) memberPoster(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	b, err := invitePoster(u)
+	b, err := invitePoster(u, s.member.PosterBackground)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -75,23 +75,16 @@ var (
 	posterGold   = color.RGBA{0xF6, 0xD3, 0x8A, 0xFF}
 )
 
-// invitePoster draws the poster: a vertical brand gradient, gold rings,
-// and a white card holding the QR code of content.
-func invitePoster(content string) ([]byte, error) {
+// invitePoster draws the 750×1200 poster: the brand's background (bg, or
+// a drawn one) and a white card holding the QR code of content.
+func invitePoster(content string, bg image.Image) ([]byte, error) {
 	const w, h, qrSize, card = 750, 1200, 420, 500
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		t := float64(y) / float64(h-1)
-		c := color.RGBA{lerp(posterTop.R, posterBottom.R, t), lerp(posterTop.G, posterBottom.G, t), lerp(posterTop.B, posterBottom.B, t), 0xFF}
-		draw.Draw(img, image.Rect(0, y, w, y+1), &image.Uniform{c}, image.Point{}, draw.Src)
+	if bg != nil {
+		scaleInto(img, bg)
+	} else {
+		drawBackground(img)
 	}
-	ring(img, 120, 160, 90, 8)
-	ring(img, 640, 260, 60, 6)
-	ring(img, 600, 1080, 110, 8)
-	ring(img, 90, 1010, 50, 5)
-	// A gold band at the top for the page's headline.
-	draw.Draw(img, image.Rect(175, 300, 575, 312), &image.Uniform{posterGold}, image.Point{}, draw.Src)
-
 	x0, y0 := (w-card)/2, 420
 	roundRect(img, image.Rect(x0, y0, x0+card, y0+card), 28, color.White)
 	q, err := qrcode.New(content, qrcode.Medium)
@@ -102,13 +95,40 @@ func invitePoster(content string) ([]byte, error) {
 	qi := q.Image(qrSize)
 	off := image.Pt(x0+(card-qrSize)/2, y0+(card-qrSize)/2)
 	draw.Draw(img, qi.Bounds().Add(off), qi, qi.Bounds().Min, draw.Src)
-	draw.Draw(img, image.Rect(175, 1000, 575, 1012), &image.Uniform{posterGold}, image.Point{}, draw.Src)
 
 	var buf bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// scaleInto stretches src over dst (nearest neighbour: a background).
+func scaleInto(dst *image.RGBA, src image.Image) {
+	sb, db := src.Bounds(), dst.Bounds()
+	for y := db.Min.Y; y < db.Max.Y; y++ {
+		sy := sb.Min.Y + (y-db.Min.Y)*sb.Dy()/db.Dy()
+		for x := db.Min.X; x < db.Max.X; x++ {
+			dst.Set(x, y, src.At(sb.Min.X+(x-db.Min.X)*sb.Dx()/db.Dx(), sy))
+		}
+	}
+}
+
+// drawBackground paints the default: a vertical brand gradient, gold
+// rings and two gold bands around the QR card.
+func drawBackground(img *image.RGBA) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for y := 0; y < h; y++ {
+		t := float64(y) / float64(h-1)
+		c := color.RGBA{lerp(posterTop.R, posterBottom.R, t), lerp(posterTop.G, posterBottom.G, t), lerp(posterTop.B, posterBottom.B, t), 0xFF}
+		draw.Draw(img, image.Rect(0, y, w, y+1), &image.Uniform{c}, image.Point{}, draw.Src)
+	}
+	ring(img, 120, 160, 90, 8)
+	ring(img, 640, 260, 60, 6)
+	ring(img, 600, 1080, 110, 8)
+	ring(img, 90, 1010, 50, 5)
+	draw.Draw(img, image.Rect(175, 300, 575, 312), &image.Uniform{posterGold}, image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(175, 1000, 575, 1012), &image.Uniform{posterGold}, image.Point{}, draw.Src)
 }
 
 func lerp(a, b uint8, t float64) uint8 { return uint8(float64(a) + (float64(b)-float64(a))*t) }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"net/http"
@@ -401,5 +404,31 @@ func TestSidebarScanRedeem(t *testing.T) {
 	}
 	if n := e.count(&model.Coupon{}, "id = ? AND status = ? AND redeemed_store = ?", cp.ID, model.CouponRedeemed, "sh001"); n != 1 {
 		t.Errorf("coupon redeemed at sh001: %d", n)
+	}
+}
+
+// TestMemberPosterBrandBackground: a configured background is what the
+// poster is drawn on, and its QR code still reads.
+func TestMemberPosterBrandBackground(t *testing.T) {
+	bg := image.NewRGBA(image.Rect(0, 0, 375, 600))
+	draw.Draw(bg, bg.Bounds(), &image.Uniform{color.RGBA{0x10, 0x40, 0x90, 0xFF}}, image.Point{}, draw.Src)
+	e := newMemberEnv(t, func(d *handler.Deps) { d.Member.PosterBackground = bg })
+	e.follower("o_brand")
+	c := e.signIn(t, "o_brand")
+	resp, err := c.http.Get(e.srv.URL + "/api/m/invite/poster.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	img, err := png.Decode(resp.Body)
+	if err != nil {
+		t.Fatalf("poster is not a PNG: %v", err)
+	}
+	if r, g, b, _ := img.At(20, 20).RGBA(); r>>8 != 0x10 || g>>8 != 0x40 || b>>8 != 0x90 {
+		t.Errorf("poster corner = %x %x %x, want the brand background", r>>8, g>>8, b>>8)
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	if _, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil); err != nil {
+		t.Errorf("no QR code on the branded poster: %v", err)
 	}
 }
