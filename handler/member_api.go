@@ -48,9 +48,19 @@ func memberError(c *gin.Context, err error) {
 func (s *Server) memberMe(c *gin.Context) {
 	m := memberOf(c)
 	raw, _ := c.Cookie(memberCookie)
-	c.JSON(http.StatusOK, gin.H{"member": gin.H{"id": m.ID, "nickname": m.Nickname, "avatar": m.Avatar, "points": m.Points,
+	birthday, err := s.earnPoints(c, model.ChannelBirthday)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	stores, err := s.loyalty.StoreNames(c.Request.Context(), []string{m.StoreCode})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"birthday_points": birthday, "member": gin.H{"id": m.ID, "nickname": m.Nickname, "avatar": m.Avatar, "points": m.Points,
 		"growth": m.Growth, "level": m.Level, "checkin_streak": m.CheckinStreak, "birthday": m.Birthday,
-		"store_code": m.StoreCode, "subscribed": m.Subscribed}, "csrf_token": s.memberCSRF(raw)})
+		"store_code": m.StoreCode, "store_name": stores[m.StoreCode], "subscribed": m.Subscribed}, "csrf_token": s.memberCSRF(raw)})
 }
 
 // memberCard serves GET /api/m/card: level, benefits and the next level,

@@ -101,7 +101,7 @@ func TestMemberCentreInBrowser(t *testing.T) {
 	shot := func(name string) []byte {
 		t.Helper()
 		var b []byte
-		step("screenshot "+name, chromedp.Sleep(300*time.Millisecond), chromedp.CaptureScreenshot(&b))
+		step("screenshot "+name, chromedp.Sleep(600*time.Millisecond), chromedp.CaptureScreenshot(&b)) // let transitions settle
 		if err := os.WriteFile(filepath.Join(memberShots, name+".png"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -154,6 +154,13 @@ func TestMemberCentreInBrowser(t *testing.T) {
 	shot("invite")
 	step("profile", chromedp.Navigate(e.srv.URL+"/m/#/profile"), visible("#profile-page #birthday"))
 	shot("profile")
+	step("pick a birthday", chromedp.Click("#birthday", chromedp.ByID), visible(".van-picker__confirm"))
+	shot("profile-birthday")
+	step("confirm the birthday", chromedp.Click(".van-picker__confirm", chromedp.ByQuery), visible(".van-dialog__confirm"),
+		chromedp.Click(".van-dialog__confirm", chromedp.ByQuery), waitJS(`document.querySelector('#birthday').textContent.includes('1月1日')`))
+	if b := e.member(memberID).Birthday; b != "01-01" {
+		t.Errorf("birthday after the picker = %q, want 01-01", b)
+	}
 
 	scanInSidebar(t, e, chrome, coupon)
 }

@@ -44,11 +44,16 @@ func (s *Server) inviteURL(c *gin.Context, memberID int64) (string, error) {
 	return qr.URL, nil
 }
 
-// memberInviteInfo serves GET /api/m/invite: the member's invite scene and
-// where the poster is.
+// memberInviteInfo serves GET /api/m/invite: the member's invite scene,
+// where the poster is and what an invited follow earns.
 func (s *Server) memberInviteInfo(c *gin.Context) {
 	m := memberOf(c)
-	c.JSON(http.StatusOK, gin.H{"scene": loyalty.InviteScene(m.ID), "poster_url": "/api/m/invite/poster.png"})
+	points, err := s.earnPoints(c, model.ChannelReferral)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"scene": loyalty.InviteScene(m.ID), "poster_url": "/api/m/invite/poster.png", "referral_points": points})
 }
 
 // memberPoster serves GET /api/m/invite/poster.png: a 750×1200 PNG on the
@@ -156,4 +161,19 @@ func roundRect(img *image.RGBA, rect image.Rectangle, r int, c color.Color) {
 			}
 		}
 	}
+}
+
+// earnPoints is what the earning rule of channel credits now (0 when it is
+// switched off), for the page to promise only what the rules give.
+func (s *Server) earnPoints(c *gin.Context, channel string) (int64, error) {
+	rules, err := s.loyalty.EarningRules(c.Request.Context())
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rules {
+		if r.Channel == channel && r.Enabled {
+			return r.Points, nil
+		}
+	}
+	return 0, nil
 }

@@ -10,6 +10,7 @@ export interface Member {
   checkin_streak: number
   birthday: string
   store_code: string
+  store_name: string
   subscribed: boolean
 }
 
@@ -92,6 +93,9 @@ export class ApiError extends Error {
 
 let csrf = ''
 
+/** birthdayPoints is what the birthday rule credits (from /me). */
+export let birthdayPoints = 0
+
 /** signIn sends the browser through WeChat's web authorisation and back here. */
 export function signIn(scope: 'base' | 'userinfo' = 'base', next = location.pathname + location.hash) {
   location.href = `/api/m/oauth/start?scope=${scope}&next=${encodeURIComponent(next)}`
@@ -119,8 +123,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 export async function me(): Promise<Member> {
-  const r = await call<{ member: Member; csrf_token: string }>('GET', '/me')
+  const r = await call<{ member: Member; csrf_token: string; birthday_points: number }>('GET', '/me')
   csrf = r.csrf_token
+  birthdayPoints = r.birthday_points
   return r.member
 }
 
@@ -137,4 +142,5 @@ export const ledger = () => call<{ points: number; entries: LedgerEntry[] }>('GE
 export const setBirthday = (birthday: string) => call<{ birthday: string }>('PUT', '/profile', { birthday })
 export const jssdk = (url: string) =>
   call<{ appId: string; timestamp: number; nonceStr: string; signature: string }>('GET', `/jssdk?url=${encodeURIComponent(url)}`)
+export const invite = () => call<{ scene: string; poster_url: string; referral_points: number }>('GET', '/invite')
 export const posterURL = '/api/m/invite/poster.png'
