@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/wx"
 )
 
@@ -27,6 +28,7 @@ type MemberWeChat interface {
 	ExchangeOAuthCode(ctx context.Context, code string) (wx.WebUser, error)
 	OAJSAPITicket(ctx context.Context) (string, error)
 	CreateQRCode(ctx context.Context, scene string, expire time.Duration) (wx.QRCode, error)
+	GetUser(ctx context.Context, openID string) (wx.OAUser, error)
 }
 
 // MemberCentre configures the member centre (/m/ and /api/m/).
@@ -154,9 +156,12 @@ func (s *Server) memberOAuthCallback(c *gin.Context) {
 		writeError(c, model.Errorf(model.EUNAUTHORIZED, "微信授权已失效，请重新打开会员中心"))
 		return
 	}
-	m, err := s.tags.FindOrCreateOAMember(ctx, s.oaCfg.AppID, u.OpenID)
+	m, follower, err := s.webMember(c, u.OpenID)
 	if err != nil {
 		writeError(c, err)
+		return
+	} else if !follower {
+		c.Redirect(http.StatusFound, "/m/#/follow")
 		return
 	}
 	if u.Scope == wx.ScopeUserInfo && (u.Nickname != "" || u.Avatar != "") {
@@ -168,6 +173,30 @@ func (s *Server) memberOAuthCallback(c *gin.Context) {
 	value, exp := s.member.sessions.Issue("m:" + strconv.FormatInt(m.ID, 10))
 	setMemberCookie(c, memberCookie, value, exp)
 	c.Redirect(http.StatusFound, safeNext(c.Query("next")))
+}
+
+// webMember returns the member behind an openid that signed in. An openid
+// Siyu has not met is a member only if it follows the account (a follower
+// from before Siyu): someone who opened a shared link without following gets
+// follower false and no member row.
+func (s *Server) webMember(c *gin.Context, openID string) (m model.Member, follower bool, err error) {
+	ctx := c.Request.Context()
+	known, err := s.tags.FindMembers(ctx, tagging.MemberFilter{OpenID: openID, Limit: 1})
+	if err != nil {
+		return m, false, err
+	}
+	if len(known) == 0 {
+		user, err := s.member.WeChat.GetUser(ctx, openID)
+		if err != nil {
+			logger(c).Warn("member sign-in: user/info", "err", err)
+			return m, false, model.Errorf(model.EUPSTREAM, "微信暂时没有响应，请稍后再试")
+		}
+		if !user.Subscribed {
+			return m, false, nil
+		}
+	}
+	m, err = s.tags.FindOrCreateOAMember(ctx, s.oaCfg.AppID, openID)
+	return m, err == nil, err
 }
 
 // requireMember admits requests with a valid member session (401 without),

@@ -162,6 +162,9 @@ func TestMemberCentreInBrowser(t *testing.T) {
 		t.Errorf("birthday after the picker = %q, want 01-01", b)
 	}
 
+	step("the page for someone who does not follow", chromedp.Navigate(e.srv.URL+"/m/#/follow"), visible("#follow-page"))
+	shot("follow")
+
 	scanInSidebar(t, e, chrome, coupon)
 }
 

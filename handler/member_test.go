@@ -138,6 +138,32 @@ func TestMemberSignIn(t *testing.T) {
 			t.Errorf("after snsapi_userinfo: nickname %q avatar %q", m.Nickname, m.Avatar)
 		}
 	})
+	t.Run("someone who does not follow is asked to follow", func(t *testing.T) {
+		e.up.SetOAUser(wx.OAUser{OpenID: "o_stranger", Subscribed: false})
+		e.up.SetBrowserOpenID("o_stranger")
+		jar, _ := cookiejar.New(nil)
+		browser := &http.Client{Jar: jar}
+		resp, err := browser.Get(e.srv.URL + "/api/m/oauth/start")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Request.URL.Path != "/m/" || resp.Request.URL.Fragment != "/follow" {
+			t.Errorf("a non-follower ended at %s, want /m/#/follow", resp.Request.URL)
+		}
+		if n := e.count(&model.Identity{}, "external_id = ?", "o_stranger"); n != 0 {
+			t.Errorf("a non-follower got %d identities, want none", n)
+		}
+		if resp, _ := browser.Get(e.srv.URL + "/api/m/me"); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a non-follower's /api/m/me = %d, want 401", resp.StatusCode)
+		}
+	})
+	t.Run("a follower from before Siyu becomes a member", func(t *testing.T) {
+		c := e.signIn(t, "o_old_follower")
+		if m := e.member(c.id()); !m.Subscribed {
+			t.Errorf("the old follower's member: %+v", m)
+		}
+	})
 	t.Run("a wrong state is refused", func(t *testing.T) {
 		jar, _ := cookiejar.New(nil)
 		noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/coupons/:id', component: () => import('./pages/coupons/CouponPage.vue'), meta: { title: '券详情' } },
     { path: '/points', component: () => import('./pages/points/PointsPage.vue'), meta: { title: '积分明细' } },
     { path: '/invite', component: () => import('./pages/invite/InvitePage.vue'), meta: { title: '邀请好友' } },
+    { path: '/follow', component: () => import('./pages/follow/FollowPage.vue'), meta: { title: '关注公众号', public: true } },
     { path: '/profile', component: () => import('./pages/profile/ProfilePage.vue'), meta: { title: '我的资料' } },
     { path: '/:rest(.*)', redirect: '/' },
   ],
