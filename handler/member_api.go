@@ -107,8 +107,10 @@ func (s *Server) memberCheckins(c *gin.Context) {
 	for i, d := range o.Days {
 		days[i] = gin.H{"day": d.Day, "points": d.Points, "streak": d.Streak}
 	}
+	r := s.loyalty.CheckInRules()
 	c.JSON(http.StatusOK, gin.H{"today": o.Today, "checked_in": o.CheckedIn, "streak": o.Streak,
-		"today_points": o.TodayPoints, "tomorrow_points": o.TomorrowPoint, "days": days})
+		"today_points": o.TodayPoints, "tomorrow_points": o.TomorrowPoint, "days": days,
+		"rules": gin.H{"base": r.Base, "streak_step": r.StreakStep, "streak_cap": r.StreakCap, "week_bonus": r.WeekBonus}})
 }
 
 // memberCheckIn serves POST /api/m/checkins: the chat's check-in (one per

@@ -64,6 +64,10 @@ func (s *Service) CheckInMonth(ctx context.Context, memberID int64, month string
 	return o, err
 }
 
+// CheckInRules returns the rules CheckIn applies, for the page to explain
+// them.
+func (s *Service) CheckInRules() CheckInRules { return s.rules }
+
 // MallItem is a reward as one member sees it in the member centre's mall.
 type MallItem struct {
 	Reward model.Reward

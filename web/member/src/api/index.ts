@@ -32,6 +32,7 @@ export interface Month {
   today_points: number
   tomorrow_points: number
   days: CheckInDay[]
+  rules: { base: number; streak_step: number; streak_cap: number; week_bonus: number }
 }
 
 export interface CheckInResult {

@@ -39,3 +39,11 @@ export function monthTitle(month: string): string {
   const [y, m] = month.split('-').map(Number)
   return `${y}年${m}月`
 }
+
+/** rulesText explains the check-in rules in one line. */
+export function rulesText(r: { base: number; streak_step: number; streak_cap: number; week_bonus: number }): string {
+  let s = `每天签到得 ${r.base} 分`
+  if (r.streak_step > 0 && r.streak_cap > 0) s += `，连续签到每天多 ${r.streak_step} 分（最多多 ${r.streak_cap} 分）`
+  if (r.week_bonus > 0) s += `，每满 7 天再得 ${r.week_bonus} 分`
+  return s
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { monthCells, monthTitle, shiftMonth } from './calendar'
+import { monthCells, monthTitle, rulesText, shiftMonth } from './calendar'
 import { groupCode, rewardBadge, rewardFacts, signed } from './format'
 import type { Reward } from '../api'
 
@@ -49,5 +49,12 @@ describe('codes and numbers', () => {
   it('signs deltas', () => {
     expect(signed(5)).toBe('+5')
     expect(signed(-300)).toBe('-300')
+  })
+})
+
+describe('rulesText', () => {
+  it('states the configured rules', () => {
+    expect(rulesText({ base: 5, streak_step: 1, streak_cap: 5, week_bonus: 20 })).toBe('每天签到得 5 分，连续签到每天多 1 分（最多多 5 分），每满 7 天再得 20 分')
+    expect(rulesText({ base: 3, streak_step: 0, streak_cap: 0, week_bonus: 0 })).toBe('每天签到得 3 分')
   })
 })
