@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -350,8 +351,20 @@ func TestMemberInvitePoster(t *testing.T) {
 	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), loyalty.InviteScene(c.id())) {
 		t.Fatalf("qrcode/create calls = %d: want one for %s", len(calls), loyalty.InviteScene(c.id()))
 	}
-	if !strings.HasPrefix(res.GetText(), "http://weixin.qq.com/q/gQFakeTicket") {
-		t.Errorf("poster QR = %q, want the invite code's URL", res.GetText())
+	// The URL the fake answered for that scene is what Siyu keeps for the
+	// member; the poster's QR must carry exactly it.
+	want, err := e.rdb.Client.Get(context.Background(), fmt.Sprintf("%s:m:inviteqr:%d", e.prefix, c.id())).Result()
+	if err != nil || !strings.HasPrefix(want, "http://weixin.qq.com/q/gQFakeTicket") {
+		t.Fatalf("invite URL kept for the member = %q, %v", want, err)
+	}
+	if res.GetText() != want {
+		t.Errorf("poster QR = %q, want the invite code's URL %q", res.GetText(), want)
+	}
+	// A friend who follows through that code earns the inviter the referral.
+	before := e.member(c.id()).Points
+	e.say(e.oa, e.oa.Subscribe("o_invited_friend", loyalty.InviteScene(c.id()), e.clock.Now()))
+	if after := e.member(c.id()).Points; after != before+50 {
+		t.Errorf("inviter's points after the friend followed: %d → %d, want +50", before, after)
 	}
 	// The code is made once and reused.
 	resp2, err := c.http.Get(e.srv.URL + "/api/m/invite/poster.png")
