@@ -88,7 +88,7 @@ func (s *Server) memberCard(c *gin.Context) {
 	}
 	var expireBy string
 	if exp.First != nil {
-		expireBy = exp.First.In(s.loyalty.Location()).Format(time.DateOnly)
+		expireBy = s.loyalty.ValidThrough(*exp.First) // the last day they can be spent
 	}
 	c.JSON(http.StatusOK, gin.H{"points": m.Points, "growth": lv.Growth,
 		"level": gin.H{"name": lv.Level.Name, "threshold": lv.Level.Threshold, "benefits": lv.Level.Benefits, "multiplier": lv.Level.Multiplier},

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -469,5 +470,47 @@ func TestMemberPosterBrandBackground(t *testing.T) {
 	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
 	if _, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil); err != nil {
 		t.Errorf("no QR code on the branded poster: %v", err)
+	}
+}
+
+// TestMemberCard: the card shows level, the next level, points expiring
+// within the reminder window, and today's check-in.
+func TestMemberCard(t *testing.T) {
+	e := newMemberEnv(t)
+	// Points earned last year expire at the end of this one; on 10 December
+	// they are within the 30-day reminder window.
+	year := e.clock.Now().Year()
+	e.clock.Set(time.Date(year-1, 12, 10, 12, 0, 0, 0, time.UTC))
+	id := e.follower("o_card")
+	e.credit(id, 120)
+	e.clock.Set(time.Date(year, 12, 10, 12, 0, 0, 0, time.UTC))
+	c := e.signIn(t, "o_card")
+	var card struct {
+		Points int64
+		Level  struct{ Name string }
+		Next   struct {
+			Name   string
+			ToNext int64 `json:"to_next"`
+		}
+		Expiring struct {
+			Points int64
+			By     string
+		}
+		Checkin struct {
+			CheckedIn   bool  `json:"checked_in"`
+			TodayPoints int64 `json:"today_points"`
+		}
+	}
+	if st := c.do("GET", "/api/m/card", nil, &card); st != http.StatusOK {
+		t.Fatalf("card = %d", st)
+	}
+	if card.Points != 120 || card.Level.Name != "普通" || card.Next.Name != "银卡" || card.Next.ToNext != 500 {
+		t.Errorf("card = %+v", card)
+	}
+	if card.Expiring.Points != 120 || card.Expiring.By != fmt.Sprintf("%d-12-31", year) {
+		t.Errorf("expiring = %+v, want 120 by %d-12-31", card.Expiring, year)
+	}
+	if card.Checkin.CheckedIn || card.Checkin.TodayPoints != 5 {
+		t.Errorf("check-in state = %+v", card.Checkin)
 	}
 }
