@@ -3,6 +3,8 @@ package handler_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -512,5 +514,37 @@ func TestMemberCard(t *testing.T) {
 	}
 	if card.Checkin.CheckedIn || card.Checkin.TodayPoints != 5 {
 		t.Errorf("check-in state = %+v", card.Checkin)
+	}
+}
+
+// TestMemberJSSDK: the page gets a wx.config signature over the Official
+// Account's jsapi_ticket and its URL without the fragment.
+func TestMemberJSSDK(t *testing.T) {
+	e := newMemberEnv(t)
+	e.follower("o_js")
+	c := e.signIn(t, "o_js")
+	var sig struct {
+		AppID     string `json:"appId"`
+		Timestamp int64  `json:"timestamp"`
+		NonceStr  string `json:"nonceStr"`
+		Signature string `json:"signature"`
+	}
+	page := "https://siyu.example.com/m/?from=menu"
+	if st := c.do("GET", "/api/m/jssdk?url="+url.QueryEscape(page+"#/invite"), nil, &sig); st != http.StatusOK {
+		t.Fatalf("jssdk = %d", st)
+	}
+	ticket, err := e.wx.OAJSAPITicket(context.Background()) // the one cached for all instances
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, sig.NonceStr, sig.Timestamp, page)))
+	if sig.AppID != testAppID || sig.Signature != hex.EncodeToString(sum[:]) {
+		t.Errorf("signature %+v does not sign %s with the OA ticket", sig, page)
+	}
+	if n := e.up.CallCount("/cgi-bin/ticket/getticket"); n != 1 {
+		t.Errorf("getticket calls = %d, want 1", n)
+	}
+	if st := c.do("GET", "/api/m/jssdk?url=javascript:alert(1)", nil, nil); st != http.StatusBadRequest {
+		t.Errorf("a non-http URL = %d, want 400", st)
 	}
 }
