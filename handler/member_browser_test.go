@@ -3,6 +3,7 @@ package handler_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"image/png"
 	"os"
@@ -24,8 +25,18 @@ import (
 // weChatUA is the user agent of WeChat's in-app browser on an iPhone.
 const weChatUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
 
+// updateDocs writes the member centre's screenshots to docs/member (the
+// README shows them) instead of testdata/artifacts/member:
+// go test ./handler -run TestMemberCentreInBrowser -update-docs
+var updateDocs = flag.Bool("update-docs", false, "write the member centre's screenshots to docs/member")
+
 // memberShots is where the member centre's screenshots go.
-var memberShots = filepath.Join("..", "docs", "member")
+func memberShots() string {
+	if *updateDocs {
+		return filepath.Join("..", "docs", "member")
+	}
+	return filepath.Join("testdata", "artifacts", "member")
+}
 
 // seedMemberCentre gives o_browser a believable history: check-ins on the
 // four days before today (through the chat, on a moved clock), an order,
@@ -85,7 +96,7 @@ func TestMemberCentreInBrowser(t *testing.T) {
 	e.addCustomer("wm_alice", "Alice", "g_sh_1", "sh001", 0)
 	memberID, coffee := seedMemberCentre(t, e)
 	e.up.SetBrowserOpenID("o_browser")
-	os.MkdirAll(memberShots, 0o755)
+	os.MkdirAll(memberShots(), 0o755)
 
 	ctx := newPhone(t, chrome)
 	step := func(name string, actions ...chromedp.Action) {
@@ -102,7 +113,7 @@ func TestMemberCentreInBrowser(t *testing.T) {
 		t.Helper()
 		var b []byte
 		step("screenshot "+name, chromedp.Sleep(600*time.Millisecond), chromedp.CaptureScreenshot(&b)) // let transitions settle
-		if err := os.WriteFile(filepath.Join(memberShots, name+".png"), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(memberShots(), name+".png"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return b
@@ -244,7 +255,7 @@ window.wx.scanQRCode = function (o) { setTimeout(function () { o.success({ resul
 	}
 	var b []byte
 	chromedp.Run(ctx, chromedp.CaptureScreenshot(&b))
-	os.WriteFile(filepath.Join(memberShots, "sidebar-scan.png"), b, 0o644)
+	os.WriteFile(filepath.Join(memberShots(), "sidebar-scan.png"), b, 0o644)
 }
 
 // decodeQR reads the QR code in a PNG screenshot.
