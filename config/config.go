@@ -32,6 +32,10 @@ type Config struct {
 	// MetricsToken guards /metrics; MetricsAddr is an internal listener that
 	// serves /metrics without auth.
 	MetricsToken, MetricsAddr string
+	// MemberPosterBG is a 750×1200 PNG or JPEG, the brand's background of
+	// the member centre's invite poster (the QR code goes on a white card
+	// at 125,420–625,920); empty draws one in the brand colours.
+	MemberPosterBG string
 
 	WeChat WeChat
 	WeCom  WeCom
@@ -133,6 +137,7 @@ func loadStrings(getenv func(string) string, c *Config) {
 	str("SIYU_METRICS_TOKEN", &c.MetricsToken)
 	str("SIYU_METRICS_ADDR", &c.MetricsAddr)
 	c.WeChat.AllowPlain = strings.TrimSpace(getenv("SIYU_WECHAT_ALLOW_PLAIN")) == "1"
+	str("SIYU_MEMBER_POSTER_BG", &c.MemberPosterBG)
 	str("SIYU_WECHAT_APPID", &c.WeChat.AppID)
 	str("SIYU_WECHAT_SECRET", &c.WeChat.Secret)
 	str("SIYU_WECHAT_TOKEN", &c.WeChat.Token)
@@ -266,6 +271,9 @@ func (c *Config) validate() error {
 	}
 	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "") {
 		errs = append(errs, fmt.Sprintf("SIYU_PUBLIC_URL=%q: want an http(s) URL such as https://siyu.example.com", c.PublicURL))
+	}
+	if err := checkImage(c.MemberPosterBG); err != nil {
+		errs = append(errs, fmt.Sprintf("SIYU_MEMBER_POSTER_BG=%q: %v", c.MemberPosterBG, err))
 	}
 	if c.SessionSecret != "" && len(c.SessionSecret) < 16 {
 		errs = append(errs, "SIYU_SESSION_SECRET: use at least 16 characters")

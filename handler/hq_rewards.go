@@ -16,6 +16,7 @@ import (
 type rewardRequest struct {
 	Name             string     `json:"name"`
 	Description      string     `json:"description"`
+	ImageURL         string     `json:"image_url"`
 	PointsCost       int64      `json:"points_cost"`
 	Kind             string     `json:"kind"`
 	CouponTemplateID *int64     `json:"coupon_template_id"`
@@ -29,7 +30,7 @@ type rewardRequest struct {
 }
 
 func (r rewardRequest) reward() model.Reward {
-	out := model.Reward{Name: r.Name, Description: r.Description, PointsCost: r.PointsCost, Kind: r.Kind,
+	out := model.Reward{Name: r.Name, Description: r.Description, ImageURL: r.ImageURL, PointsCost: r.PointsCost, Kind: r.Kind,
 		CouponTemplateID: r.CouponTemplateID, PerMemberLimit: r.PerMemberLimit, MinLevel: r.MinLevel,
 		SaleStart: r.SaleStart, SaleEnd: r.SaleEnd, PickupStores: r.PickupStores, Active: r.Active == nil || *r.Active}
 	if r.Stock != nil {

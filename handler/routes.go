@@ -38,6 +38,7 @@ func (s *Server) routes(r *gin.Engine) {
 	s.hqOrganisationRoutes(hq)
 	s.hqTaskRoutes(hq)
 	s.sidebarRoutes(r)
+	s.memberRoutes(r)
 
 	if s.queues != nil {
 		r.Any("/admin/queues/*path", s.authQueues, gin.WrapH(s.queues))
@@ -163,4 +164,29 @@ func (s *Server) sidebarRoutes(r *gin.Engine) {
 	sb.GET("/tasks", s.needTasks, s.sidebarTasks)
 	sb.POST("/task-items/:id", s.needTasks, s.sidebarTaskItem)
 	sb.POST("/feedback", s.needTasks, s.sidebarFeedback)
+	sb.POST("/coupons/redeem", s.sidebarRedeemCoupon)
+}
+
+// memberRoutes are the member centre: the page and its API, behind the
+// member's session from Official Account web authorisation.
+func (s *Server) memberRoutes(r *gin.Engine) {
+	r.GET("/m", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/m/") })
+	r.GET("/m/*file", s.memberPage)
+	r.GET("/api/m/oauth/start", s.memberOAuthStart)
+	r.GET("/api/m/oauth/callback", s.memberOAuthCallback)
+	m := r.Group("/api/m", s.requireMember)
+	m.GET("/me", s.memberMe)
+	m.GET("/card", s.memberCard)
+	m.GET("/checkins", s.memberCheckins)
+	m.POST("/checkins", s.memberCheckIn)
+	m.GET("/rewards", s.memberRewards)
+	m.POST("/rewards/:id/redeem", s.memberRedeem)
+	m.GET("/coupons", s.memberCouponList)
+	m.GET("/coupons/:id", s.memberCoupon)
+	m.GET("/points", s.memberLedger)
+	m.GET("/invite", s.memberInviteInfo)
+	m.GET("/invite/poster.png", s.memberPoster)
+	m.PUT("/profile", s.memberProfile)
+	m.GET("/jssdk", s.memberJSSDK)
+	m.POST("/logout", s.memberLogout)
 }

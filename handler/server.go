@@ -75,6 +75,8 @@ type Deps struct {
 	// builds them on DB and Redis.
 	Operators *operators.Service
 	Auth      AuthConfig
+	// Member is the member centre (/m/, /api/m/).
+	Member MemberCentre
 }
 
 // Server holds the handlers' dependencies.
@@ -114,6 +116,7 @@ type Server struct {
 	ops    *operators.Service
 	limits *limiter
 	AuthConfig
+	member *memberSide
 }
 
 // New builds the HTTP handler with every route.
@@ -139,6 +142,7 @@ func New(d Deps) http.Handler {
 	s.limits = newLimiter(d.Redis, d.Prefix)
 	s.scripts, s.sidebarWX, s.wecomCorpID, s.wecomAgentID = d.Scripts, d.SidebarWeCom, d.WeCom.CorpID, d.WeComAgentID
 	s.sessions = NewSessions(d.SessionSecret, d.SessionTTL, s.now)
+	s.member = newMemberSide(d.Member, d.SessionSecret, d.Prefix, s.now)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

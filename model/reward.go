@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -14,9 +15,12 @@ const (
 
 // Reward is an item of the points mall.
 type Reward struct {
-	ID               int64  `gorm:"primaryKey" json:"id"`
-	Name             string `gorm:"size:64;not null" json:"name"`
-	Description      string `gorm:"size:512;not null;default:''" json:"description"`
+	ID          int64  `gorm:"primaryKey" json:"id"`
+	Name        string `gorm:"size:64;not null" json:"name"`
+	Description string `gorm:"size:512;not null;default:''" json:"description"`
+	// ImageURL is the picture the member centre's mall shows; empty: a
+	// drawing by kind.
+	ImageURL         string `gorm:"size:512;not null;default:''" json:"image_url"`
 	PointsCost       int64  `gorm:"not null" json:"points_cost"`
 	Kind             string `gorm:"size:16;not null" json:"kind"`
 	CouponTemplateID *int64 `json:"coupon_template_id,omitempty"`
@@ -41,6 +45,9 @@ func (r *Reward) Validate() error {
 	}
 	if utf8.RuneCountInString(r.Description) > 200 {
 		return Errorf(EINVALID, "description: at most 200 characters")
+	}
+	if r.ImageURL != "" && (len(r.ImageURL) > 512 || !(strings.HasPrefix(r.ImageURL, "https://") || strings.HasPrefix(r.ImageURL, "http://") || strings.HasPrefix(r.ImageURL, "/"))) {
+		return Errorf(EINVALID, "image_url: want an http(s) URL or a path, at most 512 characters")
 	}
 	if r.PointsCost <= 0 || r.PointsCost > 1e8 {
 		return Errorf(EINVALID, "points_cost %d: want 1..100000000", r.PointsCost)

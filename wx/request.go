@@ -71,7 +71,9 @@ func (c *Client) send(ctx context.Context, r request, tok string, payload []byte
 	for k, v := range r.query {
 		q[k] = v
 	}
-	q.Set("access_token", tok)
+	if tok != "" { // the web authorisation code exchange sends none
+		q.Set("access_token", tok)
+	}
 	uri := r.token.base + r.path + "?" + q.Encode()
 
 	method, body := http.MethodGet, io.Reader(nil)

@@ -157,6 +157,7 @@ func (a *app) handler() http.Handler {
 		Tasks:          a.hqTasks,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
 			AllowPlainOA: a.cfg.WeChat.AllowPlain},
+		Member: a.memberCentre(),
 	})
 }
 

@@ -52,6 +52,7 @@ Commands:
   simulate   sign and post WeChat/WeCom callbacks to a running server and print the reply
   bench      benchmarks that print figures next to a baseline
   operator   HQ operator accounts: add, passwd, disable, list, key, revoke-key
+  oa menu    set the Official Account menu (签到, 会员中心, 积分商城)
 
 Configuration comes from SIYU_* environment variables (see README.md).
 With nothing set, serve uses an embedded SQLite file under ./data and an
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "operator":
 		return runOperator(ctx, rest, getenv, os.Stdin, stdout, stderr)
+	case "oa":
+		return runOA(ctx, rest, getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -29,6 +29,13 @@ var routes = map[string]route{
 	"/cgi-bin/tags/create":                 {platform: "oa", post: true, handle: (*Server).tagsCreate},
 	"/cgi-bin/tags/members/batchtagging":   {platform: "oa", post: true, handle: (*Server).batchTagging},
 	"/cgi-bin/tags/members/batchuntagging": {platform: "oa", post: true, handle: (*Server).batchUntagging},
+	"/cgi-bin/ticket/getticket":            {platform: "oa", handle: (*Server).oaTicket},
+	"/cgi-bin/menu/create":                 {platform: "oa", post: true, handle: (*Server).menuCreate},
+
+	// Official Account web authorisation (the browser's authorize page is
+	// served by ServeHTTP as a redirect).
+	"/sns/oauth2/access_token": {handle: (*Server).snsToken},
+	"/sns/userinfo":            {handle: (*Server).snsUserInfo},
 
 	// WeCom customer contact.
 	"/cgi-bin/externalcontact/get":                      {platform: "wecom", handle: (*Server).externalGet},

@@ -43,6 +43,7 @@ type Server struct {
 	tokens    map[string]*tokenInfo // issued access token -> who it belongs to
 	seq       int                   // for ids, tokens and tickets
 	oa        oaState
+	web       webState
 	wc        wecomState
 }
 
@@ -163,6 +164,7 @@ func (s *Server) resetLocked() {
 	s.hangs = map[string]time.Duration{}
 	s.overrides = map[string][]byte{}
 	s.oa = newOAState()
+	s.web = newWebState()
 	s.wc = newWeComState()
 }
 
@@ -183,6 +185,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
+	if path == pathAuthorize {
+		s.authorize(w, r)
+		return
+	}
 	if hang > 0 {
 		timer := time.NewTimer(hang)
 		defer timer.Stop()

@@ -75,7 +75,7 @@
     var url = location.href.split('#')[0];
     return api('GET', '/api/sidebar/jssdk?url=' + encodeURIComponent(url)).then(function (sig) {
       return new Promise(function (resolve, reject) {
-        var apis = ['getContext', 'getCurExternalContact', 'sendChatMessage'];
+        var apis = ['getContext', 'getCurExternalContact', 'sendChatMessage', 'scanQRCode'];
         wx.config({ beta: true, debug: false, appId: sig.config.corpid, timestamp: sig.config.timestamp,
           nonceStr: sig.config.nonceStr, signature: sig.config.signature, jsApiList: apis });
         wx.ready(function () {
@@ -244,6 +244,23 @@
       .then(function () { $('issuebtn').disabled = false; });
   }
 
+  // scanCoupon reads a member's coupon QR (it carries the coupon code) with
+  // the camera and redeems it for the guide's store, once per scan.
+  function scanCoupon() {
+    wx.scanQRCode({
+      needResult: 1, scanType: ['qrCode', 'barCode'],
+      success: function (res) {
+        var code = String(res.resultStr || '').split(',').pop().trim();
+        if (!code) { notice('没有识别到券码'); return; }
+        var rid = 'scan' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+        api('POST', '/api/sidebar/coupons/redeem', { code: code, request_id: rid })
+          .then(function (r) { notice('已核销「' + r.coupon.title + '」', true); return loadProfile(); })
+          .catch(function (e) { notice('核销失败：' + e.message); });
+      },
+      fail: function (r) { notice('扫码失败：' + ((r && r.errMsg) || '请重试')); }
+    });
+  }
+
   function day(ts) {
     var d = new Date(ts);
     return isNaN(d) ? '' : (d.getFullYear() + '-' + (d.getMonth() + 1) + '-' + d.getDate());
@@ -344,6 +361,7 @@
     changeTags([t], []);
   };
   $('issuebtn').onclick = issueCoupon;
+  $('scanbtn').onclick = scanCoupon;
   $('search').oninput = function () {
     clearTimeout(state.searchTimer);
     state.searchTimer = setTimeout(loadScripts, 200);

@@ -1,0 +1,5 @@
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue'
+  const c: DefineComponent<object, object, any>
+  export default c
+}
