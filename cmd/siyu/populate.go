@@ -10,12 +10,12 @@ import (
 
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/guides"
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tagging"
-	"github.com/siyu/siyu/tasks"
 )
 
 const populateDesc = `Fills a fresh database with a believable brand, day by day over the last D days,
@@ -78,7 +78,7 @@ func runPopulate(ctx context.Context, args []string, getenv func(string) string,
 	a.guides = guides.New(a.st, clock.Now)
 	a.segs = segments.New(a.st, clock.Now)
 	a.loyalty = loyalty.New(a.st, loyaltyOptions(cfg, clock.Now))
-	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: clock.Now,
+	a.hqTasks = hqtasks.New(a.st, hqtasks.Options{Loyalty: a.loyalty, Queue: a.enq, Now: clock.Now,
 		Location: loc, PublicURL: cfg.PublicURL})
 	w, err := a.worker()
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tasks"
 )
 
 // run plays the days: arrivals, activity, HQ tasks, then the night's
@@ -45,7 +45,7 @@ func (p *populator) run(ctx context.Context, first time.Time, days, n int) error
 // taskSpec is one HQ task of the plan.
 type taskSpec struct {
 	day, closeAfter int // closeAfter < 0: still running
-	in              tasks.TaskInput
+	in              hqtasks.TaskInput
 	doneP           float64
 	feedback        []string
 }
@@ -54,13 +54,13 @@ type taskSpec struct {
 func (p *populator) taskPlan(days int) []taskSpec {
 	tmpl := p.tmplIDs[0]
 	return []taskSpec{
-		{day: days - 32, closeAfter: 10, doneP: 0.2, in: tasks.TaskInput{Title: "沉睡会员电话回访", Kind: model.TaskKindFollowUp,
+		{day: days - 32, closeAfter: 10, doneP: 0.2, in: hqtasks.TaskInput{Title: "沉睡会员电话回访", Kind: model.TaskKindFollowUp,
 			Instructions: "电话问候近 30 天没来的客户，邀请到店体验新品", Filter: filterOf("沉默", "睡眠")},
 			feedback: []string{"有几位客户电话打不通，能否改成企微消息？", "客户反馈希望周末有专场活动"}},
-		{day: days - 18, closeAfter: 9, doneP: 0.3, in: tasks.TaskInput{Title: "老客满减券推送", Kind: model.TaskKindCoupon,
+		{day: days - 18, closeAfter: 9, doneP: 0.3, in: hqtasks.TaskInput{Title: "老客满减券推送", Kind: model.TaskKindCoupon,
 			CouponTemplateID: &tmpl, Instructions: "把满200减30券发给活跃老客，提醒两周内到店", Filter: filterOf("活跃")},
 			feedback: []string{"券已全部发出，客户问能否和会员折扣同享"}},
-		{day: days - 3, closeAfter: -1, doneP: 0.22, in: tasks.TaskInput{Title: "春季新品邀约", Kind: model.TaskKindMessage,
+		{day: days - 3, closeAfter: -1, doneP: 0.22, in: hqtasks.TaskInput{Title: "春季新品邀约", Kind: model.TaskKindMessage,
 			Instructions: "用话术邀请客户周六到店试用新品", Content: "{{称呼}}您好，春季新品已到店，周六会员日到店可领试用装～"},
 			feedback: []string{"新品试用装库存不够，能补货吗？", "话术很好用，客户回复率高"}},
 	}
