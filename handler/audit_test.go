@@ -49,6 +49,11 @@ func TestAuditEachWriteKind(t *testing.T) {
 		st := e.hqAs(key, tc.method, tc.path, tc.body, nil)
 		var row model.AuditEntry
 		if err := e.db.Order("id DESC").Take(&row).Error; err != nil || e.count(&model.AuditEntry{}) != before+1 {
+			var all []model.AuditEntry
+			_ = e.db.Order("id").Find(&all).Error
+			for _, a := range all {
+				t.Logf("entry %d %s %s %d %s", a.ID, a.Action, a.Target, a.Result, a.Change)
+			}
 			t.Errorf("%s: no audit entry (%v): %d entries, want %d; last %+v", tc.name, err, e.count(&model.AuditEntry{}), before+1, row)
 			continue
 		}

@@ -164,8 +164,19 @@ func (p *populator) feedback(ctx context.Context, first time.Time, d int, t *sim
 	if k >= len(t.feedback) {
 		return nil
 	}
-	st := p.stores[(int(t.id)+k)%len(p.stores)]
-	g := model.Guide{UserID: p.guides[st.Code][1], StoreCode: st.Code, Role: model.RoleGuide}
+	// Feedback comes from guides the task reached (the API refuses others).
+	var given []model.GuideTask
+	if err := p.a.db.WithContext(ctx).Where("task_id = ?", t.id).Order("id").Find(&given).Error; err != nil {
+		return err
+	}
+	if len(given) == 0 {
+		return nil
+	}
+	gt := given[(int(t.id)+k)%len(given)]
+	var g model.Guide
+	if err := p.a.db.WithContext(ctx).Where("user_id = ?", gt.GuideUserID).Take(&g).Error; err != nil {
+		return err
+	}
 	p.clock.Set(p.at(first, d, 16, p.rnd.Intn(60)))
 	id := t.id
 	f, err := p.a.hqTasks.SendFeedback(ctx, g, &id, t.feedback[k])
