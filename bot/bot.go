@@ -165,7 +165,7 @@ func (b *Bot) run(ctx context.Context, msg Message, cmd command, arg string) (Re
 
 // command executes cmd for member m.
 func (b *Bot) command(ctx context.Context, m model.Member, msg Message, cmd command, arg string) (Reply, error) {
-	if cmd > cmdHelp { // the loyalty commands: a sign of life too
+	if cmd != cmdCheckIn { // a sign of life; a check-in records its own
 		if err := b.members.Touch(ctx, m.ID); err != nil {
 			return Reply{}, err
 		}
@@ -188,14 +188,8 @@ func (b *Bot) command(ctx context.Context, m model.Member, msg Message, cmd comm
 	case cmdInvite:
 		return b.invite(ctx, m)
 	case cmdHelp:
-		if err := b.members.Touch(ctx, m.ID); err != nil {
-			return Reply{}, err
-		}
 		return Reply{Text: helpText, Kind: KindHelp}, nil
 	default:
-		if err := b.members.Touch(ctx, m.ID); err != nil {
-			return Reply{}, err
-		}
 		return Reply{Text: unknownText, Kind: KindUnknown}, nil
 	}
 }
@@ -230,9 +224,6 @@ func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
 }
 
 func (b *Bot) points(ctx context.Context, m model.Member) (Reply, error) {
-	if err := b.members.Touch(ctx, m.ID); err != nil {
-		return Reply{}, err
-	}
 	bal, err := b.loyalty.Balance(ctx, m.ID)
 	if err != nil {
 		return Reply{}, err

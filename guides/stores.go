@@ -34,44 +34,66 @@ func (s *Service) SaveStore(ctx context.Context, st model.Store) (model.Store, b
 // ImportStores creates or updates every store in one transaction: all or
 // nothing. Errors: EINVALID naming the row at fault (1-based).
 func (s *Service) ImportStores(ctx context.Context, stores []model.Store) (ImportResult, error) {
-	if len(stores) == 0 || len(stores) > maxImportRows {
-		return ImportResult{}, model.Errorf(model.EINVALID, "want 1-%d stores, got %d", maxImportRows, len(stores))
-	}
-	seen := map[string]int{}
-	for i := range stores {
-		if err := stores[i].Validate(); err != nil {
-			return ImportResult{}, rowError(i, err)
-		}
-		if prev, dup := seen[stores[i].Code]; dup {
-			return ImportResult{}, model.Errorf(model.EINVALID, "row %d: store %s repeats row %d", i+1, stores[i].Code, prev+1)
-		}
-		seen[stores[i].Code] = i
+	if err := checkRows("store", stores, (*model.Store).Validate, func(st *model.Store) string { return st.Code }); err != nil {
+		return ImportResult{}, err
 	}
 	var res ImportResult
 	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
 		res = ImportResult{}
 		for _, st := range stores {
-			var cur model.Store
-			err := tx.Where("code = ?", st.Code).Take(&cur).Error
-			switch {
-			case errors.Is(err, gorm.ErrRecordNotFound):
-				st.ID = 0
-				if err := tx.Create(&st).Error; err != nil {
-					return err // a duplicate means a concurrent import: tx runs again
-				}
-				res.Created++
-			case err != nil:
+			created, err := upsertStore(tx, st)
+			if err != nil {
 				return err
-			default:
-				if err := tx.Model(&cur).Update("name", st.Name).Error; err != nil {
-					return err
-				}
-				res.Updated++
 			}
+			res.count(created)
 		}
 		return nil
 	})
 	return res, err
+}
+
+// upsertStore creates st or updates its name. A duplicate key on create
+// means a concurrent import: the transaction runs again.
+func upsertStore(tx *gorm.DB, st model.Store) (created bool, err error) {
+	var cur model.Store
+	err = tx.Where("code = ?", st.Code).Take(&cur).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		st.ID = 0
+		return true, tx.Create(&st).Error
+	} else if err != nil {
+		return false, err
+	}
+	return false, tx.Model(&cur).Update("name", st.Name).Error
+}
+
+// count counts one upserted row.
+func (r *ImportResult) count(created bool) {
+	if created {
+		r.Created++
+	} else {
+		r.Updated++
+	}
+}
+
+// checkRows refuses an import of no rows or of more than maxImportRows, a
+// row that does not validate and a key that repeats an earlier row's: an
+// EINVALID naming the row (1-based). what names the rows' kind.
+func checkRows[T any](what string, rows []T, validate func(*T) error, key func(*T) string) error {
+	if len(rows) == 0 || len(rows) > maxImportRows {
+		return model.Errorf(model.EINVALID, "want 1-%d %ss, got %d", maxImportRows, what, len(rows))
+	}
+	seen := map[string]int{}
+	for i := range rows {
+		if err := validate(&rows[i]); err != nil {
+			return rowError(i, err)
+		}
+		k := key(&rows[i])
+		if prev, dup := seen[k]; dup {
+			return model.Errorf(model.EINVALID, "row %d: %s %s repeats row %d", i+1, what, k, prev+1)
+		}
+		seen[k] = i
+	}
+	return nil
 }
 
 func (s *Service) getStore(ctx context.Context, code string) (model.Store, error) {
@@ -103,18 +125,8 @@ func (s *Service) SaveGuide(ctx context.Context, g model.Guide) (model.Guide, bo
 // transaction. A guide's store must exist. Errors: EINVALID naming the row
 // at fault (1-based).
 func (s *Service) ImportGuides(ctx context.Context, guides []model.Guide) (ImportResult, error) {
-	if len(guides) == 0 || len(guides) > maxImportRows {
-		return ImportResult{}, model.Errorf(model.EINVALID, "want 1-%d guides, got %d", maxImportRows, len(guides))
-	}
-	seen := map[string]int{}
-	for i := range guides {
-		if err := guides[i].Validate(); err != nil {
-			return ImportResult{}, rowError(i, err)
-		}
-		if prev, dup := seen[guides[i].UserID]; dup {
-			return ImportResult{}, model.Errorf(model.EINVALID, "row %d: guide %s repeats row %d", i+1, guides[i].UserID, prev+1)
-		}
-		seen[guides[i].UserID] = i
+	if err := checkRows("guide", guides, (*model.Guide).Validate, func(g *model.Guide) string { return g.UserID }); err != nil {
+		return ImportResult{}, err
 	}
 	var res ImportResult
 	err := s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
@@ -131,11 +143,7 @@ func (s *Service) ImportGuides(ctx context.Context, guides []model.Guide) (Impor
 			if err != nil {
 				return err
 			}
-			if created {
-				res.Created++
-			} else {
-				res.Updated++
-			}
+			res.count(created)
 		}
 		return nil
 	})
@@ -197,11 +205,7 @@ func (s *Service) SyncGuides(ctx context.Context, members []model.Guide, storeCo
 			if err != nil {
 				return err
 			}
-			if created {
-				res.Created++
-			} else {
-				res.Updated++
-			}
+			res.count(created)
 		}
 		return nil
 	})

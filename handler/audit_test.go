@@ -68,6 +68,13 @@ func TestAuditEachWriteKind(t *testing.T) {
 		}
 	}
 
+	checkOperatorAudit(t, e)
+	checkAuditQueries(t, e, reward.ID)
+}
+
+// checkOperatorAudit: operator and key changes, logins and failed logins
+// are audited without the password, and a refused operator change too.
+func checkOperatorAudit(t *testing.T, e *testEnv) {
 	// Operator and key changes are recorded by their own transaction,
 	// without the password; logins and failed logins too.
 	var op model.Operator
@@ -104,14 +111,17 @@ func TestAuditEachWriteKind(t *testing.T) {
 	if last.Action != "POST /api/hq/operators" || last.Result != 400 || strings.Contains(last.Change, "leak-me") || !strings.Contains(last.Change, "[redacted]") {
 		t.Errorf("refused operator create entry = %+v, want 400 with the password redacted", last)
 	}
+}
 
+// checkAuditQueries: the audit API filters by operator, action and target.
+func checkAuditQueries(t *testing.T, e *testEnv, rewardID int64) {
 	// The audit API filters by operator, action and target.
 	var out struct{ Entries []model.AuditEntry }
 	if st := e.hq("GET", "/api/hq/audit?operator=auditor&action=POST+/api/hq/tasks&limit=10", nil, &out); st != 200 || len(out.Entries) != 3 {
 		t.Errorf("audit?operator=auditor&action=POST /api/hq/tasks = %d, %d entries, want 3", st, len(out.Entries))
 	}
-	if st := e.hq("GET", fmt.Sprintf("/api/hq/audit?target=rewards:%d", reward.ID), nil, &out); st != 200 || len(out.Entries) != 2 {
-		t.Errorf("audit?target=rewards:%d = %d, %d entries, want 2", reward.ID, st, len(out.Entries))
+	if st := e.hq("GET", fmt.Sprintf("/api/hq/audit?target=rewards:%d", rewardID), nil, &out); st != 200 || len(out.Entries) != 2 {
+		t.Errorf("audit?target=rewards:%d = %d, %d entries, want 2", rewardID, st, len(out.Entries))
 	}
 	if st := e.hq("GET", "/api/hq/audit?action=auth.login_f", nil, &out); st != 200 || len(out.Entries) != 1 {
 		t.Errorf("audit?action=auth.login_f = %d, %d entries, want the one failed login", st, len(out.Entries))

@@ -287,9 +287,7 @@ func mustURL(raw string) *url.URL {
 // session; a write from another origin is refused, one from the
 // dashboard's own page passes; an analyst only reads.
 func TestQueueDashboardSession(t *testing.T) {
-	e := newTestEnv(t, func(d *handlerDeps) {
-		d.QueueDashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("dashboard")) })
-	})
+	e := newTestEnv(t, func(d *handlerDeps) { d.QueueDashboard = dashboardStub(t) })
 	e.operator("qadmin", model.OpAdmin, "")
 	e.operator("qanalyst", model.OpAnalyst, "")
 	send := func(cs *console, method, origin string) int {
@@ -368,4 +366,13 @@ func TestWeComQRLogin(t *testing.T) {
 	if n := e.count(&model.AuditEntry{}, "action = ? AND operator = ?", "auth.login_wecom", "hq_wang"); n != 1 {
 		t.Errorf("%d auth.login_wecom entries, want 1", n)
 	}
+}
+
+// dashboardStub stands in for the queue dashboard: it answers "dashboard".
+func dashboardStub(t *testing.T) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := w.Write([]byte("dashboard")); err != nil {
+			t.Errorf("dashboard: %v", err)
+		}
+	})
 }

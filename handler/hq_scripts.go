@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -24,39 +25,30 @@ type scriptRequest struct {
 
 // saveScriptGroup serves POST /api/hq/script-groups and PUT …/{id}.
 func (s *Server) saveScriptGroup(c *gin.Context) {
-	var req scriptGroupRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
-		return
-	}
-	id, status, err := createOrUpdate(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	g, err := s.scripts.SaveGroup(c.Request.Context(), model.ScriptGroup{ID: id, Name: req.Name, SortOrder: req.Sort})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, status, g)
+	saveByID(c, func(ctx context.Context, id int64, req scriptGroupRequest) (model.ScriptGroup, error) {
+		return s.scripts.SaveGroup(ctx, model.ScriptGroup{ID: id, Name: req.Name, SortOrder: req.Sort})
+	})
 }
 
-func (s *Server) deleteScriptGroup(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err == nil {
-		err = s.scripts.DeleteGroup(c.Request.Context(), id)
-	}
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
+// deleteScriptGroup serves DELETE /api/hq/script-groups/{id}.
+func (s *Server) deleteScriptGroup(c *gin.Context) { deleteByID(c, s.scripts.DeleteGroup) }
 
 // saveScript serves POST /api/hq/scripts and PUT …/{id}.
 func (s *Server) saveScript(c *gin.Context) {
-	var req scriptRequest
+	saveByID(c, func(ctx context.Context, id int64, req scriptRequest) (model.Script, error) {
+		return s.scripts.SaveScript(ctx, model.Script{ID: id,
+			GroupID: req.GroupID, Title: req.Title, Content: req.Content, SortOrder: req.Sort, StoreCodes: req.StoreCodes})
+	})
+}
+
+// deleteScript serves DELETE /api/hq/scripts/{id}.
+func (s *Server) deleteScript(c *gin.Context) { deleteByID(c, s.scripts.DeleteScript) }
+
+// saveByID serves a create (POST, no id: 201) or an update (PUT …/{id}:
+// 200) of one object: it decodes the JSON body into a Req and hands it,
+// with the id (0 on create), to save.
+func saveByID[Req, Out any](c *gin.Context, save func(ctx context.Context, id int64, req Req) (Out, error)) {
+	var req Req
 	if err := decodeJSON(c, &req); err != nil {
 		writeError(c, err)
 		return
@@ -66,19 +58,19 @@ func (s *Server) saveScript(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	sc, err := s.scripts.SaveScript(c.Request.Context(), model.Script{ID: id,
-		GroupID: req.GroupID, Title: req.Title, Content: req.Content, SortOrder: req.Sort, StoreCodes: req.StoreCodes})
+	out, err := save(c.Request.Context(), id, req)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	respond(c, status, sc)
+	respond(c, status, out)
 }
 
-func (s *Server) deleteScript(c *gin.Context) {
+// deleteByID serves DELETE …/{id}: 204 once del has removed it.
+func deleteByID(c *gin.Context, del func(ctx context.Context, id int64) error) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = s.scripts.DeleteScript(c.Request.Context(), id)
+		err = del(c.Request.Context(), id)
 	}
 	if err != nil {
 		writeError(c, err)

@@ -72,7 +72,7 @@ func (s *Server) idempotency() gin.HandlerFunc {
 func hashOf(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
-		io.WriteString(h, p)
+		h.Write([]byte(p)) // a hash.Hash never returns an error
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -2,7 +2,6 @@ package handler_test
 
 import (
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -12,9 +11,7 @@ import (
 // TestRolePolicy drives each role against each kind of HQ endpoint:
 // allowed, 403, and store managers' filtered lists and hidden rows.
 func TestRolePolicy(t *testing.T) {
-	e := newTestEnv(t, func(d *handlerDeps) {
-		d.QueueDashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("dashboard")) })
-	})
+	e := newTestEnv(t, func(d *handlerDeps) { d.QueueDashboard = dashboardStub(t) })
 	keys := map[string]string{
 		model.OpAdmin:        e.operator("r_admin", model.OpAdmin, ""),
 		model.OpOperator:     e.operator("r_operator", model.OpOperator, ""),
@@ -77,7 +74,11 @@ func TestRolePolicy(t *testing.T) {
 		}
 	}
 
-	// Store managers' lists are filtered, not refused.
+	checkManagerLists(t, e, keys, sh, shTask)
+}
+
+// checkManagerLists: store managers' lists are filtered, not refused.
+func checkManagerLists(t *testing.T, e *testEnv, keys map[string]string, sh, shTask int64) {
 	var ms struct{ Members []model.Member }
 	e.hqAs(keys[model.OpStoreManager], "GET", "/api/hq/members?store_code=bj001", nil, &ms)
 	if len(ms.Members) != 1 || ms.Members[0].ID != sh {

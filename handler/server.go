@@ -5,6 +5,7 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -156,7 +157,11 @@ func New(d Deps) http.Handler {
 	// mistake is a plain, never-cancelled context rather than a data race
 	// with gin reusing it.
 	r.ContextWithFallback = false
-	r.SetTrustedProxies(d.Auth.TrustedProxies) // nil: the peer address, never a client-set X-Forwarded-For
+	// nil: the peer address, never a client-set X-Forwarded-For. The list
+	// comes from wiring, not from users, so a bad entry is a programming error.
+	if err := r.SetTrustedProxies(d.Auth.TrustedProxies); err != nil {
+		panic(fmt.Sprintf("handler: trusted proxies %v: %v", d.Auth.TrustedProxies, err))
+	}
 	r.Use(requestContext(s.log), recoverer(), limitBody())
 	s.routes(r)
 	return r

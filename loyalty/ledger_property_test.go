@@ -44,7 +44,11 @@ func TestLedgerProperties(t *testing.T) {
 		if err := f.Value.Set(strconv.Itoa(ledgerCases)); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { f.Value.Set(saved) })
+		t.Cleanup(func() {
+			if err := f.Value.Set(saved); err != nil {
+				t.Errorf("restore rapid.checks: %v", err)
+			}
+		})
 	}
 	e := newEnv(t, func(o *loyalty.Options) { o.Expiry = loyalty.ExpiryPolicy{Kind: loyalty.ExpiryRolling, Days: 30} })
 	if _, err := e.s.SaveEarningRule(e.ctx, model.EarningRule{Channel: model.ChannelShare, Enabled: true, Points: 7, Growth: 3,
@@ -215,16 +219,7 @@ func (p *ledgerProp) run(op ledgerOp) error {
 		_, err := s.RecordInteraction(ctx, loyalty.Interaction{EventID: op.key, Type: model.ChannelShare, MemberID: m})
 		return err
 	case "order":
-		res, err := s.RecordOrders(ctx, []loyalty.OrderLine{{OrderNo: op.key, MemberID: m, AmountFen: op.amount, PaidAt: p.e.clk.Now()}})
-		if err == nil && res[0].Err != nil {
-			err = res[0].Err
-		}
-		if err == nil {
-			p.mu.Lock()
-			p.orders = append(p.orders, op.key)
-			p.mu.Unlock()
-		}
-		return err
+		return p.order(op, m)
 	case "refund":
 		if op.ref == "" {
 			return nil
@@ -267,17 +262,7 @@ func (p *ledgerProp) run(op ledgerOp) error {
 		_, err := s.ReviewLevels(ctx, op.key)
 		return err
 	case "merge":
-		union := fmt.Sprintf("u_prop_%d", p.c)
-		if _, err := p.tags.MergeByUnionID(ctx, m, union); err != nil {
-			return err
-		}
-		res, err := p.tags.MergeByUnionID(ctx, p.members[op.other], union)
-		if err == nil && res.MergedID != 0 {
-			p.mu.Lock()
-			p.merged[res.MergedID] = true
-			p.mu.Unlock()
-		}
-		return err
+		return p.merge(op, m)
 	case "adjust":
 		if op.amount == 0 {
 			return nil
@@ -286,6 +271,36 @@ func (p *ledgerProp) run(op ledgerOp) error {
 		return err
 	}
 	return fmt.Errorf("unknown operation %q", op.kind)
+}
+
+// order posts the order op for member m and remembers it for refunds.
+func (p *ledgerProp) order(op ledgerOp, m int64) error {
+	res, err := p.e.s.RecordOrders(p.e.ctx, []loyalty.OrderLine{{OrderNo: op.key, MemberID: m, AmountFen: op.amount, PaidAt: p.e.clk.Now()}})
+	if err == nil && res[0].Err != nil {
+		err = res[0].Err
+	}
+	if err == nil {
+		p.mu.Lock()
+		p.orders = append(p.orders, op.key)
+		p.mu.Unlock()
+	}
+	return err
+}
+
+// merge gives member m and op's other member one unionid, so one absorbs
+// the other, and remembers which was merged away.
+func (p *ledgerProp) merge(op ledgerOp, m int64) error {
+	union := fmt.Sprintf("u_prop_%d", p.c)
+	if _, err := p.tags.MergeByUnionID(p.e.ctx, m, union); err != nil {
+		return err
+	}
+	res, err := p.tags.MergeByUnionID(p.e.ctx, p.members[op.other], union)
+	if err == nil && res.MergedID != 0 {
+		p.mu.Lock()
+		p.merged[res.MergedID] = true
+		p.mu.Unlock()
+	}
+	return err
 }
 
 // replay runs an operation that succeeded before once more, with its key:

@@ -9,43 +9,51 @@ import (
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/servicetest"
 )
 
-func TestMetricsAcrossMidnight(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	loc, _ := time.LoadLocation("Asia/Shanghai")
+// seedAcrossMidnight writes members, an order, an unfollow, check-ins,
+// points and a coupon either side of midnight between 1 and 2 March in
+// Shanghai.
+func seedAcrossMidnight(e *servicetest.Env) {
 	late := time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC) // 23:59 on 1 March in Shanghai
 	early := time.Date(2026, 3, 1, 16, 1, 0, 0, time.UTC) // 00:01 on 2 March
 	a := model.Member{Subscribed: true, FirstScene: "poster", StoreCode: "sh001", CreatedAt: late}
 	b := model.Member{Subscribed: false, FirstScene: "poster", StoreCode: "sh002", CreatedAt: early}
 	c := model.Member{Subscribed: false, FirstScene: "store", StoreCode: "sh002", CreatedAt: early}
 	for _, m := range []*model.Member{&a, &b, &c} {
-		e.must(e.db.Create(m).Error)
+		e.Must(e.DB.Create(m).Error)
 	}
-	e.must(e.db.Create(&model.Order{OrderNo: "m1", MemberID: c.ID, AmountFen: 100, PaidAt: early, Status: model.OrderPaid}).Error)
-	e.must(e.db.Create(&model.MemberEvent{MemberID: b.ID, Kind: model.EventUnfollow, CreatedAt: early.Add(time.Hour)}).Error)
-	e.must(e.db.Create(&model.CheckIn{MemberID: a.ID, Day: "2026-03-01", Streak: 1, CreatedAt: late}).Error)
-	e.must(e.db.Create(&model.CheckIn{MemberID: a.ID, Day: "2026-03-02", Streak: 2, CreatedAt: early}).Error)
-	e.must(e.db.Create(&model.PointsEntry{MemberID: a.ID, Delta: 10, Kind: model.PointsCheckIn, IdemKey: "k1", CreatedAt: late}).Error)
-	e.must(e.db.Create(&model.PointsEntry{MemberID: a.ID, Delta: -4, Kind: model.PointsRedeem, IdemKey: "k2", CreatedAt: early}).Error)
-	e.must(e.db.Create(&model.PointsEntry{MemberID: a.ID, Delta: -6, Kind: model.PointsExpire, IdemKey: "k3", CreatedAt: early}).Error)
-	e.must(e.db.Model(&model.Member{}).Where("id = ?", a.ID).Update("points", 0).Error)
-	e.must(e.db.Create(&model.Coupon{Code: "C1", MemberID: a.ID, Title: "x", Status: model.CouponRedeemed, Source: model.SourceHQ,
+	e.Must(e.DB.Create(&model.Order{OrderNo: "m1", MemberID: c.ID, AmountFen: 100, PaidAt: early, Status: model.OrderPaid}).Error)
+	e.Must(e.DB.Create(&model.MemberEvent{MemberID: b.ID, Kind: model.EventUnfollow, CreatedAt: early.Add(time.Hour)}).Error)
+	e.Must(e.DB.Create(&model.CheckIn{MemberID: a.ID, Day: "2026-03-01", Streak: 1, CreatedAt: late}).Error)
+	e.Must(e.DB.Create(&model.CheckIn{MemberID: a.ID, Day: "2026-03-02", Streak: 2, CreatedAt: early}).Error)
+	e.Must(e.DB.Create(&model.PointsEntry{MemberID: a.ID, Delta: 10, Kind: model.PointsCheckIn, IdemKey: "k1", CreatedAt: late}).Error)
+	e.Must(e.DB.Create(&model.PointsEntry{MemberID: a.ID, Delta: -4, Kind: model.PointsRedeem, IdemKey: "k2", CreatedAt: early}).Error)
+	e.Must(e.DB.Create(&model.PointsEntry{MemberID: a.ID, Delta: -6, Kind: model.PointsExpire, IdemKey: "k3", CreatedAt: early}).Error)
+	e.Must(e.DB.Model(&model.Member{}).Where("id = ?", a.ID).Update("points", 0).Error)
+	e.Must(e.DB.Create(&model.Coupon{Code: "C1", MemberID: a.ID, Title: "x", Status: model.CouponRedeemed, Source: model.SourceHQ,
 		IssueKey: "i1", CreatedAt: late, RedeemedAt: &early}).Error)
+}
 
-	r, err := metrics.NewDayRange("2026-03-01", "2026-03-02", loc, e.now)
-	e.must(err)
+func TestMetricsAcrossMidnight(t *testing.T) {
+	e := servicetest.New(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	seedAcrossMidnight(e)
+
+	r, err := metrics.NewDayRange("2026-03-01", "2026-03-02", loc, e.Now)
+	e.Must(err)
 	tests := []struct {
 		name   string
 		metric func(context.Context, metrics.DayRange) (metrics.Chart, error)
 		want   map[string][]float64
 	}{
-		{"members", e.metrics.MemberMetrics, map[string][]float64{"new": {1, 2}, "effective": {1, 1}, "churned": {0, 1}}},
-		{"retention", e.metrics.RetentionMetrics, map[string][]float64{"new": {1, 2}, "retained": {1, 0}, "retention_rate": {1, 0}, "churned": {0, 1}, "churn_rate": {0, 1}}},
-		{"checkins", e.metrics.CheckInMetrics, map[string][]float64{"dau": {1, 1}}},
-		{"points", e.metrics.PointsMetrics, map[string][]float64{"issued": {10, 0}, "redeemed": {0, 4}, "expired": {0, 6}}},
-		{"coupons", e.metrics.CouponMetrics, map[string][]float64{"issued": {1, 0}, "redeemed": {0, 1}}},
+		{"members", e.Metrics.MemberMetrics, map[string][]float64{"new": {1, 2}, "effective": {1, 1}, "churned": {0, 1}}},
+		{"retention", e.Metrics.RetentionMetrics, map[string][]float64{"new": {1, 2}, "retained": {1, 0}, "retention_rate": {1, 0}, "churned": {0, 1}, "churn_rate": {0, 1}}},
+		{"checkins", e.Metrics.CheckInMetrics, map[string][]float64{"dau": {1, 1}}},
+		{"points", e.Metrics.PointsMetrics, map[string][]float64{"issued": {10, 0}, "redeemed": {0, 4}, "expired": {0, 6}}},
+		{"coupons", e.Metrics.CouponMetrics, map[string][]float64{"issued": {1, 0}, "redeemed": {0, 1}}},
 	}
 	for _, tt := range tests {
 		ch, err := tt.metric(ctx, r)
@@ -58,22 +66,22 @@ func TestMetricsAcrossMidnight(t *testing.T) {
 			}
 		}
 	}
-	m, err := e.metrics.MemberMetrics(ctx, r)
-	e.must(err)
+	m, err := e.Metrics.MemberMetrics(ctx, r)
+	e.Must(err)
 	if got := fmt.Sprint(m.Breakdown["scene"]); got != "[{poster map[churned:1 effective:1 new:2]} {store map[effective:1 new:1]}]" {
 		t.Errorf("by scene = %s", got)
 	}
-	ci, err := e.metrics.CheckInMetrics(ctx, r)
-	e.must(err)
+	ci, err := e.Metrics.CheckInMetrics(ctx, r)
+	e.Must(err)
 	if ci.Extra["streaks"]["2-3"] != 1 {
 		t.Errorf("streaks = %v, want one member in 2-3", ci.Extra["streaks"])
 	}
 
-	if _, err := e.segments.RecomputeSegments(ctx, segments.SegmentRules{}, nil); err != nil {
+	if _, err := e.Segments.RecomputeSegments(ctx, segments.SegmentRules{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	lc, err := e.metrics.LifecycleMetrics(ctx, r)
-	e.must(err)
+	lc, err := e.Metrics.LifecycleMetrics(ctx, r)
+	e.Must(err)
 	if lc.Series[segments.LifecycleNew][1] != 1 || lc.Current[segments.LifecycleChurned] != 2 || lc.Change[segments.LifecycleNew] != 1 {
 		t.Errorf("lifecycle = %+v", lc)
 	}
@@ -81,8 +89,8 @@ func TestMetricsAcrossMidnight(t *testing.T) {
 	// frequent from 8 orders, valuable from the window's average order):
 	// c's one order is recent, rare and at the average (重点突破); a and b
 	// never ordered.
-	rfm, err := e.metrics.RFMMetrics(ctx, r)
-	e.must(err)
+	rfm, err := e.Metrics.RFMMetrics(ctx, r)
+	e.Must(err)
 	wantNow := map[string]int64{segments.RFMDevelop: 1, segments.RFMNone: 2}
 	if fmt.Sprint(rfm.Current) != fmt.Sprint(wantNow) {
 		t.Errorf("RFM now = %v, want %v", rfm.Current, wantNow)
@@ -123,7 +131,7 @@ func TestNewDayRange(t *testing.T) {
 // day across Shanghai midnight, and the store breakdown adds up with its
 // completion rate and overdue count.
 func TestTaskMetrics(t *testing.T) {
-	e := newEnv(t)
+	e := servicetest.New(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	late := time.Date(2026, 3, 1, 15, 59, 0, 0, time.UTC) // 23:59 on 1 March in Shanghai
@@ -134,11 +142,11 @@ func TestTaskMetrics(t *testing.T) {
 		{TaskID: 1, MemberID: 3, GuideUserID: "g1", StoreCode: "sh001", Status: model.ItemOpen, Overdue: true, CreatedAt: late},
 		{TaskID: 1, MemberID: 4, GuideUserID: "g2", StoreCode: "sh002", Status: model.ItemDone, DoneAt: &early, CreatedAt: early},
 	}
-	e.must(e.db.Create(&items).Error)
-	r, err := metrics.NewDayRange("2026-03-01", "2026-03-02", loc, e.now)
-	e.must(err)
-	ch, err := e.metrics.TaskMetrics(ctx, r)
-	e.must(err)
+	e.Must(e.DB.Create(&items).Error)
+	r, err := metrics.NewDayRange("2026-03-01", "2026-03-02", loc, e.Now)
+	e.Must(err)
+	ch, err := e.Metrics.TaskMetrics(ctx, r)
+	e.Must(err)
 	for name, want := range map[string][]float64{"assigned": {3, 1}, "done": {0, 2}, "skipped": {0, 1}} {
 		if fmt.Sprint(ch.Series[name]) != fmt.Sprint(want) {
 			t.Errorf("%s = %v, want %v", name, ch.Series[name], want)

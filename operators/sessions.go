@@ -35,7 +35,9 @@ func (s *Service) Login(ctx context.Context, username, password string, a Actor)
 	if locked, err := s.lockedOut(ctx, username, a.Address); err != nil {
 		return Session{}, err
 	} else if locked {
-		s.Record(ctx, nil, a, Entry{Action: "auth.login", Target: "operator:" + username, Change: map[string]any{"reason": "locked"}, Result: 429})
+		if err := s.Record(ctx, nil, a, Entry{Action: "auth.login", Target: "operator:" + username, Change: map[string]any{"reason": "locked"}, Result: 429}); err != nil {
+			return Session{}, err
+		}
 		return Session{}, model.ErrTooManyLogins
 	}
 	op, err := s.FindOperator(ctx, username)
@@ -64,7 +66,9 @@ func (s *Service) LoginWeCom(ctx context.Context, userID string, a Actor) (Sessi
 	err := s.db.WithContext(ctx).Where("wecom_user_id = ?", userID).Take(&op).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && op.Disabled) {
 		a.Username = "wecom:" + userID
-		s.Record(ctx, nil, a, Entry{Action: "auth.login_failed", Target: "wecom:" + userID, Change: map[string]any{"via": "wecom"}, Result: 401})
+		if err := s.Record(ctx, nil, a, Entry{Action: "auth.login_failed", Target: "wecom:" + userID, Change: map[string]any{"via": "wecom"}, Result: 401}); err != nil {
+			return Session{}, err
+		}
 		return Session{}, model.Errorf(model.EUNAUTHORIZED, "企业微信账号 %s 未绑定总部账号，请联系管理员", userID)
 	} else if err != nil {
 		return Session{}, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/servicetest"
 )
 
 // segMember is a hand-built member with what the recompute must make of it.
@@ -66,39 +67,39 @@ func segmentFixtures() []segMember {
 }
 
 // build inserts the fixtures and returns their ids by name.
-func (e *env) buildSegments(ms []segMember) map[string]int64 {
-	e.t.Helper()
+func buildSegments(e *servicetest.Env, ms []segMember) map[string]int64 {
+	e.T.Helper()
 	ids := map[string]int64{}
 	n := 0
 	for _, f := range ms {
-		created := e.now.Add(-200 * day)
+		created := e.Now.Add(-200 * day)
 		if f.createdAgo > 0 {
-			created = e.now.Add(-f.createdAgo)
+			created = e.Now.Add(-f.createdAgo)
 		}
 		m := model.Member{Subscribed: f.subscribed, CreatedAt: created, UpdatedAt: created}
 		if f.activeAgo > 0 {
-			t := e.now.Add(-f.activeAgo)
+			t := e.Now.Add(-f.activeAgo)
 			m.LastActiveAt = &t
 		}
-		e.must(e.db.Create(&m).Error)
+		e.Must(e.DB.Create(&m).Error)
 		ids[f.name] = m.ID
 		for _, ago := range f.orders {
 			n++
-			e.must(e.db.Create(&model.Order{OrderNo: fmt.Sprintf("S%d", n), MemberID: m.ID, AmountFen: f.orderFen,
-				PaidAt: e.now.Add(-ago), Status: model.OrderPaid}).Error)
+			e.Must(e.DB.Create(&model.Order{OrderNo: fmt.Sprintf("S%d", n), MemberID: m.ID, AmountFen: f.orderFen,
+				PaidAt: e.Now.Add(-ago), Status: model.OrderPaid}).Error)
 		}
 		if f.relation {
 			key := fmt.Sprintf("c|g|%d", m.ID)
-			e.must(e.db.Create(&model.GuideRelation{MemberID: m.ID, CorpID: "c", GuideUserID: "g", ExternalUserID: fmt.Sprint(m.ID),
+			e.Must(e.DB.Create(&model.GuideRelation{MemberID: m.ID, CorpID: "c", GuideUserID: "g", ExternalUserID: fmt.Sprint(m.ID),
 				ActiveKey: &key, EventKey: key}).Error)
 		}
 		if f.redeemAgo > 0 {
-			e.must(e.db.Create(&model.Redemption{RequestID: fmt.Sprintf("r%d", m.ID), MemberID: m.ID, RewardName: "x", Kind: "gift",
-				Status: "done", CreatedAt: e.now.Add(-f.redeemAgo)}).Error)
+			e.Must(e.DB.Create(&model.Redemption{RequestID: fmt.Sprintf("r%d", m.ID), MemberID: m.ID, RewardName: "x", Kind: "gift",
+				Status: "done", CreatedAt: e.Now.Add(-f.redeemAgo)}).Error)
 		}
 		for kind, ago := range f.behaviors {
-			e.must(e.db.Create(&model.BehaviorEvent{EventID: fmt.Sprintf("b%d%s", m.ID, kind), MemberID: m.ID, Kind: kind,
-				Class: model.BehaviorKinds[kind], OccurredAt: e.now.Add(-ago)}).Error)
+			e.Must(e.DB.Create(&model.BehaviorEvent{EventID: fmt.Sprintf("b%d%s", m.ID, kind), MemberID: m.ID, Kind: kind,
+				Class: model.BehaviorKinds[kind], OccurredAt: e.Now.Add(-ago)}).Error)
 		}
 	}
 	return ids
@@ -126,14 +127,14 @@ func TestRFMCellTotal(t *testing.T) {
 }
 
 func TestRecomputeSegments(t *testing.T) {
-	e := newEnv(t)
+	e := servicetest.New(t)
 	ctx := context.Background()
 	fx := segmentFixtures()
-	ids := e.buildSegments(fx)
+	ids := buildSegments(e, fx)
 	var calls []segments.SegmentChange
 	onChange := func(_ context.Context, c []segments.SegmentChange) error { calls = append(calls, c...); return nil }
 	rules := segments.SegmentRules{BatchSize: 7} // several batches
-	res, err := e.segments.RecomputeSegments(ctx, rules, onChange)
+	res, err := e.Segments.RecomputeSegments(ctx, rules, onChange)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,12 +143,12 @@ func TestRecomputeSegments(t *testing.T) {
 	}
 	for _, f := range fx {
 		var m model.Member
-		e.must(e.db.Take(&m, ids[f.name]).Error)
+		e.Must(e.DB.Take(&m, ids[f.name]).Error)
 		if m.Lifecycle != f.lifecycle || m.RFMSegment != f.rfm {
 			t.Errorf("%s: lifecycle %s, rfm %s; want %s, %s", f.name, m.Lifecycle, m.RFMSegment, f.lifecycle, f.rfm)
 		}
-		tags, err := e.segments.SegmentTags(ctx, m.ID)
-		e.must(err)
+		tags, err := e.Segments.SegmentTags(ctx, m.ID)
+		e.Must(err)
 		want := []string{segments.LifecycleTag(f.lifecycle), segments.RFMTag(f.rfm)}
 		sort.Strings(want)
 		if fmt.Sprint(tags) != fmt.Sprint(want) {
@@ -155,14 +156,14 @@ func TestRecomputeSegments(t *testing.T) {
 		}
 	}
 	var snaps int64
-	e.db.Model(&model.SegmentSnapshot{}).Where("day = ?", "2026-03-02").Count(&snaps)
+	e.DB.Model(&model.SegmentSnapshot{}).Where("day = ?", "2026-03-02").Count(&snaps)
 	if snaps == 0 {
 		t.Error("no snapshot written for 2026-03-02")
 	}
 
 	// The same day over the same data: nothing changes, nothing to sync.
 	calls = nil
-	res2, err := e.segments.RecomputeSegments(ctx, rules, onChange)
+	res2, err := e.Segments.RecomputeSegments(ctx, rules, onChange)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,43 +173,43 @@ func TestRecomputeSegments(t *testing.T) {
 
 	// One member orders enough to move cells: only that member changes.
 	for i := range 8 {
-		e.must(e.db.Create(&model.Order{OrderNo: fmt.Sprintf("G%d", i), MemberID: ids["potential"], AmountFen: 1000,
-			PaidAt: e.now.Add(-time.Hour), Status: model.OrderPaid}).Error)
+		e.Must(e.DB.Create(&model.Order{OrderNo: fmt.Sprintf("G%d", i), MemberID: ids["potential"], AmountFen: 1000,
+			PaidAt: e.Now.Add(-time.Hour), Status: model.OrderPaid}).Error)
 	}
 	calls = nil
-	if _, err := e.segments.RecomputeSegments(ctx, rules, onChange); err != nil {
+	if _, err := e.Segments.RecomputeSegments(ctx, rules, onChange); err != nil {
 		t.Fatal(err)
 	}
 	if len(calls) != 1 || calls[0].MemberID != ids["potential"] || fmt.Sprint(calls[0].Remove) != fmt.Sprint([]string{segments.RFMTag(segments.RFMPotential)}) {
 		t.Errorf("changes after new orders = %+v, want only potential, dropping its RFM tag", calls)
 	}
 	var staged int64
-	e.db.Model(&model.SegmentStaging{}).Count(&staged)
+	e.DB.Model(&model.SegmentStaging{}).Count(&staged)
 	if staged != 0 {
 		t.Errorf("%d staging rows left", staged)
 	}
 }
 
 func TestActivityScore(t *testing.T) {
-	e := newEnv(t)
+	e := servicetest.New(t)
 	ctx := context.Background()
 	ref := time.Date(2026, 3, 3, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)) // end of the business day
-	m := model.Member{Subscribed: true, CreatedAt: e.now.Add(-100 * day)}
-	e.must(e.db.Create(&m).Error)
-	e.must(e.db.Create(&model.BehaviorEvent{EventID: "b1", MemberID: m.ID, Kind: "share", Class: model.WeightMedium, OccurredAt: ref.Add(-14 * day)}).Error)
-	e.must(e.db.Create(&model.BehaviorEvent{EventID: "b2", MemberID: m.ID, Kind: "read", Class: model.WeightLight, OccurredAt: ref.Add(-28 * day)}).Error)
-	e.must(e.db.Create(&model.BehaviorEvent{EventID: "b3", MemberID: m.ID, Kind: "feedback", Class: model.WeightCore, OccurredAt: ref.Add(-100 * day)}).Error) // outside the window
-	e.must(e.db.Create(&model.Order{OrderNo: "o1", MemberID: m.ID, AmountFen: 100, PaidAt: ref.Add(-7 * day), Status: model.OrderPaid}).Error)
-	e.must(e.db.Create(&model.CheckIn{MemberID: m.ID, Day: "2026-02-17", Streak: 1, CreatedAt: ref.Add(-14 * day)}).Error)
-	e.must(e.db.Create(&model.MemberEvent{MemberID: m.ID, Kind: model.EventClick, CreatedAt: ref.Add(-14 * day)}).Error)
-	e.must(e.db.Create(&model.MemberEvent{MemberID: m.ID, Kind: model.EventMessage, CreatedAt: ref.Add(-14 * day)}).Error)
-	if _, err := e.segments.RecomputeSegments(ctx, segments.SegmentRules{}, nil); err != nil {
+	m := model.Member{Subscribed: true, CreatedAt: e.Now.Add(-100 * day)}
+	e.Must(e.DB.Create(&m).Error)
+	e.Must(e.DB.Create(&model.BehaviorEvent{EventID: "b1", MemberID: m.ID, Kind: "share", Class: model.WeightMedium, OccurredAt: ref.Add(-14 * day)}).Error)
+	e.Must(e.DB.Create(&model.BehaviorEvent{EventID: "b2", MemberID: m.ID, Kind: "read", Class: model.WeightLight, OccurredAt: ref.Add(-28 * day)}).Error)
+	e.Must(e.DB.Create(&model.BehaviorEvent{EventID: "b3", MemberID: m.ID, Kind: "feedback", Class: model.WeightCore, OccurredAt: ref.Add(-100 * day)}).Error) // outside the window
+	e.Must(e.DB.Create(&model.Order{OrderNo: "o1", MemberID: m.ID, AmountFen: 100, PaidAt: ref.Add(-7 * day), Status: model.OrderPaid}).Error)
+	e.Must(e.DB.Create(&model.CheckIn{MemberID: m.ID, Day: "2026-02-17", Streak: 1, CreatedAt: ref.Add(-14 * day)}).Error)
+	e.Must(e.DB.Create(&model.MemberEvent{MemberID: m.ID, Kind: model.EventClick, CreatedAt: ref.Add(-14 * day)}).Error)
+	e.Must(e.DB.Create(&model.MemberEvent{MemberID: m.ID, Kind: model.EventMessage, CreatedAt: ref.Add(-14 * day)}).Error)
+	if _, err := e.Segments.RecomputeSegments(ctx, segments.SegmentRules{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// share 3×½ + read 1×¼ + order 5×2^-½ + check-in 1×½ + click 1×½ + message 5×½
 	want := 1.5 + 0.25 + 5*math.Pow(0.5, 0.5) + 0.5 + 0.5 + 2.5
 	var got model.Member
-	e.must(e.db.Take(&got, m.ID).Error)
+	e.Must(e.DB.Take(&got, m.ID).Error)
 	if math.Abs(got.ActivityScore-want) > 0.006 {
 		t.Errorf("activity score = %v, want %.2f", got.ActivityScore, want)
 	}

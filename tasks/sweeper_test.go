@@ -40,7 +40,7 @@ func startOwnRedisEnv(t *testing.T, rs *taskstest.RedisServer, fleet tasks.Fleet
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rdb.Close() })
+	taskstest.CloseAtEnd(t, "redis", rdb)
 	db := modeltest.NewDB(t)
 	if err := fleet.Seed(context.Background(), db); err != nil {
 		t.Fatal(err)
@@ -55,14 +55,14 @@ func startOwnRedisEnv(t *testing.T, rs *taskstest.RedisServer, fleet tasks.Fleet
 	}
 	queues := taskstest.Queues("siyu")
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, queues)
-	t.Cleanup(func() { enq.Close() })
+	taskstest.CloseAtEnd(t, "enqueuer", enq)
 	st := store.New(db)
 	loy := loyalty.New(st, loyalty.Options{})
 	hq := hqtasks.New(st, hqtasks.Options{Loyalty: loy, Queue: enq, BatchSize: 100, AfterBatch: afterBatch})
 	e := &ownRedisEnv{t: t, db: db, redis: rs, hq: hq, up: up}
 	sw := tasks.NewSweeper(db, rdb.ConnOpt, enq, queues, tasks.SweeperOptions{HQ: hq, Grace: 300 * time.Millisecond,
 		Every: 250 * time.Millisecond, Logger: testLogger(), OnSweep: func(n int) { e.swept.Add(int64(n)) }})
-	t.Cleanup(func() { sw.Close() })
+	taskstest.CloseAtEnd(t, "sweeper", sw)
 	deps := tasks.Deps{Loyalty: loy, Tagging: tagging.New(st, nil), WeCom: client, OA: client, Queue: enq, Redis: rdb.Client,
 		Prefix: "siyu", Logger: testLogger(), HQ: true, DB: db}
 	mux := tasks.NewMux(deps)
@@ -150,7 +150,7 @@ func TestSweeperHandsLostEventsBack(t *testing.T) {
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
 	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() { enq.Close() })
+	taskstest.CloseAtEnd(t, "enqueuer", enq)
 	long := time.Now().Add(-time.Hour).UTC()
 	now := time.Now().UTC()
 	rows := []model.OutboxEvent{
@@ -162,7 +162,7 @@ func TestSweeperHandsLostEventsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	sw := tasks.NewSweeper(db, rdb.ConnOpt, enq, taskstest.Queues(prefix), tasks.SweeperOptions{Grace: time.Minute, Logger: testLogger()})
-	t.Cleanup(func() { sw.Close() })
+	taskstest.CloseAtEnd(t, "sweeper", sw)
 	n, err := sw.Sweep(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("Sweep = %d, %v; want 1 event handed back", n, err)
@@ -178,7 +178,7 @@ func TestSweeperHandsLostEventsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	sw2 := tasks.NewSweeper(db, rdb.ConnOpt, enq, taskstest.Queues(prefix), tasks.SweeperOptions{Grace: time.Nanosecond, Logger: testLogger()})
-	t.Cleanup(func() { sw2.Close() })
+	taskstest.CloseAtEnd(t, "sweeper", sw2)
 	if n, err := sw2.Sweep(context.Background()); err != nil || n != 1 {
 		t.Errorf("second Sweep = %d, %v; want 1 (only the third)", n, err)
 	}

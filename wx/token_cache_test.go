@@ -2,6 +2,7 @@ package wx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -30,8 +31,7 @@ func realRedisCache(t *testing.T) *RedisCache {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		t.Fatalf("TEST_REDIS_URL is set but Redis does not answer: %v", err)
+		t.Fatalf("TEST_REDIS_URL is set but Redis does not answer: %v", errors.Join(err, rdb.Close()))
 	}
 	prefix := fmt.Sprintf("siyutest_wx_%d_%d:", os.Getpid(), time.Now().UnixNano())
 	t.Cleanup(func() {
@@ -41,7 +41,9 @@ func realRedisCache(t *testing.T) *RedisCache {
 		for iter.Next(ctx) {
 			rdb.Del(ctx, iter.Val())
 		}
-		rdb.Close()
+		if err := errors.Join(iter.Err(), rdb.Close()); err != nil {
+			t.Errorf("clean up the test keys: %v", err)
+		}
 	})
 	return NewRedisCache(rdb, prefix)
 }

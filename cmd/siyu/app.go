@@ -249,7 +249,7 @@ func (a *app) close() {
 		errs = append(errs, a.queueStats.Close())
 	}
 	if a.sweeper != nil {
-		a.sweeper.Close()
+		errs = append(errs, a.sweeper.Close())
 	}
 	if a.enq != nil {
 		errs = append(errs, a.enq.Close())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -131,9 +132,9 @@ func benchDispatch(ctx context.Context, b *benchEnv, args []string) error {
 // for a retry, three reads in a row (a finishing task may queue another);
 // it gives up after five minutes. Tasks scheduled for later are notices
 // put off by the per-minute limit, which add no items.
-func waitIdle(ctx context.Context, a *app) error {
+func waitIdle(ctx context.Context, a *app) (err error) {
 	insp := asynq.NewInspector(a.redis.ConnOpt)
-	defer insp.Close()
+	defer func() { err = errors.Join(err, insp.Close()) }()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	for quiet := 0; quiet < 3; {

@@ -36,7 +36,7 @@ Commands:
 var cliActor = operators.Actor{Username: "cli", Role: model.OpAdmin, Address: "local", UserAgent: "siyu operator"}
 
 // runOperator is `siyu operator`; stdin supplies passwords.
-func runOperator(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func runOperator(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, operatorUsage)
 		if len(args) == 0 {
@@ -74,7 +74,7 @@ func runOperator(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	defer func() { err = errors.Join(err, closeFn()) }()
 	if cmd == "add" {
 		pw, err := readPassword(stdin, stderr)
 		if err != nil {
@@ -150,7 +150,7 @@ func listOperators(ctx context.Context, svc *operators.Service, stdout io.Writer
 }
 
 // openOperators opens the database (migrated) and Redis for the command.
-func openOperators(ctx context.Context, getenv func(string) string) (*operators.Service, func(), error) {
+func openOperators(ctx context.Context, getenv func(string) string) (*operators.Service, func() error, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, nil, err
@@ -159,22 +159,22 @@ func openOperators(ctx context.Context, getenv func(string) string) (*operators.
 	if err != nil {
 		return nil, nil, err
 	}
-	closeDB := func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
+	closeDB := func() error {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return err
 		}
+		return sqlDB.Close()
 	}
 	if err := model.Migrate(ctx, db); err != nil {
-		closeDB()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, closeDB())
 	}
 	rdb, err := tasks.OpenRedis(cfg.RedisURL)
 	if err != nil {
-		closeDB()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, closeDB())
 	}
 	svc := operators.New(db, operators.Options{Redis: rdb.Client, Prefix: cfg.RedisPrefix})
-	return svc, func() { rdb.Close(); closeDB() }, nil
+	return svc, func() error { return errors.Join(rdb.Close(), closeDB()) }, nil
 }
 
 // readPassword reads a password: twice without echo from a terminal, else

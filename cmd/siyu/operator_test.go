@@ -20,7 +20,9 @@ func TestOperatorCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	env["SIYU_METRICS_ADDR"] = ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	getenv := func(k string) string { return env[k] }
 	ctx := context.Background()
 	var out, errOut bytes.Buffer
@@ -57,7 +59,10 @@ func TestOperatorCommand(t *testing.T) {
 	defer func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Error("serve did not stop")
 		}

@@ -45,10 +45,9 @@ func TestOutboxSurvivesCrash(t *testing.T) {
 	if st := hqCall(t, base, "POST", "/api/hq/orders", body, &order); st != 201 || order.LevelUp == nil {
 		t.Fatalf("order = %d %+v, want 201 with a level up", st, order)
 	}
-	if err := child.Process.Kill(); err != nil { // SIGKILL: no deferred cleanup runs
+	if err := killChild(child); err != nil { // SIGKILL: no deferred cleanup runs
 		t.Fatal(err)
 	}
-	child.Wait()
 
 	db := openDB(t, env)
 	var ev model.OutboxEvent
@@ -75,7 +74,9 @@ func TestOutboxSurvivesCrash(t *testing.T) {
 		ToUser string `json:"touser"`
 		Text   struct{ Content string }
 	}
-	json.Unmarshal(calls[0].Body, &msg)
+	if err := json.Unmarshal(calls[0].Body, &msg); err != nil {
+		t.Fatalf("message %s: %v", calls[0].Body, err)
+	}
 	if msg.ToUser != "o_crash" || !strings.Contains(msg.Text.Content, fmt.Sprintf("【%s】", order.LevelUp.To)) {
 		t.Errorf("message = %+v, want the level-up notice to o_crash", msg)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -48,8 +49,11 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // startRun runs `siyu <args>` in-process until the test ends.
@@ -116,8 +120,12 @@ func openDB(t *testing.T, env map[string]string) *gorm.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
+		s, err := db.DB()
+		if err == nil {
+			err = s.Close()
+		}
+		if err != nil {
+			t.Errorf("close the assertions' database: %v", err)
 		}
 	})
 	return db
@@ -139,8 +147,9 @@ func startChild(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		if err := killChild(cmd); err != nil {
+			t.Errorf("stop the child: %v", err)
+		}
 		if t.Failed() {
 			t.Logf("child log:\n%s", out.String())
 		}
@@ -164,4 +173,21 @@ func TestRunChild(t *testing.T) {
 	}
 	err := run(context.Background(), spec.Args, func(k string) string { return spec.Env[k] }, os.Stdout, os.Stderr)
 	t.Fatalf("child %v ended: %v", spec.Args, err)
+}
+
+// killChild kills a child started by startChild (-9) and reaps it; a child
+// already reaped is left alone. Being killed is the exit it expects, so only
+// a failure to kill or to wait is an error.
+func killChild(cmd *exec.Cmd) error {
+	if cmd.ProcessState != nil {
+		return nil
+	}
+	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	var exit *exec.ExitError
+	if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
+		return err
+	}
+	return nil
 }

@@ -2,8 +2,10 @@ package taskstest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -36,7 +38,9 @@ func StartRedisServer(t testing.TB) *RedisServer {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	r := &RedisServer{t: t, port: port, dir: t.TempDir()}
 	r.Start()
 	t.Cleanup(r.Stop)
@@ -64,14 +68,30 @@ func (r *RedisServer) Start() {
 	}
 }
 
-// Stop kills the server; what it held is gone.
+// Stop kills the server; what it held is gone. A failure to kill or reap
+// it fails the test.
 func (r *RedisServer) Stop() {
 	if r.cmd == nil {
 		return
 	}
-	r.cmd.Process.Kill()
-	r.cmd.Wait()
+	if err := r.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		r.t.Errorf("kill redis-server: %v", err)
+	}
+	var exit *exec.ExitError
+	if err := r.cmd.Wait(); err != nil && !errors.As(err, &exit) {
+		r.t.Errorf("wait for redis-server: %v", err)
+	}
 	r.cmd = nil
+}
+
+// CloseAtEnd closes c (a client, queue or sweeper) when t ends and fails t
+// if that fails.
+func CloseAtEnd(t testing.TB, what string, c interface{ Close() error }) {
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("close %s: %v", what, err)
+		}
+	})
 }
 
 // Flush empties the server, as a failover to an empty replica would.
@@ -88,13 +108,15 @@ func (r *RedisServer) ping() error {
 }
 
 // do sends one inline command and reads the first line of the answer.
-func (r *RedisServer) do(cmd string) (string, error) {
+func (r *RedisServer) do(cmd string) (answer string, err error) {
 	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", r.port), time.Second)
 	if err != nil {
 		return "", err
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
+	defer func() { err = errors.Join(err, c.Close()) }()
+	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		return "", err
+	}
 	if _, err := c.Write([]byte(cmd + "\r\n")); err != nil {
 		return "", err
 	}
