@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -12,11 +13,17 @@ import (
 func TestMemberPosterBackground(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "bg.png")
-	f, _ := os.Create(good)
-	png.Encode(f, image.NewRGBA(image.Rect(0, 0, 75, 120)))
-	f.Close()
+	f, err := os.Create(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(png.Encode(f, image.NewRGBA(image.Rect(0, 0, 75, 120))), f.Close()); err != nil {
+		t.Fatal(err)
+	}
 	bad := filepath.Join(dir, "bg.txt")
-	os.WriteFile(bad, []byte("not an image"), 0o644)
+	if err := os.WriteFile(bad, []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		path, wantErr string
 	}{

@@ -58,7 +58,9 @@ func seedMemberCentre(t *testing.T, e *testEnv) (memberID int64, coffee model.Re
 		IdemKey: "order:demo-1", Note: "门店消费 320 元"}); err != nil {
 		t.Fatal(err)
 	}
-	e.loyalty.Post(ctx, loyalty.Entry{MemberID: memberID, Delta: 400, Kind: model.PointsAdjust, IdemKey: "adjust:demo-1", Note: "会员日活动奖励"})
+	if _, err := e.loyalty.Post(ctx, loyalty.Entry{MemberID: memberID, Delta: 400, Kind: model.PointsAdjust, IdemKey: "adjust:demo-1", Note: "会员日活动奖励"}); err != nil {
+		t.Fatal(err)
+	}
 	used := e.template(map[string]any{"name": "满100减20", "kind": "cash", "value_fen": 2000, "threshold_fen": 10000, "valid_days": 30, "description": "满100元可用，不与其他优惠同享"})
 	var issued struct {
 		Results []struct {
@@ -96,7 +98,9 @@ func TestMemberCentreInBrowser(t *testing.T) {
 	e.addCustomer("wm_alice", "Alice", "g_sh_1", "sh001", 0)
 	memberID, coffee := seedMemberCentre(t, e)
 	e.up.SetBrowserOpenID("o_browser")
-	os.MkdirAll(memberShots(), 0o755)
+	if err := os.MkdirAll(memberShots(), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	ctx := newPhone(t, chrome)
 	step := func(name string, actions ...chromedp.Action) {
@@ -105,7 +109,7 @@ func TestMemberCentreInBrowser(t *testing.T) {
 		defer cancel()
 		if err := chromedp.Run(sctx, actions...); err != nil {
 			var body string
-			chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+			_ = chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body)) // best effort: explains the failure
 			t.Fatalf("%s: %v\npage: %s", name, err, body)
 		}
 	}
@@ -244,7 +248,7 @@ window.wx.scanQRCode = function (o) { setTimeout(function () { o.success({ resul
 	)
 	if err != nil {
 		var body string
-		chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body)) // best effort: explains the failure
 		t.Fatalf("sidebar scan: %v\npage: %s", err, body)
 	}
 	if !strings.Contains(first, "美式咖啡券") {
@@ -254,8 +258,12 @@ window.wx.scanQRCode = function (o) { setTimeout(function () { o.success({ resul
 		t.Errorf("coupon redeemed at the guide's store: %d rows, want 1", n)
 	}
 	var b []byte
-	chromedp.Run(ctx, chromedp.CaptureScreenshot(&b))
-	os.WriteFile(filepath.Join(memberShots(), "sidebar-scan.png"), b, 0o644)
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&b)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(memberShots(), "sidebar-scan.png"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // decodeQR reads the QR code in a PNG screenshot.

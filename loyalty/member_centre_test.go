@@ -66,7 +66,9 @@ func TestCheckInMonth(t *testing.T) {
 	if o.Today != "2025-03-13" || o.CheckedIn || o.Streak != 3 || o.TodayPoints != 8 || o.TomorrowPoint != 9 || len(o.Days) != 3 {
 		t.Errorf("before today's check-in: %+v", o)
 	}
-	e.s.CheckIn(e.ctx, m)
+	if _, err := e.s.CheckIn(e.ctx, m); err != nil {
+		t.Fatal(err)
+	}
 	if o, _ = e.s.CheckInMonth(e.ctx, m, "2025-03"); !o.CheckedIn || o.Streak != 4 || o.TodayPoints != 8 || o.TomorrowPoint != 9 || len(o.Days) != 4 {
 		t.Errorf("after: %+v", o)
 	}

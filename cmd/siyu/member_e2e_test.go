@@ -31,7 +31,9 @@ func TestMemberCentreEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil { // free the port for the server
+		t.Fatal(err)
+	}
 	base := "http://" + addr
 	env := map[string]string{
 		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
@@ -115,14 +117,18 @@ func TestOAMenu(t *testing.T) {
 		t.Errorf("default menu = %+v", b)
 	}
 	file := filepath.Join(t.TempDir(), "menu.json")
-	os.WriteFile(file, []byte(`{"button":[{"type":"click","name":"签到","key":"CHECKIN"}]}`), 0o644)
+	if err := os.WriteFile(file, []byte(`{"button":[{"type":"click","name":"签到","key":"CHECKIN"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := run(context.Background(), []string{"oa", "menu", "--file", file}, getenv, &out, &out); err != nil {
 		t.Fatalf("oa menu --file: %v", err)
 	}
 	if !strings.Contains(string(up.Menu()), `"name":"签到"`) || strings.Contains(string(up.Menu()), "会员中心") {
 		t.Errorf("menu from file = %s", up.Menu())
 	}
-	os.WriteFile(file, []byte(`{"button":[]}`), 0o644)
+	if err := os.WriteFile(file, []byte(`{"button":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := run(context.Background(), []string{"oa", "menu", "--file", file}, getenv, &out, &out); err == nil {
 		t.Error("an empty menu file was accepted")
 	}

@@ -337,12 +337,11 @@ func (p *populator) summary() string {
 
 // simTask is an HQ task the populator created and works on.
 type simTask struct {
-	id         int64
-	created    int
-	closeOn    int // day index; -1 keeps it running
-	doneP      float64
-	feedback   []string
-	dispatched bool
+	id       int64
+	created  int
+	closeOn  int // day index; -1 keeps it running
+	doneP    float64
+	feedback []string
 }
 
 type tagFilter = segments.TargetFilter

@@ -70,7 +70,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return err
 		}
-		defer msrv.Close()
+		defer func() {
+			if err := msrv.Close(); err != nil {
+				log.Warn("metrics listener close", "err", err)
+			}
+		}()
 		log.Info("metrics listening without auth", "addr", cfg.MetricsAddr)
 	}
 
