@@ -91,65 +91,102 @@ func seedMemberCentre(t *testing.T, e *testEnv) (memberID int64, coffee model.Re
 func TestMemberCentreInBrowser(t *testing.T) {
 	chrome := chromiumPath(t)
 	e := newMemberEnv(t)
+	memberID, coffee := seedBrowserMember(t, e)
+	p := phoneSteps{t: t, ctx: newPhone(t, chrome)}
+	browseCardAndCheckIn(p, e, memberID)
+	coupon := browseMallRedeem(p, e, memberID, coffee)
+	browseCouponsAndProfile(p, e, memberID, coupon)
+	scanInSidebar(t, e, chrome, coupon)
+}
+
+// seedBrowserMember seeds the stores, guide and customer the member centre
+// shows, lets the fake upstream sign the browser in as o_browser and makes
+// the screenshot directory.
+func seedBrowserMember(t *testing.T, e *testEnv) (memberID int64, coffee model.Reward) {
+	t.Helper()
 	for _, st := range []model.Store{{Code: "sh001", Name: "上海一店"}, {Code: "bj001", Name: "北京一店"}} {
 		e.db.Create(&st)
 	}
 	e.db.Create(&model.Guide{UserID: "g_sh_1", Name: "小王", StoreCode: "sh001", Role: model.RoleGuide})
 	e.addCustomer("wm_alice", "Alice", "g_sh_1", "sh001", 0)
-	memberID, coffee := seedMemberCentre(t, e)
+	memberID, coffee = seedMemberCentre(t, e)
 	e.up.SetBrowserOpenID("o_browser")
 	if err := os.MkdirAll(memberShots(), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return memberID, coffee
+}
 
-	ctx := newPhone(t, chrome)
-	step := func(name string, actions ...chromedp.Action) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Run(sctx, actions...); err != nil {
-			var body string
-			_ = chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body)) // best effort: explains the failure
-			t.Fatalf("%s: %v\npage: %s", name, err, body)
-		}
-	}
-	shot := func(name string) []byte {
-		t.Helper()
-		var b []byte
-		step("screenshot "+name, chromedp.Sleep(600*time.Millisecond), chromedp.CaptureScreenshot(&b)) // let transitions settle
-		if err := os.WriteFile(filepath.Join(memberShots(), name+".png"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	visible := func(sel string) chromedp.Action { return waitJS(fmt.Sprintf(`!!document.querySelector(%q)`, sel)) }
+// phoneSteps drives the member centre in one headless phone: a step that
+// fails ends the test with the page's text, a shot is saved to memberShots.
+type phoneSteps struct {
+	t   *testing.T
+	ctx context.Context
+}
 
-	step("sign in", chromedp.Navigate(e.srv.URL+"/m/"), visible("#card-page #next-level"))
+func (p phoneSteps) step(name string, actions ...chromedp.Action) {
+	p.t.Helper()
+	sctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(sctx, actions...); err != nil {
+		var body string
+		_ = chromedp.Run(p.ctx, chromedp.Evaluate(`document.body.innerText`, &body)) // best effort: explains the failure
+		p.t.Fatalf("%s: %v\npage: %s", name, err, body)
+	}
+}
+
+func (p phoneSteps) shot(name string) []byte {
+	p.t.Helper()
+	var b []byte
+	p.step("screenshot "+name, chromedp.Sleep(600*time.Millisecond), chromedp.CaptureScreenshot(&b)) // let transitions settle
+	if err := os.WriteFile(filepath.Join(memberShots(), name+".png"), b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	return b
+}
+
+// visible waits until sel matches an element.
+func visible(sel string) chromedp.Action {
+	return waitJS(fmt.Sprintf(`!!document.querySelector(%q)`, sel))
+}
+
+// browseCardAndCheckIn signs in, checks the card's points and checks in
+// from the calendar, which the chat then sees as today's check-in.
+func browseCardAndCheckIn(p phoneSteps, e *testEnv, memberID int64) {
+	t := p.t
+	t.Helper()
+	p.step("sign in", chromedp.Navigate(e.srv.URL+"/m/"), visible("#card-page #next-level"))
 	var points string
-	step("read the card", chromedp.Text("#points", &points, chromedp.ByID))
+	p.step("read the card", chromedp.Text("#points", &points, chromedp.ByID))
 	if want := fmt.Sprint(e.member(memberID).Points); points != want {
 		t.Errorf("card shows %s points, want %s", points, want)
 	}
-	shot("card")
+	p.shot("card")
 
-	step("open the calendar", chromedp.Click("#go-checkin", chromedp.ByID), visible("#calendar-page #checkin-btn:not([disabled])"))
-	shot("calendar")
-	step("check in", chromedp.Click("#checkin-btn", chromedp.ByID),
+	p.step("open the calendar", chromedp.Click("#go-checkin", chromedp.ByID), visible("#calendar-page #checkin-btn:not([disabled])"))
+	p.shot("calendar")
+	p.step("check in", chromedp.Click("#checkin-btn", chromedp.ByID),
 		chromedp.Poll(`document.querySelector('#checkin-btn').disabled && document.querySelector('#streak').textContent.trim() === '5'`, nil))
 	if got := e.chat("o_browser", "签到"); !strings.Contains(got, "今天已经签到过了") {
 		t.Errorf("签到 in the chat after the page = %q", got)
 	}
-	shot("calendar-done")
+	p.shot("calendar-done")
+}
 
-	step("open the mall", chromedp.Navigate(e.srv.URL+"/m/#/mall"), visible(fmt.Sprintf(`[data-reward="%d"]`, coffee.ID)))
-	shot("mall")
-	step("tap the coffee", chromedp.Click(fmt.Sprintf(`[data-reward="%d"]`, coffee.ID), chromedp.ByQuery), visible(".van-dialog__confirm"))
-	shot("mall-confirm")
-	step("confirm", chromedp.Click(".van-dialog__confirm", chromedp.ByQuery),
+// browseMallRedeem redeems the coffee in the mall and returns the coupon
+// it made, whose code the coupon page's QR must read.
+func browseMallRedeem(p phoneSteps, e *testEnv, memberID int64, coffee model.Reward) model.Coupon {
+	t := p.t
+	t.Helper()
+	p.step("open the mall", chromedp.Navigate(e.srv.URL+"/m/#/mall"), visible(fmt.Sprintf(`[data-reward="%d"]`, coffee.ID)))
+	p.shot("mall")
+	p.step("tap the coffee", chromedp.Click(fmt.Sprintf(`[data-reward="%d"]`, coffee.ID), chromedp.ByQuery), visible(".van-dialog__confirm"))
+	p.shot("mall-confirm")
+	p.step("confirm", chromedp.Click(".van-dialog__confirm", chromedp.ByQuery),
 		chromedp.Poll(`!!document.querySelector('.van-dialog__message') && document.querySelector('.van-dialog__message').textContent.includes('已放入我的券')`, nil))
-	shot("mall-redeemed")
-	step("see the coupon", chromedp.Click(".van-dialog__confirm", chromedp.ByQuery), visible("#coupon-page #coupon-qr svg"))
-	couponShot := shot("coupon")
+	p.shot("mall-redeemed")
+	p.step("see the coupon", chromedp.Click(".van-dialog__confirm", chromedp.ByQuery), visible("#coupon-page #coupon-qr svg"))
+	couponShot := p.shot("coupon")
 	var coupon model.Coupon
 	if err := e.db.Where("member_id = ? AND title LIKE ?", memberID, "美式咖啡券%").Take(&coupon).Error; err != nil {
 		t.Fatalf("no coupon from the page's redeem: %v", err)
@@ -157,30 +194,35 @@ func TestMemberCentreInBrowser(t *testing.T) {
 	if got := decodeQR(t, couponShot); got != coupon.Code {
 		t.Fatalf("the coupon page's QR reads %q, want the code %s", got, coupon.Code)
 	}
+	return coupon
+}
 
-	step("coupon list", chromedp.Navigate(e.srv.URL+"/m/#/coupons"), visible(fmt.Sprintf(`[data-coupon="%d"]`, coupon.ID)))
-	shot("coupons")
-	step("used coupons", chromedp.Click(`.van-tab:nth-child(2)`, chromedp.ByQuery), visible(".ticket.used"))
-	shot("coupons-used")
-	step("ledger", chromedp.Navigate(e.srv.URL+"/m/#/points"), visible("#points-page [data-entry]"))
-	shot("points")
-	step("invite", chromedp.Navigate(e.srv.URL+"/m/#/invite"),
+// browseCouponsAndProfile walks the coupon list, the ledger, the invite
+// poster, the birthday picker and the follow page.
+func browseCouponsAndProfile(p phoneSteps, e *testEnv, memberID int64, coupon model.Coupon) {
+	t := p.t
+	t.Helper()
+	p.step("coupon list", chromedp.Navigate(e.srv.URL+"/m/#/coupons"), visible(fmt.Sprintf(`[data-coupon="%d"]`, coupon.ID)))
+	p.shot("coupons")
+	p.step("used coupons", chromedp.Click(`.van-tab:nth-child(2)`, chromedp.ByQuery), visible(".ticket.used"))
+	p.shot("coupons-used")
+	p.step("ledger", chromedp.Navigate(e.srv.URL+"/m/#/points"), visible("#points-page [data-entry]"))
+	p.shot("points")
+	p.step("invite", chromedp.Navigate(e.srv.URL+"/m/#/invite"),
 		chromedp.Poll(`document.querySelector('#poster') && document.querySelector('#poster').naturalWidth === 750`, nil))
-	shot("invite")
-	step("profile", chromedp.Navigate(e.srv.URL+"/m/#/profile"), visible("#profile-page #birthday"))
-	shot("profile")
-	step("pick a birthday", chromedp.Click("#birthday", chromedp.ByID), visible(".van-picker__confirm"))
-	shot("profile-birthday")
-	step("confirm the birthday", chromedp.Click(".van-picker__confirm", chromedp.ByQuery), visible(".van-dialog__confirm"),
+	p.shot("invite")
+	p.step("profile", chromedp.Navigate(e.srv.URL+"/m/#/profile"), visible("#profile-page #birthday"))
+	p.shot("profile")
+	p.step("pick a birthday", chromedp.Click("#birthday", chromedp.ByID), visible(".van-picker__confirm"))
+	p.shot("profile-birthday")
+	p.step("confirm the birthday", chromedp.Click(".van-picker__confirm", chromedp.ByQuery), visible(".van-dialog__confirm"),
 		chromedp.Click(".van-dialog__confirm", chromedp.ByQuery), waitJS(`document.querySelector('#birthday').textContent.includes('1月1日')`))
 	if b := e.member(memberID).Birthday; b != "01-01" {
 		t.Errorf("birthday after the picker = %q, want 01-01", b)
 	}
 
-	step("the page for someone who does not follow", chromedp.Navigate(e.srv.URL+"/m/#/follow"), visible("#follow-page"))
-	shot("follow")
-
-	scanInSidebar(t, e, chrome, coupon)
+	p.step("the page for someone who does not follow", chromedp.Navigate(e.srv.URL+"/m/#/follow"), visible("#follow-page"))
+	p.shot("follow")
 }
 
 // waitJS polls expr until it is true, through navigations and redirects

@@ -99,93 +99,119 @@ func (c *memberClient) do(method, path string, in, out any) int {
 
 func TestMemberSignIn(t *testing.T) {
 	e := newMemberEnv(t)
-	t.Run("no session is 401", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/api/m/me")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("GET /api/m/me without a session = %d, want 401", resp.StatusCode)
-		}
-	})
-	t.Run("base scope signs in the openid's member", func(t *testing.T) {
-		id := e.follower("o_anna")
-		c := e.signIn(t, "o_anna")
-		if c.id() != id {
-			t.Errorf("signed in as member %d, want %d (the follower o_anna)", c.id(), id)
-		}
-		calls := e.up.Calls("/sns/oauth2/access_token")
-		if len(calls) == 0 || e.up.CallCount("/sns/userinfo") != 0 {
-			t.Errorf("code exchanges %d, userinfo calls %d: want the base scope only", len(calls), e.up.CallCount("/sns/userinfo"))
-		}
-	})
-	t.Run("userinfo scope stores nickname and avatar", func(t *testing.T) {
-		c := e.signIn(t, "o_bella")
-		resp, err := c.http.Get(e.srv.URL + "/api/m/oauth/start?scope=userinfo&next=" + url.QueryEscape("/m/#/profile"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		m := e.member(c.id())
-		if m.Nickname != "Member o_bella" || !strings.HasSuffix(m.Avatar, "/o_bella") {
-			t.Errorf("after snsapi_userinfo: nickname %q avatar %q", m.Nickname, m.Avatar)
-		}
-	})
-	t.Run("someone who does not follow is asked to follow", func(t *testing.T) {
-		e.up.SetOAUser(wx.OAUser{OpenID: "o_stranger", Subscribed: false})
-		e.up.SetBrowserOpenID("o_stranger")
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar}
-		resp, err := browser.Get(e.srv.URL + "/api/m/oauth/start")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.Request.URL.Path != "/m/" || resp.Request.URL.Fragment != "/follow" {
-			t.Errorf("a non-follower ended at %s, want /m/#/follow", resp.Request.URL)
-		}
-		if n := e.count(&model.Identity{}, "external_id = ?", "o_stranger"); n != 0 {
-			t.Errorf("a non-follower got %d identities, want none", n)
-		}
-		if resp, _ := browser.Get(e.srv.URL + "/api/m/me"); resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("a non-follower's /api/m/me = %d, want 401", resp.StatusCode)
-		}
-	})
-	t.Run("a follower from before Siyu becomes a member", func(t *testing.T) {
-		c := e.signIn(t, "o_old_follower")
-		if m := e.member(c.id()); !m.Subscribed {
-			t.Errorf("the old follower's member: %+v", m)
-		}
-	})
-	t.Run("a wrong state is refused", func(t *testing.T) {
-		jar, _ := cookiejar.New(nil)
-		noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := noFollow.Get(e.srv.URL + "/api/m/oauth/start")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		code := e.up.OAuthCode("o_eve", wx.ScopeBase)
-		resp, err = noFollow.Get(e.srv.URL + "/api/m/oauth/callback?state=forged&code=" + code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized || e.count(&model.Identity{}, "external_id = ?", "o_eve") != 0 {
-			t.Errorf("callback with a forged state = %d", resp.StatusCode)
-		}
-	})
-	t.Run("writes need the CSRF token", func(t *testing.T) {
-		c := e.signIn(t, "o_anna")
-		c.csrf = "wrong"
-		if st := c.do("POST", "/api/m/checkins", nil, nil); st != http.StatusForbidden {
-			t.Errorf("check-in without the CSRF token = %d, want 403", st)
-		}
-		if n := e.count(&model.CheckIn{}, "member_id = ?", c.id()); n != 0 {
-			t.Errorf("check-ins = %d after a refused write", n)
-		}
-	})
+	t.Run("no session is 401", func(t *testing.T) { signInNoSession(t, e) })
+	t.Run("base scope signs in the openid's member", func(t *testing.T) { signInBaseScope(t, e) })
+	t.Run("userinfo scope stores nickname and avatar", func(t *testing.T) { signInUserinfoScope(t, e) })
+	t.Run("someone who does not follow is asked to follow", func(t *testing.T) { signInNonFollower(t, e) })
+	t.Run("a follower from before Siyu becomes a member", func(t *testing.T) { signInOldFollower(t, e) })
+	t.Run("a wrong state is refused", func(t *testing.T) { signInForgedState(t, e) })
+	t.Run("writes need the CSRF token", func(t *testing.T) { signInWritesNeedCSRF(t, e) })
+}
+
+// signInNoSession: a request without a session cookie is refused with 401.
+func signInNoSession(t *testing.T, e *testEnv) {
+	resp, err := http.Get(e.srv.URL + "/api/m/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /api/m/me without a session = %d, want 401", resp.StatusCode)
+	}
+}
+
+// signInBaseScope: the silent snsapi_base flow signs the follower in as the member of its
+// openid, without a userinfo call.
+func signInBaseScope(t *testing.T, e *testEnv) {
+	id := e.follower("o_anna")
+	c := e.signIn(t, "o_anna")
+	if c.id() != id {
+		t.Errorf("signed in as member %d, want %d (the follower o_anna)", c.id(), id)
+	}
+	calls := e.up.Calls("/sns/oauth2/access_token")
+	if len(calls) == 0 || e.up.CallCount("/sns/userinfo") != 0 {
+		t.Errorf("code exchanges %d, userinfo calls %d: want the base scope only", len(calls), e.up.CallCount("/sns/userinfo"))
+	}
+}
+
+// signInUserinfoScope: the snsapi_userinfo flow stores the nickname and avatar on the member.
+func signInUserinfoScope(t *testing.T, e *testEnv) {
+	c := e.signIn(t, "o_bella")
+	resp, err := c.http.Get(e.srv.URL + "/api/m/oauth/start?scope=userinfo&next=" + url.QueryEscape("/m/#/profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	m := e.member(c.id())
+	if m.Nickname != "Member o_bella" || !strings.HasSuffix(m.Avatar, "/o_bella") {
+		t.Errorf("after snsapi_userinfo: nickname %q avatar %q", m.Nickname, m.Avatar)
+	}
+}
+
+// signInNonFollower: an openid that does not follow the account ends on the follow page,
+// with no identity and no session.
+func signInNonFollower(t *testing.T, e *testEnv) {
+	e.up.SetOAUser(wx.OAUser{OpenID: "o_stranger", Subscribed: false})
+	e.up.SetBrowserOpenID("o_stranger")
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(e.srv.URL + "/api/m/oauth/start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/m/" || resp.Request.URL.Fragment != "/follow" {
+		t.Errorf("a non-follower ended at %s, want /m/#/follow", resp.Request.URL)
+	}
+	if n := e.count(&model.Identity{}, "external_id = ?", "o_stranger"); n != 0 {
+		t.Errorf("a non-follower got %d identities, want none", n)
+	}
+	if resp, _ := browser.Get(e.srv.URL + "/api/m/me"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a non-follower's /api/m/me = %d, want 401", resp.StatusCode)
+	}
+}
+
+// signInOldFollower: someone who followed before Siyu existed becomes a
+// subscribed member on first sign-in.
+func signInOldFollower(t *testing.T, e *testEnv) {
+	c := e.signIn(t, "o_old_follower")
+	if m := e.member(c.id()); !m.Subscribed {
+		t.Errorf("the old follower's member: %+v", m)
+	}
+}
+
+// signInForgedState: a callback whose state is not the session's is refused with 401 and
+// creates no identity.
+func signInForgedState(t *testing.T, e *testEnv) {
+	jar, _ := cookiejar.New(nil)
+	noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(e.srv.URL + "/api/m/oauth/start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code := e.up.OAuthCode("o_eve", wx.ScopeBase)
+	resp, err = noFollow.Get(e.srv.URL + "/api/m/oauth/callback?state=forged&code=" + code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || e.count(&model.Identity{}, "external_id = ?", "o_eve") != 0 {
+		t.Errorf("callback with a forged state = %d", resp.StatusCode)
+	}
+}
+
+// signInWritesNeedCSRF: a write with the wrong CSRF token is refused with 403 and changes
+// nothing.
+func signInWritesNeedCSRF(t *testing.T, e *testEnv) {
+	c := e.signIn(t, "o_anna")
+	c.csrf = "wrong"
+	if st := c.do("POST", "/api/m/checkins", nil, nil); st != http.StatusForbidden {
+		t.Errorf("check-in without the CSRF token = %d, want 403", st)
+	}
+	if n := e.count(&model.CheckIn{}, "member_id = ?", c.id()); n != 0 {
+		t.Errorf("check-ins = %d after a refused write", n)
+	}
 }
 
 // TestMemberCheckInSharedWithChat: the page and the chat are one check-in.
