@@ -231,7 +231,7 @@ func (s *Server) requireMember(c *gin.Context) {
 }
 
 // memberOf returns the signed-in member (set by requireMember).
-func memberOf(c *gin.Context) model.Member { return c.MustGet(ctxMember).(model.Member) }
+func memberOf(c *gin.Context) model.MemberView { return c.MustGet(ctxMember).(model.MemberView) }
 
 // memberCSRF is the CSRF token of a session: a MAC of the cookie, so it
 // needs no storage and changes with each sign-in.
