@@ -41,7 +41,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() { _ = rdb.Close() })
 	db := modeltest.NewDB(t)
 	gate := stockgate.New(rdb, db, "gatetest", nil)
 	s := loyalty.New(store.New(db), loyalty.Options{Location: shanghai, SettingsTTL: -1, StockGate: gate})
@@ -157,7 +157,7 @@ func TestGateRefusesWithoutTheDatabase(t *testing.T) {
 	}
 	opt, _ := redis.ParseURL(e.rs.URL())
 	rdb := redis.NewClient(opt)
-	defer rdb.Close()
+	defer func() { _ = rdb.Close() }()
 	if err := rdb.Set(e.ctx, "gatetest:stockgate:"+fmt.Sprint(r.ID), 0, time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestStockGateSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(killed)
-	child.Wait()
+	_ = child.Wait() // killed: the error is the signal
 	wg.Wait()
 
 	left, redemptions := crashStock(t, db, r.ID)
@@ -95,7 +95,7 @@ func TestStockGateSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opt)
-	defer rdb.Close()
+	defer func() { _ = rdb.Close() }()
 	key := fmt.Sprintf("%s:stockgate:%d", env["SIYU_REDIS_PREFIX"], r.ID)
 	g, _ := rdb.Get(context.Background(), key).Int64()
 	t.Logf("after kill -9: gate %d, database stock %d (a gate below the database holds units of the dead process)", g, left)
