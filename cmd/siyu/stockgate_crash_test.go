@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
@@ -100,7 +101,9 @@ func TestStockGateSurvivesKill(t *testing.T) {
 	g, _ := rdb.Get(context.Background(), key).Int64()
 	t.Logf("after kill -9: gate %d, database stock %d (a gate below the database holds units of the dead process)", g, left)
 
-	startRun(t, env, "serve", "--worker=false") // reconciles at start
+	waitDeadSessions(t, db)
+	startChild(t, env, "serve", "--worker=false") // reconciles at start
+	waitHealthy(t, base)
 	waitFor(t, func() bool {
 		g, err := rdb.Get(context.Background(), key).Int64()
 		return err == nil && g == left
@@ -132,4 +135,50 @@ func crashStock(t *testing.T, db *gorm.DB, rewardID int64) (left, redemptions in
 		t.Fatal(err)
 	}
 	return r.Stock, redemptions
+}
+
+// waitDeadSessions waits until MySQL has finished the statements of the
+// killed process's connections (one waiting for a row lock runs until it
+// gets it or times out, and keeps its transaction's locks, which the
+// restarted server's schema migration would wait for).
+func waitDeadSessions(t *testing.T, db *gorm.DB) {
+	t.Helper()
+	if db.Dialector.Name() != "mysql" {
+		return
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var busy int64
+		if err := db.Raw(`SELECT COUNT(*) FROM information_schema.PROCESSLIST
+			WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND <> 'Sleep'`).Scan(&busy).Error; err != nil {
+			t.Fatal(err)
+		}
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statements of the killed server still run after 90 s", busy)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitHealthy waits for /healthz with a deadline long enough for a
+// restart's schema check on a loaded machine under -race.
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted server is not healthy after 90 s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
