@@ -42,17 +42,9 @@ func (s *Service) issueCoupon(tx *gorm.DB, templateID, memberID int64, source, k
 	if err := tx.Take(&t, templateID).Error; err != nil {
 		return c, false, store.NotFound(err, model.Detail(model.ErrCouponTemplateMissing, "coupon template %d not found", templateID))
 	}
-	now := s.stamp()
-	c = model.Coupon{TemplateID: t.ID, MemberID: memberID, Title: t.Title(), Status: model.CouponIssued, Source: source, IssueKey: key, CreatedAt: now}
-	if t.ValidDays > 0 {
-		d := now.In(s.loc)
-		c.ValidFrom = now
-		c.ValidTo = time.Date(d.Year(), d.Month(), d.Day()+int(t.ValidDays), 0, 0, 0, 0, s.loc).UTC()
-	} else {
-		c.ValidFrom, c.ValidTo = t.ValidFrom.UTC(), t.ValidTo.UTC()
-	}
-	if !t.Active || !c.ValidTo.After(now) {
-		return model.Coupon{}, false, errTemplateInactive
+	c, err = s.newCoupon(t, memberID, source, key)
+	if err != nil {
+		return c, false, err
 	}
 	for range 3 {
 		c.ID, c.Code = 0, newCode()
@@ -73,6 +65,25 @@ func (s *Service) issueCoupon(tx *gorm.DB, templateID, memberID int64, source, k
 		}
 	}
 	return c, false, fmt.Errorf("coupon: no unique code after 3 draws")
+}
+
+// newCoupon builds (does not insert) a coupon of t for the member, valid
+// from now; errTemplateInactive when t is switched off or already over.
+func (s *Service) newCoupon(t model.CouponTemplate, memberID int64, source, key string) (model.Coupon, error) {
+	now := s.stamp()
+	c := model.Coupon{TemplateID: t.ID, MemberID: memberID, Title: t.Title(), Status: model.CouponIssued, Source: source, IssueKey: key,
+		CreatedAt: now, Code: newCode()}
+	if t.ValidDays > 0 {
+		d := now.In(s.loc)
+		c.ValidFrom = now
+		c.ValidTo = time.Date(d.Year(), d.Month(), d.Day()+int(t.ValidDays), 0, 0, 0, 0, s.loc).UTC()
+	} else {
+		c.ValidFrom, c.ValidTo = t.ValidFrom.UTC(), t.ValidTo.UTC()
+	}
+	if !t.Active || !c.ValidTo.After(now) {
+		return model.Coupon{}, errTemplateInactive
+	}
+	return c, nil
 }
 
 // IssueResult is one member's outcome of an HQ coupon push.

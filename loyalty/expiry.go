@@ -72,6 +72,14 @@ func (s *Service) expireDue(tx *gorm.DB, m *model.Member, now time.Time) (int64,
 	if err := store.ForUpdate(q).Find(&due).Error; err != nil || len(due) == 0 {
 		return 0, err
 	}
+	return s.expireCredits(tx, m, due)
+}
+
+// expireCredits expires the due credits (locked, in id order) of m.
+func (s *Service) expireCredits(tx *gorm.DB, m *model.Member, due []model.PointsEntry) (int64, error) {
+	if len(due) == 0 {
+		return 0, nil
+	}
 	var total int64
 	for _, c := range due {
 		row := model.PointsEntry{

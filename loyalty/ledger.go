@@ -3,6 +3,7 @@ package loyalty
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,8 +51,10 @@ type LevelUp struct {
 // before, and model.ErrInsufficientPoints when the balance would go below
 // zero.
 func (s *Service) post(tx *gorm.DB, m *model.Member, e Entry, extra map[string]any) (posting, error) {
+	var open []model.PointsEntry
 	if e.Delta < 0 {
-		if _, err := s.expireDue(tx, m, s.now()); err != nil {
+		var err error
+		if open, err = s.expireOpen(tx, m, s.now()); err != nil {
 			return posting{}, err
 		}
 	}
@@ -103,7 +106,7 @@ func (s *Service) post(tx *gorm.DB, m *model.Member, e Entry, extra map[string]a
 	m.Points += e.Delta
 	m.Growth += e.Growth
 	if e.Delta < 0 {
-		if err := consume(tx, m.ID, -e.Delta, e.Source); err != nil {
+		if err := consumeFrom(tx, m.ID, -e.Delta, e.Source, open); err != nil {
 			return posting{}, err
 		}
 	}
@@ -118,20 +121,37 @@ func (s *Service) post(tx *gorm.DB, m *model.Member, e Entry, extra map[string]a
 	return p, nil
 }
 
-// consume lowers Remaining on the member's open credits by amount in total:
-// source first (when set), then the oldest. The guarded balance update
-// already proved the balance covers it, and the balance always equals the
-// sum of Remaining.
-func consume(tx *gorm.DB, memberID, amount, source int64) error {
+// expireOpen locks m's open credits with one SELECT, expires those due at
+// now (see expireDue) and returns the rest, in id order, for consumeFrom:
+// a spend reads the member's credits once.
+func (s *Service) expireOpen(tx *gorm.DB, m *model.Member, now time.Time) ([]model.PointsEntry, error) {
 	var open []model.PointsEntry
-	q := tx.Select("id, remaining").Where("member_id = ? AND remaining > 0", memberID)
-	if source > 0 {
-		q = q.Order(fmt.Sprintf("CASE WHEN id = %d THEN 0 ELSE 1 END, id", source))
-	} else {
-		q = q.Order("id")
-	}
+	q := tx.Select("id, remaining, expires_at, created_at").Where("member_id = ? AND remaining > 0", m.ID).Order("id")
 	if err := store.ForUpdate(q).Find(&open).Error; err != nil {
-		return err
+		return nil, err
+	}
+	var due, rest []model.PointsEntry
+	cut := now.UTC()
+	for _, c := range open {
+		if c.ExpiresAt != nil && !c.ExpiresAt.After(cut) {
+			due = append(due, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	_, err := s.expireCredits(tx, m, due)
+	return rest, err
+}
+
+// consumeFrom lowers Remaining on the credits expireOpen returned (locked,
+// in id order) by amount in total: source first (when set), then the
+// oldest. The guarded balance update already proved the balance covers
+// it, and the balance always equals the sum of Remaining.
+func consumeFrom(tx *gorm.DB, memberID, amount, source int64, open []model.PointsEntry) error {
+	if source > 0 {
+		if i := slices.IndexFunc(open, func(c model.PointsEntry) bool { return c.ID == source }); i > 0 {
+			open = append(append([]model.PointsEntry{open[i]}, open[:i]...), open[i+1:]...)
+		}
 	}
 	for _, c := range open {
 		if amount == 0 {

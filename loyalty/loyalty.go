@@ -57,6 +57,21 @@ type Options struct {
 	// SettingsTTL bounds how stale cached levels and rules may be when
 	// another instance changed them; 0 = 10s, negative = never cache.
 	SettingsTTL time.Duration
+	// StockGate, when set, refuses sold-out redemptions before any
+	// transaction (stockgate.Gate, in Redis); nil: the database decides
+	// every attempt.
+	StockGate StockGate
+}
+
+// StockGate is a counter per reward in front of the database's stock (see
+// package stockgate). Reserve reports false when the reward is sold out
+// and an error when it cannot decide; Release gives back a reserved unit
+// the transaction did not take; Reconcile sets the counter from the
+// database.
+type StockGate interface {
+	Reserve(ctx context.Context, rewardID int64) (bool, error)
+	Release(ctx context.Context, rewardID int64)
+	Reconcile(ctx context.Context, rewardID int64) error
 }
 
 // New returns a Service on st's database. Call Seed once after migrating.

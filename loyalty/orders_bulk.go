@@ -1,6 +1,7 @@
 package loyalty
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/store"
 )
 
@@ -43,14 +45,88 @@ func (s *Service) recordBulk(tx *gorm.DB, r model.EarningRule, st *settings, lin
 	if err := moveBalances(tx, members, p.before); err != nil {
 		return err
 	}
-	for _, u := range p.ups {
-		up, err := s.recordLevelChange(tx, u.memberID, u.from, u.to.Name, u.growth, model.LevelUpgrade, u.to.UpgradeCoupons)
-		if err != nil {
-			return err
-		}
-		out[u.line].LevelUp = up
+	ups, err := s.recordUpgrades(tx, p.ups)
+	if err != nil {
+		return err
+	}
+	for k, u := range p.ups {
+		out[u.line].LevelUp = ups[k]
 	}
 	return nil
+}
+
+// recordUpgrades is recordLevelChange for a chunk's upgrades in one pass:
+// the level changes, their coupons and the outbox events of both go in
+// multi-row INSERTs, with the same rows, keys and events as one by one.
+// A coupon whose template is missing or switched off is skipped, as there.
+func (s *Service) recordUpgrades(tx *gorm.DB, ups []bulkUpgrade) ([]*LevelUp, error) {
+	if len(ups) == 0 {
+		return nil, nil
+	}
+	changes := make([]model.LevelChange, len(ups))
+	for k, u := range ups {
+		changes[k] = model.LevelChange{MemberID: u.memberID, From: u.from, To: u.to.Name, Growth: u.growth, Reason: model.LevelUpgrade, CreatedAt: s.stamp()}
+	}
+	if err := tx.CreateInBatches(&changes, 250).Error; err != nil {
+		return nil, err
+	}
+	templates, err := upgradeTemplates(tx, ups)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*LevelUp, len(ups))
+	var events []outbox.Event
+	var coupons []model.Coupon
+	var owner []int
+	for k, u := range ups {
+		c := changes[k]
+		out[k] = &LevelUp{Change: c}
+		events = append(events, outbox.Event{Kind: outbox.KindLevelChanged, Payload: outbox.LevelChanged{MemberID: u.memberID,
+			ChangeID: c.ID, From: u.from, To: u.to.Name, Upgrade: true}})
+		for _, tid := range u.to.UpgradeCoupons {
+			t, ok := templates[tid]
+			if !ok {
+				continue
+			}
+			cp, err := s.newCoupon(t, u.memberID, model.SourceLevelUp, fmt.Sprintf("level_up:%d:%d", c.ID, tid))
+			if errors.Is(err, errTemplateInactive) {
+				continue
+			}
+			coupons, owner = append(coupons, cp), append(owner, k)
+		}
+	}
+	if len(coupons) > 0 {
+		// A code collision (2^-80) fails the chunk; the caller runs it again.
+		if err := tx.CreateInBatches(&coupons, 250).Error; err != nil {
+			return nil, err
+		}
+	}
+	for i, cp := range coupons {
+		out[owner[i]].Coupons = append(out[owner[i]].Coupons, cp)
+		events = append(events, outbox.Event{Kind: outbox.KindCouponIssued, Payload: outbox.CouponIssued{MemberID: cp.MemberID, CouponID: cp.ID,
+			Source: model.SourceLevelUp}})
+	}
+	return out, outbox.RecordAll(tx, events)
+}
+
+// upgradeTemplates reads, once, the coupon templates the upgrades grant.
+func upgradeTemplates(tx *gorm.DB, ups []bulkUpgrade) (map[int64]model.CouponTemplate, error) {
+	var ids []int64
+	for _, u := range ups {
+		ids = append(ids, u.to.UpgradeCoupons...)
+	}
+	out := map[int64]model.CouponTemplate{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ts []model.CouponTemplate
+	if err := tx.Where("id IN ?", ids).Find(&ts).Error; err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		out[t.ID] = t
+	}
+	return out, nil
 }
 
 // lockBulkChunk locks the chunk's members (in id order) and returns them by

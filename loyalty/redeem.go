@@ -32,15 +32,22 @@ type RedeemResult struct {
 }
 
 // Redeem exchanges the member's points for the reward in one transaction:
-// the member row is locked, the sale window and level are checked, the
-// per-member limit is taken by a guarded update of a counter row, the
-// points are spent through the ledger (key redeem:<request id>; due points
-// expire first, the oldest are spent first), a coupon reward issues its
-// coupon, and the stock is taken last by a guarded update (stock > 0), so
-// the hot reward row is locked only briefly. Any failure rolls it all back.
+// the member row is locked, the level is checked, the per-member limit is
+// taken by a guarded update of a counter row, the points are spent through
+// the ledger (key redeem:<request id>; due points expire first, the oldest
+// are spent first), a coupon reward issues its coupon, and the stock is
+// taken last by a guarded update (stock > 0, and the price and on-sale
+// switch still those checked), so the hot reward row is locked only from
+// that statement to the commit. Any failure rolls it all back.
+//
+// Before the transaction, attempts that cannot succeed are refused with
+// reads only: not on sale, over the per-member limit, and — when the
+// service has a StockGate — sold out, by one Redis call. A unit reserved
+// at the gate is given back when the transaction fails or refuses.
 // Errors: EINVALID, ErrMemberNotFound, ErrRewardNotFound, ErrNotOnSale,
 // ErrLevelTooLow, ErrLimitReached, ErrInsufficientPoints, ErrOutOfStock,
-// ECONFLICT when the request id was used for another member or reward.
+// ECONFLICT when the request id was used for another member or reward, or
+// the reward's price changed during the redemption (retry).
 func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, error) {
 	if req.RequestID == "" || len(req.RequestID) > 96 {
 		return RedeemResult{}, model.Errorf(model.EINVALID, "request_id: want 1-96 characters")
@@ -48,21 +55,72 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 	if prev, err := s.redemptionByRequest(ctx, req); err == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
 		return prev, err
 	}
-	st, err := s.current(s.db.WithContext(ctx))
+	r, pickup, err := s.redeemable(ctx, req)
 	if err != nil {
 		return RedeemResult{}, err
 	}
+	reserved := false
+	if s.opts.StockGate != nil {
+		ok, err := s.opts.StockGate.Reserve(ctx, r.ID)
+		switch {
+		case err != nil: // the gate cannot decide: the database does
+		case !ok:
+			return RedeemResult{}, model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
+		default:
+			reserved = true
+		}
+	}
+	out, err := s.redeemTx(ctx, req, r, pickup)
+	if errors.Is(err, errAlreadyPosted) {
+		out, err = s.redemptionByRequest(ctx, req)
+	}
+	if reserved && (err != nil || out.Replay) {
+		if errors.Is(err, model.ErrOutOfStock) {
+			// The gate counted a unit the database does not have: set
+			// it from the database rather than give the unit back.
+			if gerr := s.opts.StockGate.Reconcile(context.WithoutCancel(ctx), r.ID); gerr != nil {
+				s.opts.StockGate.Release(ctx, r.ID)
+			}
+		} else {
+			s.opts.StockGate.Release(ctx, r.ID)
+		}
+	}
+	return out, err
+}
+
+// redeemable runs the checks that need no transaction: the reward exists
+// and is on sale with stock, the pickup store, and the per-member limit.
+func (s *Service) redeemable(ctx context.Context, req RedeemRequest) (model.Reward, string, error) {
 	r, err := s.Reward(ctx, req.RewardID)
 	if err != nil {
-		return RedeemResult{}, err
+		return r, "", err
 	}
 	if !r.OnSale(s.now()) {
-		return RedeemResult{}, model.Detail(model.ErrNotOnSale, "%s is not on sale now", r.Name)
+		return r, "", model.Detail(model.ErrNotOnSale, "%s is not on sale now", r.Name)
 	}
-	if r.Stock <= 0 { // a fast answer only: the guarded update below decides
-		return RedeemResult{}, model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
+	if r.Stock <= 0 { // a fast answer only: the guarded update decides
+		return r, "", model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
 	}
 	pickup, err := pickupStore(r, req.PickupStore)
+	if err != nil {
+		return r, "", err
+	}
+	if r.PerMemberLimit > 0 {
+		var used []int64
+		if err := s.db.WithContext(ctx).Model(&model.RewardClaim{}).Where("member_id = ? AND reward_id = ?", req.MemberID, r.ID).
+			Pluck("count", &used).Error; err != nil {
+			return r, "", err
+		}
+		if len(used) > 0 && used[0] >= r.PerMemberLimit {
+			return r, "", model.Detail(model.ErrLimitReached, "%s: at most %d per member", r.Name, r.PerMemberLimit)
+		}
+	}
+	return r, pickup, nil
+}
+
+// redeemTx is Redeem's transaction for the reward r read just before.
+func (s *Service) redeemTx(ctx context.Context, req RedeemRequest, r model.Reward, pickup string) (RedeemResult, error) {
+	st, err := s.current(s.db.WithContext(ctx))
 	if err != nil {
 		return RedeemResult{}, err
 	}
@@ -72,15 +130,6 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 		m, err := store.LockMember(tx, req.MemberID)
 		if err != nil {
 			return err
-		}
-		// Price, level, limit and sale window as they are now, under the
-		// reward's row lock: an HQ change after the fast checks above
-		// applies to this redemption. (Lock order: member, then reward.)
-		if err := store.ForUpdate(tx).Take(&r, req.RewardID).Error; err != nil {
-			return err
-		}
-		if !r.OnSale(s.now()) {
-			return model.Detail(model.ErrNotOnSale, "%s is not on sale now", r.Name)
 		}
 		if r.MinLevel != "" && st.levels.rank(m.Level) < st.levels.rank(r.MinLevel) {
 			return model.Detail(model.ErrLevelTooLow, "%s is for %s members and above", r.Name, r.MinLevel)
@@ -99,35 +148,60 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 		}
 		red := model.Redemption{RequestID: req.RequestID, MemberID: m.ID, RewardID: r.ID, RewardName: r.Name, Kind: r.Kind,
 			Points: r.PointsCost, BalanceAfter: m.Points, Status: model.RedemptionDone}
-		switch r.Kind {
-		case model.RewardCoupon:
-			c, _, err := s.issueCoupon(tx, *r.CouponTemplateID, m.ID, model.SourceRedemption, "redeem:"+req.RequestID)
-			if errors.Is(err, errTemplateInactive) || errors.Is(err, model.ErrCouponTemplateMissing) {
-				return model.Detail(model.ErrNotOnSale, "%s is not available now (its coupon is switched off)", r.Name)
-			} else if err != nil {
-				return err
-			}
-			red.CouponID, red.CouponCode, out.Coupon = &c.ID, c.Code, &c
-		case model.RewardPhysical:
-			code := newCode()
-			red.Status, red.PickupStore, red.PickupCode = model.RedemptionToPickup, pickup, &code
+		if err := s.deliver(tx, r, &red, &out, pickup); err != nil {
+			return err
 		}
 		if err := tx.Create(&red).Error; err != nil {
 			return err
 		}
-		res := tx.Model(&model.Reward{}).Where("id = ? AND stock > 0", r.ID).Update("stock", gorm.Expr("stock - 1"))
-		if res.Error != nil {
-			return res.Error
-		} else if res.RowsAffected == 0 {
-			return model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
-		}
 		out.Redemption = red
-		return nil
+		return takeStock(tx, r)
 	})
-	if errors.Is(err, errAlreadyPosted) {
-		return s.redemptionByRequest(ctx, req)
-	}
 	return out, err
+}
+
+// deliver issues a coupon reward's coupon or a physical reward's pickup
+// code onto red.
+func (s *Service) deliver(tx *gorm.DB, r model.Reward, red *model.Redemption, out *RedeemResult, pickup string) error {
+	switch r.Kind {
+	case model.RewardCoupon:
+		c, _, err := s.issueCoupon(tx, *r.CouponTemplateID, red.MemberID, model.SourceRedemption, "redeem:"+red.RequestID)
+		if errors.Is(err, errTemplateInactive) || errors.Is(err, model.ErrCouponTemplateMissing) {
+			return model.Detail(model.ErrNotOnSale, "%s is not available now (its coupon is switched off)", r.Name)
+		} else if err != nil {
+			return err
+		}
+		red.CouponID, red.CouponCode, out.Coupon = &c.ID, c.Code, &c
+	case model.RewardPhysical:
+		code := newCode()
+		red.Status, red.PickupStore, red.PickupCode = model.RedemptionToPickup, pickup, &code
+	}
+	return nil
+}
+
+// takeStock takes one unit of r's stock by a guarded update that also
+// holds the price and on-sale switch to those the redemption used, so an
+// HQ change that commits first applies to it. It is the transaction's last
+// statement: the hot reward row stays locked only until the commit.
+func takeStock(tx *gorm.DB, r model.Reward) error {
+	res := tx.Model(&model.Reward{}).Where("id = ? AND stock > 0 AND points_cost = ? AND active = ?", r.ID, r.PointsCost, true).
+		UpdateColumn("stock", gorm.Expr("stock - 1"))
+	if res.Error != nil {
+		return res.Error
+	} else if res.RowsAffected == 1 {
+		return nil
+	}
+	var now model.Reward
+	if err := tx.Select("stock, points_cost, active").Take(&now, r.ID).Error; err != nil {
+		return err
+	}
+	switch {
+	case now.Stock <= 0:
+		return model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
+	case !now.Active:
+		return model.Detail(model.ErrNotOnSale, "%s is not on sale now", r.Name)
+	}
+	return model.Errorf(model.ECONFLICT, "%s: the price changed from %d to %d points; retry", r.Name, r.PointsCost, now.PointsCost)
 }
 
 // takeClaim counts one more redemption of r by the member, refusing past

@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"log/slog"
 
 	"gorm.io/gorm"
 
@@ -80,6 +81,13 @@ func (s *Service) RestockReward(ctx context.Context, id, delta int64) (model.Rew
 		}
 		return nil
 	})
+	if err == nil && s.opts.StockGate != nil {
+		// The gate follows the new stock now rather than at the next
+		// periodic reconcile; if Redis fails, that reconcile does it.
+		if gerr := s.opts.StockGate.Reconcile(context.WithoutCancel(ctx), id); gerr != nil {
+			slog.Warn("stock gate: reconcile after restock failed", "reward", id, "err", gerr)
+		}
+	}
 	return r, err
 }
 

@@ -89,3 +89,24 @@ func Record(tx *gorm.DB, ev Event) error {
 	}
 	return nil
 }
+
+// RecordAll records several events in tx with multi-row INSERTs, for bulk
+// paths (an orders import's level-ups). Errors: as Record.
+func RecordAll(tx *gorm.DB, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	rows := make([]model.OutboxEvent, len(evs))
+	now := time.Now().UTC()
+	for i, ev := range evs {
+		b, err := json.Marshal(ev.Payload)
+		if err != nil {
+			return fmt.Errorf("outbox: %s payload: %w", ev.Kind, err)
+		}
+		rows[i] = model.OutboxEvent{Kind: ev.Kind, Payload: string(b), CreatedAt: now}
+	}
+	if err := tx.CreateInBatches(&rows, 250).Error; err != nil {
+		return fmt.Errorf("outbox: record %d events: %w", len(rows), err)
+	}
+	return nil
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/scripts"
 	"github.com/siyu/siyu/segments"
+	"github.com/siyu/siyu/stockgate"
 	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/tasks"
@@ -45,6 +46,7 @@ type app struct {
 	segs    *segments.Service
 	dash    *metrics.Service
 	loyalty *loyalty.Service
+	gate    *stockgate.Gate
 	bot     *bot.Bot
 	wx      *wx.Client
 	codes   *guides.Codes
@@ -106,7 +108,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.guides = guides.New(a.st, a.now)
 	a.segs = segments.New(a.st, a.now)
 	a.dash = metrics.New(a.st, a.now)
-	a.loyalty = loyalty.New(a.st, loyaltyOptions(cfg, a.now))
+	a.gate = stockgate.New(a.redis.Client, a.db, cfg.RedisPrefix, log)
+	lopts := loyaltyOptions(cfg, a.now)
+	lopts.StockGate = a.gate
+	a.loyalty = loyalty.New(a.st, lopts)
 	if err := a.loyalty.Seed(ctx); err != nil {
 		a.close()
 		return nil, err
@@ -289,4 +294,18 @@ func segmentRules(cfg config.Config) segments.SegmentRules {
 		}
 	}
 	return r
+}
+
+// gateReconcileEvery is how often each server and worker sets the stock
+// gate of every active reward from the database, giving back units held by
+// a process that died mid-redemption.
+const gateReconcileEvery = 30 * time.Second
+
+// startGate reconciles the stock gate now and then periodically until ctx
+// ends; the returned func waits for it to stop.
+func (a *app) startGate(ctx context.Context) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); a.gate.Run(ctx, gateReconcileEvery) }()
+	return func() { cancel(); <-done }
 }

@@ -138,6 +138,12 @@ func (b *benchEnv) freshApp(ctx context.Context) (a *app, cleanup func(), err er
 		drop()
 		return nil, nil, err
 	}
+	if cfg.MySQLDSN != "" {
+		var pool int64
+		if err := a.db.WithContext(ctx).Raw("SELECT @@innodb_buffer_pool_size").Scan(&pool).Error; err == nil {
+			fmt.Fprintf(b.out, "MySQL/MariaDB innodb_buffer_pool_size: %d MB\n", pool>>20)
+		}
+	}
 	return a, func() {
 		a.redis.Client.Del(context.Background(), cfg.RedisPrefix)
 		a.close()

@@ -45,8 +45,8 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	rewards := make([]model.Reward, 3)
-	for i, name := range []string{"HTTP", "direct", "baseline"} {
+	rewards := make([]model.Reward, 4)
+	for i, name := range []string{"HTTP", "direct", "baseline", "no gate"} {
 		if rewards[i], err = a.loyalty.CreateReward(ctx, model.Reward{Name: "bench " + name, PointsCost: 10, Kind: model.RewardVirtual,
 			Stock: int64(*stock), Active: true}); err != nil {
 			return err
@@ -105,9 +105,28 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The same direct sale on a service without the Redis stock gate: every
+	// attempt that reads stock > 0 on the row runs a transaction.
+	noGate := loyalty.New(a.st, loyaltyOptions(a.cfg, a.now))
+	var okNoGate atomic.Int64
+	var noGateLat latencies
+	noGateWall, err := parallel(ctx, *attempts, *conc, &noGateLat, func(ctx context.Context, i int) error {
+		_, err := noGate.Redeem(ctx, loyalty.RedeemRequest{MemberID: ids[i%len(ids)], RewardID: rewards[3].ID, RequestID: fmt.Sprintf("n%d", i)})
+		switch {
+		case err == nil:
+			okNoGate.Add(1)
+		case !errors.Is(err, model.ErrOutOfStock):
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	printRows(b.out, []row{
 		{name: "redeem over HTTP (HQ API)", n: *attempts, wall: httpWall, p50: httpLat.percentile(50), p99: httpLat.percentile(99)},
-		{name: "redeem direct (service)", n: *attempts, wall: directWall, p50: directLat.percentile(50), p99: directLat.percentile(99)},
+		{name: "redeem direct (service, stock gate)", n: *attempts, wall: directWall, p50: directLat.percentile(50), p99: directLat.percentile(99)},
+		{name: "redeem direct, no stock gate", n: *attempts, wall: noGateWall, p50: noGateLat.percentile(50), p99: noGateLat.percentile(99)},
 		{name: "bare guarded stock update (baseline)", n: *attempts, wall: baseWall, p50: baseLat.percentile(50), p99: baseLat.percentile(99)},
 	})
 	fmt.Fprintf(b.out, "\nsuccessful redemptions/s: HTTP %.0f, direct %.0f (each attempt is one row above; the rest found no stock)\n",
@@ -124,15 +143,16 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 	var redemptions, entries int64
 	a.db.WithContext(ctx).Model(&model.Redemption{}).Count(&redemptions)
 	a.db.WithContext(ctx).Model(&model.PointsEntry{}).Where("kind = ?", model.PointsRedeem).Count(&entries)
-	fmt.Fprintf(b.out, "check: succeeded HTTP %d, direct %d, baseline %d (want %d each); stock left %v; %d redemptions, %d redeem entries; %d members whose balance differs from the ledger\n",
-		okHTTP.Load(), okDirect.Load(), okBase.Load(), want, left, redemptions, entries, len(bad))
+	fmt.Fprintf(b.out, "check: succeeded HTTP %d, direct %d, no gate %d, baseline %d (want %d each); stock left %v; %d redemptions, %d redeem entries; %d members whose balance differs from the ledger\n",
+		okHTTP.Load(), okDirect.Load(), okNoGate.Load(), okBase.Load(), want, left, redemptions, entries, len(bad))
 	expectLeft := int64(*stock) - want
 	for _, l := range left {
 		if l != expectLeft {
 			return fmt.Errorf("correctness check failed: stock left %v, want %d", left, expectLeft)
 		}
 	}
-	if okHTTP.Load() != want || okDirect.Load() != want || okBase.Load() != want || redemptions != 2*want || entries != 2*want || len(bad) > 0 {
+	if okHTTP.Load() != want || okDirect.Load() != want || okBase.Load() != want || okNoGate.Load() != want ||
+		redemptions != 3*want || entries != 3*want || len(bad) > 0 {
 		return fmt.Errorf("correctness check failed")
 	}
 	return nil

@@ -37,6 +37,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("SIYU_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
 	}
+	defer a.startGate(ctx)()
 	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	if *withWorker {
 		w, err := a.worker()
@@ -119,6 +120,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	log.Info("queue worker and scheduler running")
 	defer a.startOutbox(ctx)()
+	defer a.startGate(ctx)()
 	<-ctx.Done()
 	log.Info("shutting down: finishing in-flight tasks")
 	w.Shutdown()
