@@ -37,6 +37,8 @@ func (s *Server) routes(r *gin.Engine) {
 	s.hqLoyaltyRoutes(hq)
 	s.hqOrganisationRoutes(hq)
 	s.hqTaskRoutes(hq)
+	s.hqHandoverRoutes(hq)
+	s.hqMaterialRoutes(hq)
 	s.sidebarRoutes(r)
 
 	if s.queues != nil {
@@ -162,4 +164,6 @@ func (s *Server) sidebarRoutes(r *gin.Engine) {
 	sb.GET("/tasks", s.needTasks, s.sidebarTasks)
 	sb.POST("/task-items/:id", s.needTasks, s.sidebarTaskItem)
 	sb.POST("/feedback", s.needTasks, s.sidebarFeedback)
+	sb.GET("/materials", s.needMaterials, s.sidebarMaterials)
+	sb.POST("/materials/:id/send", s.needMaterials, s.sidebarSendMaterial)
 }

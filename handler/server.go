@@ -5,6 +5,8 @@ package handler
 
 import (
 	"context"
+	"github.com/siyu/siyu/handover"
+	"github.com/siyu/siyu/materials"
 	"log/slog"
 	"net/http"
 	"time"
@@ -75,6 +77,9 @@ type Deps struct {
 	// builds them on DB and Redis.
 	Operators *operators.Service
 	Auth      AuthConfig
+	// Handover and Materials: nil answers their endpoints with 503.
+	Handover  *handover.Service
+	Materials *materials.Service
 }
 
 // Server holds the handlers' dependencies.
@@ -114,6 +119,8 @@ type Server struct {
 	ops    *operators.Service
 	limits *limiter
 	AuthConfig
+	handover  *handover.Service
+	materials *materials.Service
 }
 
 // New builds the HTTP handler with every route.
@@ -123,6 +130,7 @@ func New(d Deps) http.Handler {
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
 		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, tasks: d.Tasks,
+		handover: d.Handover, materials: d.Materials,
 	}
 	if s.now == nil {
 		s.now = time.Now

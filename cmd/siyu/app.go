@@ -16,7 +16,9 @@ import (
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/handover"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/materials"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
@@ -58,6 +60,9 @@ type app struct {
 
 	outboxMetrics *outbox.Metrics
 	sweeper       *tasks.Sweeper
+
+	handover  *handover.Service
+	materials *materials.Service
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -121,6 +126,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.metrics = handler.NewMetrics()
 	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
+	a.handover = handover.New(a.st, a.wx, a.enq, handover.Options{Now: a.now, Logger: a.log})
+	a.materials = materials.New(a.st, materials.Options{Redis: a.redis.Client, Prefix: cfg.RedisPrefix, Media: a.wx, Now: a.now, Logger: a.log})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
 	a.openOutbox()
@@ -155,6 +162,8 @@ func (a *app) handler() http.Handler {
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
 		Tasks:          a.hqTasks,
+		Handover:       a.handover,
+		Materials:      a.materials,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
 			AllowPlainOA: a.cfg.WeChat.AllowPlain},
 	})
@@ -198,8 +207,10 @@ func (a *app) worker() (*tasks.Worker, error) {
 		HQ:           a.hqTasks,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
+		Handover:     a.handover,
 	})
 	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
+	a.handover.Register(mux)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})
