@@ -122,7 +122,9 @@ func TestHandoverAfterDepartureEventSpreadsOverStore(t *testing.T) {
 	pointsBefore := h.member("wm_a").Points
 
 	h.deliver(tasks.WeComEvent{CorpID: h.corp, Event: tasks.EventChangeContact, ChangeType: tasks.ChangeDeleteUser, UserID: "g01", CreateTime: time.Now().Unix()})
-	h.waitFor("the departure", func() bool { return h.count(&model.GuideDeparture{}, "guide_user_id = ? AND source = ?", "g01", model.DepartByEvent) == 1 })
+	h.waitFor("the departure", func() bool {
+		return h.count(&model.GuideDeparture{}, "guide_user_id = ? AND source = ?", "g01", model.DepartByEvent) == 1
+	})
 
 	pv, err := h.svc.Preview(ctx, handover.Plan{From: "g01", ByStore: true})
 	h.must(err)
