@@ -101,7 +101,7 @@ func (s *Server) saveMaterial(c *gin.Context) {
 // materialForm decodes the material and its file from a multipart or
 // JSON body.
 func materialForm(c *gin.Context) (model.Material, *materials.Upload, error) {
-	var m model.Material
+	m := model.Material{Enabled: true} // on unless the body says otherwise
 	if !strings.HasPrefix(c.ContentType(), "multipart/") {
 		err := decodeJSON(c, &m)
 		return m, nil, err

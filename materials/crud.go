@@ -38,8 +38,14 @@ func (s *Service) Save(ctx context.Context, m model.Material, up *Upload) (model
 				return err
 			}
 		}
+		enabled := m.Enabled // a create turns false into the column's default (on)
 		if err := tx.Save(&m).Error; err != nil {
 			return err
+		}
+		if !enabled {
+			if err := tx.Model(&m).Update("enabled", false).Error; err != nil {
+				return err
+			}
 		}
 		if Uploaded(m.Type) && up != nil {
 			return tx.Save(&model.MaterialContent{MaterialID: m.ID, Data: up.Data}).Error
