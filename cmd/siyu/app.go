@@ -17,6 +17,7 @@ import (
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/handover"
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/materials"
 	"github.com/siyu/siyu/members"
@@ -56,7 +57,7 @@ type app struct {
 	// messenger sends Official Account messages for member notices; nil
 	// until the wx client is wired here.
 	messenger tasks.OAMessenger
-	hqTasks   *tasks.HQTasks
+	hqTasks   *hqtasks.Service
 
 	outboxMetrics *outbox.Metrics
 	sweeper       *tasks.Sweeper
@@ -124,7 +125,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.messenger = a.wx
 	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
-	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
+	a.hqTasks = hqtasks.New(a.st, hqtasks.Options{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.handover = handover.New(a.st, a.wx, a.enq, handover.Options{Now: a.now, Logger: a.log})
 	a.materials = materials.New(a.st, materials.Options{Redis: a.redis.Client, Prefix: cfg.RedisPrefix, Media: a.wx, Now: a.now, Logger: a.log})
@@ -201,14 +202,16 @@ func (a *app) sidebarWeCom() handler.SidebarWeCom {
 
 // worker builds the queue worker with every task handler and schedule.
 func (a *app) worker() (*tasks.Worker, error) {
-	mux := tasks.NewMux(tasks.Deps{
+	deps := tasks.Deps{
 		Loyalty: a.loyalty, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
-		HQ:           a.hqTasks,
+		HQ:           true,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
 		Handover:     a.handover,
-	})
+	}
+	mux := tasks.NewMux(deps)
+	hqtasks.Register(mux, a.hqTasks, deps)
 	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
 	a.handover.Register(mux)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
