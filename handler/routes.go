@@ -166,4 +166,5 @@ func (s *Server) sidebarRoutes(r *gin.Engine) {
 	sb.POST("/feedback", s.needTasks, s.sidebarFeedback)
 	sb.GET("/materials", s.needMaterials, s.sidebarMaterials)
 	sb.POST("/materials/:id/send", s.needMaterials, s.sidebarSendMaterial)
+	sb.GET("/materials/:id/content", s.needMaterials, s.sidebarMaterialContent)
 }

@@ -47,3 +47,20 @@ func (s *Server) sidebarSendMaterial(c *gin.Context) {
 	}
 	respond(c, http.StatusOK, gin.H{"message": p})
 }
+
+// sidebarMaterialContent serves GET /api/sidebar/materials/{id}/content:
+// the preview of an uploaded material open to the guide's store.
+func (s *Server) sidebarMaterialContent(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	g, _ := guideOf(c)
+	data, ct, err := s.materials.ContentFor(c.Request.Context(), g, id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Data(http.StatusOK, ct, data)
+}

@@ -82,3 +82,17 @@ func (s *Service) Usage(ctx context.Context, from, to time.Time, storeCode strin
 	err := q.Group("u.material_id, m.title, u.guide_user_id, u.store_code").Order("sends DESC, u.material_id").Scan(&out).Error
 	return out, err
 }
+
+// ContentFor returns an uploaded material's bytes for a guide's preview.
+// Errors: ErrMaterialNotFound (also for one switched off or outside the
+// guide's store), the database's.
+func (s *Service) ContentFor(ctx context.Context, g model.Guide, id int64) ([]byte, string, error) {
+	m, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if !openTo(m, g.StoreCode) || !Uploaded(m.Type) {
+		return nil, "", model.ErrMaterialNotFound
+	}
+	return s.Content(ctx, id)
+}
