@@ -164,32 +164,7 @@ func TestHandoverAfterDepartureEventSpreadsOverStore(t *testing.T) {
 			t.Errorf("%s: handover timeline entries = %d, want 1", ext, n)
 		}
 	}
-	a := h.item(got, "wm_a")
-	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_a", a.ToUserID, model.ItemOpen); n != 1 || a.OpenItemsMoved != 1 {
-		t.Errorf("wm_a: open items with %s = %d (moved %d), want 1", a.ToUserID, n, a.OpenItemsMoved)
-	}
-	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_a", "g01", model.ItemDone); n != 1 {
-		t.Errorf("wm_a: done items left with g01 = %d, want 1 (history stays)", n)
-	}
-	if n := h.count(&model.GuideTask{}, "task_id = ? AND guide_user_id = ?", 901, a.ToUserID); n != 1 {
-		t.Errorf("guide task of %s for the moved item = %d, want 1", a.ToUserID, n)
-	}
-	if p := h.member("wm_a").Points; p != pointsBefore {
-		t.Errorf("wm_a points = %d, want %d kept", p, pointsBefore)
-	}
-	for ext, why := range map[string]string{"wm_c": "不是原导购的客户", "wm_d": "客户拒绝"} {
-		it := h.item(got, ext)
-		m := h.member(ext)
-		if it.Status != model.ItemFailed || !strings.Contains(it.Reason, why) {
-			t.Errorf("%s: item %s (%q), want failed saying %q", ext, it.Status, it.Reason, why)
-		}
-		if m.GuideUserID != "g01" || h.count(&model.GuideRelation{}, "external_user_id = ? AND guide_user_id = ? AND active_key IS NOT NULL", ext, "g01") != 1 {
-			t.Errorf("%s: bound to %s; want g01 and its relation kept", ext, m.GuideUserID)
-		}
-	}
-	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_c", "g01", model.ItemOpen); n != 1 {
-		t.Errorf("wm_c: open items with g01 = %d, want 1 kept", n)
-	}
+	h.checkItemsAndRefusals(got, pointsBefore)
 	left, err := h.svc.ListDeparted(ctx)
 	h.must(err)
 	if len(left) != 1 || left[0].CustomersLeft != 2 {
@@ -274,5 +249,38 @@ func TestHandoverOnJobToOneGuide(t *testing.T) {
 	}
 	if _, err := h.svc.Create(ctx, handover.Plan{From: "g04", To: "g01"}, ""); err == nil {
 		t.Errorf("handing over to a departed guide: no error")
+	}
+}
+
+// checkItemsAndRefusals: wm_a's open item moved (its done one stayed, with
+// its points); wm_c and wm_d failed with their reasons and kept g01.
+func (h *handoverEnv) checkItemsAndRefusals(got model.Handover, pointsBefore int64) {
+	t := h.t
+	t.Helper()
+	a := h.item(got, "wm_a")
+	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_a", a.ToUserID, model.ItemOpen); n != 1 || a.OpenItemsMoved != 1 {
+		t.Errorf("wm_a: open items with %s = %d (moved %d), want 1", a.ToUserID, n, a.OpenItemsMoved)
+	}
+	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_a", "g01", model.ItemDone); n != 1 {
+		t.Errorf("wm_a: done items left with g01 = %d, want 1 (history stays)", n)
+	}
+	if n := h.count(&model.GuideTask{}, "task_id = ? AND guide_user_id = ?", 901, a.ToUserID); n != 1 {
+		t.Errorf("guide task of %s for the moved item = %d, want 1", a.ToUserID, n)
+	}
+	if p := h.member("wm_a").Points; p != pointsBefore {
+		t.Errorf("wm_a points = %d, want %d kept", p, pointsBefore)
+	}
+	for ext, why := range map[string]string{"wm_c": "不是原导购的客户", "wm_d": "客户拒绝"} {
+		it := h.item(got, ext)
+		m := h.member(ext)
+		if it.Status != model.ItemFailed || !strings.Contains(it.Reason, why) {
+			t.Errorf("%s: item %s (%q), want failed saying %q", ext, it.Status, it.Reason, why)
+		}
+		if m.GuideUserID != "g01" || h.count(&model.GuideRelation{}, "external_user_id = ? AND guide_user_id = ? AND active_key IS NOT NULL", ext, "g01") != 1 {
+			t.Errorf("%s: bound to %s; want g01 and its relation kept", ext, m.GuideUserID)
+		}
+	}
+	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_c", "g01", model.ItemOpen); n != 1 {
+		t.Errorf("wm_c: open items with g01 = %d, want 1 kept", n)
 	}
 }
