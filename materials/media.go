@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,11 +82,9 @@ func (s *Service) MediaID(ctx context.Context, m model.Material) (string, error)
 func (s *Service) mediaID(ctx context.Context, m model.Material, key string) (string, error) {
 	token := randomToken()
 	for wait := 20 * time.Millisecond; ; wait = min(wait*2, 500*time.Millisecond) {
-		id, err := s.rdb.Get(ctx, key).Result()
-		if err == nil {
-			return id, nil
-		} else if !errors.Is(err, redis.Nil) {
-			return "", err
+		id, ok, err := s.cached(ctx, key)
+		if err != nil || ok {
+			return id, err
 		}
 		got, err := s.rdb.SetNX(ctx, key+":lock", token, lockTTL).Result()
 		if err != nil {
@@ -111,8 +111,8 @@ func (s *Service) upload(ctx context.Context, m model.Material, key, token strin
 			s.log.Warn("materials: upload lock not released; it expires", "material", m.ID, "err", err)
 		}
 	}()
-	if id, err := s.rdb.Get(ctx, key).Result(); err == nil { // uploaded while we waited
-		return id, nil
+	if id, ok, err := s.cached(ctx, key); err != nil || ok { // uploaded while we waited
+		return id, err
 	}
 	var c model.MaterialContent
 	if err := s.db.WithContext(ctx).Take(&c, "material_id = ?", m.ID).Error; err != nil {
@@ -124,11 +124,30 @@ func (s *Service) upload(ctx context.Context, m model.Material, key, token strin
 	} else if err != nil {
 		return "", model.Errorf(model.EUPSTREAM, "素材 %d 上传企业微信失败: %v", m.ID, err)
 	}
-	if err := s.rdb.Set(ctx, key, id, s.mediaTTL).Err(); err != nil {
+	until := s.now().Add(s.mediaTTL).Unix()
+	if err := s.rdb.Set(ctx, key, strconv.FormatInt(until, 10)+":"+id, s.mediaTTL).Err(); err != nil {
 		return "", err
 	}
 	s.log.Info("materials: uploaded to WeCom", "material", m.ID, "type", m.Type, "size", len(c.Data))
 	return id, nil
+}
+
+// cached returns the media_id cached under key while it is still within
+// the TTL by the service's clock ("<until unix>:<media_id>"; Redis's own
+// expiry removes it too).
+func (s *Service) cached(ctx context.Context, key string) (string, bool, error) {
+	v, err := s.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, err
+	}
+	until, id, found := strings.Cut(v, ":")
+	u, perr := strconv.ParseInt(until, 10, 64)
+	if !found || perr != nil || s.now().Unix() >= u || id == "" {
+		return "", false, nil
+	}
+	return id, true, nil
 }
 
 func randomToken() string {
