@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/hibiken/asynq"
 	"strings"
 	"testing"
 	"time"
@@ -30,10 +31,14 @@ type handoverEnv struct {
 	svc *handover.Service
 }
 
-func newHandoverEnv(t *testing.T) *handoverEnv {
+func newHandoverEnv(t *testing.T, pollEvery ...time.Duration) *handoverEnv {
 	t.Helper()
 	e := newEnv(t)
-	svc := handover.New(store.New(e.db), e.wx, e.enq, handover.Options{PollEvery: 50 * time.Millisecond, Logger: testLogger()})
+	every := 50 * time.Millisecond
+	if len(pollEvery) > 0 {
+		every = pollEvery[0]
+	}
+	svc := handover.New(store.New(e.db), e.wx, e.enq, handover.Options{PollEvery: every, Logger: testLogger()})
 	e.deps.Handover = svc
 	mux := tasks.NewMux(e.deps)
 	svc.Register(mux)
@@ -282,5 +287,37 @@ func (h *handoverEnv) checkItemsAndRefusals(got model.Handover, pointsBefore int
 	}
 	if n := h.count(&model.TaskItem{}, "external_user_id = ? AND guide_user_id = ? AND status = ?", "wm_c", "g01", model.ItemOpen); n != 1 {
 		t.Errorf("wm_c: open items with g01 = %d, want 1 kept", n)
+	}
+}
+
+// TestSweeperRequeuesALostHandoverPoll: Redis loses a waiting handover's
+// poll job; the sweeper finds the handover waiting without its job, queues
+// the same round again, and the handover finishes.
+func TestSweeperRequeuesALostHandoverPoll(t *testing.T) {
+	h := newHandoverEnv(t, time.Hour) // the first poll would wait an hour
+	ctx := context.Background()
+	h.customers("g01", "wm_p")
+	ho, err := h.svc.Create(ctx, handover.Plan{From: "g01", To: "g02"}, "")
+	h.must(err)
+	h.waitFor("the poll job", func() bool { return h.handover(ho.ID).State == model.HandoverWaiting })
+	insp := asynq.NewInspectorFromRedisClient(h.rdb.Client)
+	queue := taskstest.Queues(h.prefix).Name(tasks.QueueDefault)
+	h.must(insp.DeleteTask(queue, handover.PollTaskID(ho.ID, 1))) // Redis lost it
+	h.must(h.db.Model(&model.Handover{}).Where("id = ?", ho.ID).Update("updated_at", time.Now().UTC().Add(-10*time.Minute)).Error)
+	h.up.CompleteTransfers()
+
+	sw := tasks.NewSweeper(h.db, h.rdb.ConnOpt, h.enq, taskstest.Queues(h.prefix), tasks.SweeperOptions{Grace: time.Minute, Logger: testLogger()})
+	t.Cleanup(func() { _ = sw.Close() })
+	n, err := sw.Sweep(ctx)
+	h.must(err)
+	if n != 1 {
+		t.Errorf("swept %d jobs, want the lost poll", n)
+	}
+	h.waitFor("the handover to finish", func() bool { return h.handover(ho.ID).State == model.HandoverDone })
+	if m := h.member("wm_p"); m.GuideUserID != "g02" {
+		t.Errorf("wm_p bound to %s, want g02", m.GuideUserID)
+	}
+	if n, err := sw.Sweep(ctx); err != nil || n != 0 {
+		t.Errorf("a second sweep queued %d (%v), want nothing", n, err)
 	}
 }
