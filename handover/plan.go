@@ -2,6 +2,7 @@ package handover
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -214,16 +215,22 @@ func (s *Service) Create(ctx context.Context, p Plan, by string) (model.Handover
 		if err := tx.Create(&h).Error; err != nil {
 			return err
 		}
-		over := map[string]bool{}
+		over := map[string]string{}
 		for _, e := range pv.OverLimit {
-			over[e] = true
+			over[e] = refusal(40128)
+		}
+		if err := inOtherHandovers(tx, h.ID, keys(pv.assign), over); err != nil {
+			return err
 		}
 		items := make([]model.HandoverItem, 0, len(pv.assign))
 		for _, ext := range keys(pv.assign) {
 			it := model.HandoverItem{HandoverID: h.ID, MemberID: pv.member[ext], ExternalUserID: ext, FromUserID: p.From,
 				ToUserID: pv.assign[ext], Status: model.ItemPending}
-			if over[ext] {
-				it.Status, it.ErrCode, it.Reason = model.ItemFailed, 40128, "该客户90天内已被在职继承2次，企业微信不再允许"
+			if why, ok := over[ext]; ok {
+				it.Status, it.Reason = model.ItemFailed, why
+				if strings.HasPrefix(why, "该客户90天内") {
+					it.ErrCode = 40128
+				}
 				h.Failed++
 			}
 			items = append(items, it)
@@ -247,4 +254,16 @@ func keys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// inOtherHandovers adds to refused the customers already pending or
+// waiting in another handover: WeCom takes one transfer at a time.
+func inOtherHandovers(tx *gorm.DB, id int64, exts []string, refused map[string]string) error {
+	var busy []model.HandoverItem
+	err := tx.Select("handover_id, external_user_id").Where("handover_id <> ? AND status IN ? AND external_user_id IN ?", id,
+		[]string{model.ItemPending, model.ItemWaiting}, exts).Find(&busy).Error
+	for _, b := range busy {
+		refused[b.ExternalUserID] = fmt.Sprintf("该客户正在交接单 %d 中转接，请等它结束", b.HandoverID)
+	}
+	return err
 }

@@ -27,8 +27,8 @@ type Enqueuer interface {
 
 // Options configures New.
 type Options struct {
-	// MoveStore moves a member's store to the new guide's where it differs
-	// (default true through New's caller; false keeps the store).
+	// KeepStore keeps a member's store when the new guide's differs (by
+	// default the store follows the new guide).
 	KeepStore bool
 	// PollEvery is the wait between transfer_result polls; 0 = 10 min.
 	PollEvery time.Duration

@@ -164,7 +164,13 @@ func (s *Service) advance(ctx context.Context, id int64, round int) error {
 		[]string{model.ItemPending, model.ItemWaiting}).Count(&waiting).Error; err != nil {
 		return err
 	}
-	if waiting == 0 || round >= s.opt.MaxRounds {
+	if waiting > 0 && round >= s.opt.MaxRounds {
+		if err := s.expire(ctx, id); err != nil {
+			return err
+		}
+		waiting = 0
+	}
+	if waiting == 0 {
 		now := s.opt.Now().UTC()
 		return db.Model(&model.Handover{}).Where("id = ? AND state <> ?", id, model.HandoverDone).
 			Updates(map[string]any{"state": model.HandoverDone, "finished_at": now}).Error
@@ -179,6 +185,23 @@ func (s *Service) advance(ctx context.Context, id int64, round int) error {
 		return fmt.Errorf("handover %d: queue poll: %w", id, err)
 	}
 	return nil
+}
+
+// expire fails what still waits after the last round: WeCom never
+// confirmed it, so nothing moved.
+func (s *Service) expire(ctx context.Context, id int64) error {
+	return s.st.Tx(ctx, func(tx *gorm.DB) error {
+		var items []model.HandoverItem
+		if err := tx.Where("handover_id = ? AND status IN ?", id, []string{model.ItemPending, model.ItemWaiting}).Find(&items).Error; err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := s.fail(tx, it, 0, "企业微信超时未确认转接，客户仍归原导购"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func isConflict(err error) bool {

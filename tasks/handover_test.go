@@ -219,6 +219,11 @@ func TestHandoverOnJobToOneGuide(t *testing.T) {
 			t.Errorf("transfer call %+v: want the message and no wm_e", body)
 		}
 	}
+	ho2, err := h.svc.Create(ctx, handover.Plan{From: "g01", To: "g02", ExternalUserIDs: []string{"wm_f"}}, "")
+	h.must(err)
+	if it := ho2.Items[0]; it.Status != model.ItemFailed || !strings.Contains(it.Reason, "正在交接单") {
+		t.Errorf("wm_f in a second handover while in transfer: %s %q, want failed at once", it.Status, it.Reason)
+	}
 	h.deliver(h.event(tasks.ChangeTransferFail, "g04", "wm_g"))
 	h.waitFor("the transfer_fail event", func() bool {
 		return h.count(&model.HandoverItem{}, "handover_id = ? AND external_user_id = ? AND status = ?", ho.ID, "wm_g", model.ItemFailed) == 1
