@@ -143,6 +143,11 @@ func TestHQHandoverAPI(t *testing.T) {
 	if code := e.hq("GET", "/api/hq/handovers/"+itoa(h.ID), nil, &got); code != 200 || len(got.Items) != 1 || got.Items[0].ExternalUserID != "wm_alice" {
 		t.Errorf("get = %d %+v", code, got)
 	}
+	e.up.AddUnassigned("g_left", "wm_zoe", 1700000000)
+	var un struct{ Customers []wx.Unassigned }
+	if code := e.hq("GET", "/api/hq/handovers/unassigned", nil, &un); code != 200 || len(un.Customers) != 1 || un.Customers[0].ExternalUserID != "wm_zoe" {
+		t.Errorf("unassigned = %d %+v, want wm_zoe of g_left", code, un)
+	}
 	if n := len(e.outboxEvents("handover.started")); n != 1 {
 		t.Errorf("handover.started events = %d, want 1", n)
 	}
