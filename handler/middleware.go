@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,15 +62,20 @@ func recoverer() gin.HandlerFunc {
 	}
 }
 
-// limitBody caps request bodies at 1 MiB; reading past it fails with
-// *http.MaxBytesError, which writeError turns into 413.
+// limitBody caps request bodies at 1 MiB (material uploads at
+// maxUploadBytes); reading past it fails with *http.MaxBytesError, which
+// writeError turns into 413.
 func limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > maxBodyBytes {
-			writeError(c, &http.MaxBytesError{Limit: maxBodyBytes})
+		limit := int64(maxBodyBytes)
+		if strings.HasPrefix(c.Request.URL.Path, "/api/hq/materials") {
+			limit = maxUploadBytes
+		}
+		if c.Request.ContentLength > limit {
+			writeError(c, &http.MaxBytesError{Limit: limit})
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
 	}
 }

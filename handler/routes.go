@@ -37,6 +37,8 @@ func (s *Server) routes(r *gin.Engine) {
 	s.hqLoyaltyRoutes(hq)
 	s.hqOrganisationRoutes(hq)
 	s.hqTaskRoutes(hq)
+	s.hqHandoverRoutes(hq)
+	s.hqMaterialRoutes(hq)
 	s.sidebarRoutes(r)
 	s.memberRoutes(r)
 
@@ -165,6 +167,9 @@ func (s *Server) sidebarRoutes(r *gin.Engine) {
 	sb.POST("/task-items/:id", s.needTasks, s.sidebarTaskItem)
 	sb.POST("/feedback", s.needTasks, s.sidebarFeedback)
 	sb.POST("/coupons/redeem", s.sidebarRedeemCoupon)
+	sb.GET("/materials", s.needMaterials, s.sidebarMaterials)
+	sb.POST("/materials/:id/send", s.needMaterials, s.sidebarSendMaterial)
+	sb.GET("/materials/:id/content", s.needMaterials, s.sidebarMaterialContent)
 }
 
 // memberRoutes are the member centre: the page and its API, behind the

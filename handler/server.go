@@ -6,6 +6,8 @@ package handler
 import (
 	"context"
 	"fmt"
+	"github.com/siyu/siyu/handover"
+	"github.com/siyu/siyu/materials"
 	"log/slog"
 	"net/http"
 	"time"
@@ -79,6 +81,9 @@ type Deps struct {
 	Auth      AuthConfig
 	// Member is the member centre (/m/, /api/m/).
 	Member MemberCentre
+	// Handover and Materials: nil answers their endpoints with 503.
+	Handover  *handover.Service
+	Materials *materials.Service
 }
 
 // Server holds the handlers' dependencies.
@@ -118,7 +123,9 @@ type Server struct {
 	ops    *operators.Service
 	limits *limiter
 	AuthConfig
-	member *memberSide
+	member    *memberSide
+	handover  *handover.Service
+	materials *materials.Service
 }
 
 // New builds the HTTP handler with every route.
@@ -128,6 +135,7 @@ func New(d Deps) http.Handler {
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
 		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, tasks: d.Tasks,
+		handover: d.Handover, materials: d.Materials,
 	}
 	if s.now == nil {
 		s.now = time.Now

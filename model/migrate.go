@@ -27,6 +27,8 @@ func AllModels() []any {
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
 		&OutboxEvent{}, &IdempotencyRecord{}, &CallbackReply{},
 		&Operator{}, &APIKey{}, &AuditEntry{},
+		&GuideDeparture{}, &Handover{}, &HandoverItem{},
+		&Material{}, &MaterialContent{}, &MaterialUsage{},
 	}
 }
 

@@ -28,7 +28,15 @@ const (
 	KindPointsExpiring = "points.expiring"
 	// KindTaskDispatched: HQ dispatched (or re-dispatched) a task (TaskDispatched).
 	KindTaskDispatched = "hq_task.dispatched"
+	// KindHandoverStarted: HQ planned a handover of a guide's customers
+	// (HandoverStarted); the consumer asks WeCom to transfer them.
+	KindHandoverStarted = "handover.started"
 )
+
+// HandoverStarted is the payload of KindHandoverStarted.
+type HandoverStarted struct {
+	HandoverID int64 `json:"handover_id"`
+}
 
 // LevelChanged is the payload of KindLevelChanged.
 type LevelChanged struct {

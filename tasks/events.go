@@ -30,7 +30,8 @@ func OutboxRoutes() map[string]outbox.Route {
 }
 
 // consumedKinds are the kinds carried by event tasks to a consumer below.
-var consumedKinds = []string{outbox.KindLevelChanged, outbox.KindReferralCredited, outbox.KindMemberMerged, outbox.KindPointsExpiring}
+var consumedKinds = []string{outbox.KindLevelChanged, outbox.KindReferralCredited, outbox.KindMemberMerged, outbox.KindPointsExpiring,
+	outbox.KindHandoverStarted}
 
 // NewRelay returns the outbox relay onto q with Siyu's routes.
 func NewRelay(db *gorm.DB, q TaskEnqueuer, o outbox.RelayOptions) *outbox.Relay {

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,16 @@ type Deps struct {
 	HQ bool
 	// DB lets outbox consumers dedupe by event id; nil dedupes by TaskID only.
 	DB *gorm.DB
+	// Handover hears of departed guides and failed transfers; nil: only
+	// recorded on the members.
+	Handover HandoverEvents
+}
+
+// HandoverEvents is what the WeCom events tell the handover service
+// (handover.Service implements it).
+type HandoverEvents interface {
+	GuideDeparted(ctx context.Context, userID string) error
+	TransferFailed(ctx context.Context, takeover, externalUserID, reason string) error
 }
 
 // handlers are the task handlers over Deps.

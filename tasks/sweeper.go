@@ -113,6 +113,11 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sweeper cleanup: %w", err)
 	}
 	n, err := s.sweepEvents(ctx)
+	if err == nil {
+		var h int
+		h, err = s.sweepHandovers(ctx)
+		n += h
+	}
 	if err != nil || s.hq == nil {
 		return n, err
 	}

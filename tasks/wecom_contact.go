@@ -34,6 +34,9 @@ func (h *handlers) contactChanged(ctx context.Context, ev WeComEvent) error {
 		return h.contactDeleted(ctx, ev, model.EndedByCustomer)
 	case ChangeTransferFail:
 		log.Warn("wecom: handing the customer to another guide failed; the relation stays", "reason", ev.FailReason)
+		if h.Handover != nil {
+			return h.Handover.TransferFailed(ctx, ev.UserID, ev.ExternalUserID, ev.FailReason)
+		}
 		return nil
 	}
 	log.Info("wecom contact change ignored")
@@ -147,6 +150,9 @@ func (h *handlers) guideDeleted(ctx context.Context, ev WeComEvent) error {
 		return fmt.Errorf("record guide deletion: %w", err)
 	}
 	h.log.Warn("wecom: guide deleted from the address book; recorded on their members until a handover", "guide", ev.UserID, "members", n)
+	if h.Handover != nil {
+		return h.Handover.GuideDeparted(ctx, ev.UserID)
+	}
 	return nil
 }
 

@@ -17,6 +17,10 @@ type request struct {
 	body    any          // JSON body; nil makes a GET
 	token   *tokenSource // whose access token to send
 	limited bool         // WeCom: wait for the per-API rate limiter
+	// raw, when set, is sent as the body as it is (a multipart upload) with
+	// contentType, instead of body as JSON.
+	raw         []byte
+	contentType string
 }
 
 // envelope is the error part every answer may carry.
@@ -43,6 +47,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return fmt.Errorf("wx: %s: encode request: %w", r.path, err)
 		}
 		payload = buf.Bytes()
+	}
+	if r.raw != nil {
+		payload = r.raw
 	}
 	for attempt := 0; ; attempt++ {
 		tok, err := r.token.token(ctx, c.cfg.HTTPTimeout)
@@ -77,14 +84,17 @@ func (c *Client) send(ctx context.Context, r request, tok string, payload []byte
 	uri := r.token.base + r.path + "?" + q.Encode()
 
 	method, body := http.MethodGet, io.Reader(nil)
-	if r.body != nil {
+	if r.body != nil || r.raw != nil {
 		method, body = http.MethodPost, bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, uri, body)
 	if err != nil {
 		return fmt.Errorf("wx: %s: %w", r.path, err)
 	}
-	if r.body != nil {
+	switch {
+	case r.raw != nil:
+		req.Header.Set("Content-Type", r.contentType)
+	case r.body != nil:
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	}
 	resp, err := c.http.Do(req)

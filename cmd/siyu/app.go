@@ -16,8 +16,10 @@ import (
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/handover"
 	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/materials"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
@@ -61,6 +63,9 @@ type app struct {
 
 	outboxMetrics *outbox.Metrics
 	sweeper       *tasks.Sweeper
+
+	handover  *handover.Service
+	materials *materials.Service
 }
 
 // newLogger builds the structured logger the config asks for.
@@ -127,6 +132,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.metrics = handler.NewMetrics()
 	a.hqTasks = hqtasks.New(a.st, hqtasks.Options{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
+	a.handover = handover.New(a.st, a.wx, a.enq, handover.Options{Now: a.now, Logger: a.log})
+	a.materials = materials.New(a.st, materials.Options{Redis: a.redis.Client, Prefix: cfg.RedisPrefix, Media: a.wx, Now: a.now, Logger: a.log})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
 	a.openOutbox()
@@ -161,6 +168,8 @@ func (a *app) handler() http.Handler {
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
 		Tasks:          a.hqTasks,
+		Handover:       a.handover,
+		Materials:      a.materials,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
 			AllowPlainOA: a.cfg.WeChat.AllowPlain},
 		Member: a.memberCentre(),
@@ -205,10 +214,12 @@ func (a *app) worker() (*tasks.Worker, error) {
 		HQ:           true,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
+		Handover:     a.handover,
 	}
 	mux := tasks.NewMux(deps)
 	hqtasks.Register(mux, a.hqTasks, deps)
 	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
+	a.handover.Register(mux)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
 	})

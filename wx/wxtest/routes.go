@@ -10,6 +10,7 @@ type handler func(s *Server, q url.Values, body []byte) map[string]any
 type route struct {
 	platform string // whose access token it takes: "oa", "wecom", or "" (token endpoints)
 	post     bool   // POST with a JSON body, else GET
+	raw      bool   // the POST body is not JSON (a multipart upload)
 	handle   handler
 }
 
@@ -48,7 +49,15 @@ var routes = map[string]route{
 	"/cgi-bin/externalcontact/add_msg_template":         {platform: "wecom", post: true, handle: (*Server).addMsgTemplate},
 	"/cgi-bin/externalcontact/get_groupmsg_send_result": {platform: "wecom", post: true, handle: (*Server).groupMsgSendResult},
 
+	// WeCom customer transfer (继承).
+	"/cgi-bin/externalcontact/transfer_customer":          {platform: "wecom", post: true, handle: (*Server).transferCustomer},
+	"/cgi-bin/externalcontact/resigned/transfer_customer": {platform: "wecom", post: true, handle: (*Server).resignedTransferCustomer},
+	"/cgi-bin/externalcontact/transfer_result":            {platform: "wecom", post: true, handle: (*Server).transferResult},
+	"/cgi-bin/externalcontact/resigned/transfer_result":   {platform: "wecom", post: true, handle: (*Server).transferResult},
+	"/cgi-bin/externalcontact/get_unassigned_list":        {platform: "wecom", post: true, handle: (*Server).unassignedList},
+
 	// WeCom app.
+	"/cgi-bin/media/upload":     {platform: "wecom", post: true, raw: true, handle: (*Server).mediaUpload},
 	"/cgi-bin/message/send":     {platform: "wecom", post: true, handle: (*Server).messageSend},
 	"/cgi-bin/auth/getuserinfo": {platform: "wecom", handle: (*Server).authUserInfo},
 	"/cgi-bin/get_jsapi_ticket": {platform: "wecom", handle: (*Server).jsapiTicket},

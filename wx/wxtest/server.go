@@ -45,6 +45,7 @@ type Server struct {
 	oa        oaState
 	web       webState
 	wc        wecomState
+	tr        transferState
 }
 
 type failure struct{ n, code int }
@@ -166,6 +167,7 @@ func (s *Server) resetLocked() {
 	s.oa = newOAState()
 	s.web = newWebState()
 	s.wc = newWeComState()
+	s.tr = newTransferState()
 }
 
 // ServeHTTP records the call, then hangs, fails or answers it.
@@ -235,8 +237,11 @@ func (s *Server) answer(r *http.Request, path string, body []byte) (int, []byte)
 	if o, ok := s.overrides[path]; ok {
 		return http.StatusOK, o
 	}
-	if rt.post && !json.Valid(body) {
+	if rt.post && !rt.raw && !json.Valid(body) {
 		return http.StatusOK, mustJSON(errBody(47001, "data format error"))
+	}
+	if rt.raw {
+		body = append([]byte(r.Header.Get("Content-Type")+"\n"), body...)
 	}
 	return http.StatusOK, mustJSON(rt.handle(s, r.URL.Query(), body))
 }

@@ -347,6 +347,47 @@
     }).catch(function (e) { notice(e.message); });
   }
 
+  // --- materials (素材库) ---
+
+  var materialKinds = { image: '图片', video: '视频', file: '文件', link: '文章', miniprogram: '小程序' };
+
+  function loadMaterials() {
+    var q = $('msearch').value.trim();
+    return api('GET', '/api/sidebar/materials' + (q ? '?q=' + encodeURIComponent(q) : '')).then(function (r) {
+      renderMaterials(r.materials || []);
+    }).catch(function (e) { notice(e.message); });
+  }
+
+  function renderMaterials(items) {
+    var ul = $('materials');
+    ul.innerHTML = '';
+    if (!items.length) {
+      ul.appendChild(el('li', { 'class': 'muted' }, '没有可用的素材：请总部在素材库上架，或换个关键词'));
+      return;
+    }
+    items.forEach(function (m) {
+      var li = el('li', { 'data-material': String(m.id) });
+      if (m.type === 'image') li.appendChild(el('img', { src: '/api/sidebar/materials/' + m.id + '/content', alt: m.title, 'class': 'thumb' }));
+      else if (m.cover_url) li.appendChild(el('img', { src: m.cover_url, alt: m.title, 'class': 'thumb' }));
+      li.appendChild(el('span', { 'class': 'badge' }, materialKinds[m.type] || m.type));
+      li.appendChild(el('b', {}, m.title));
+      if (m.description) li.appendChild(el('div', { 'class': 'muted small' }, m.description));
+      var send = el('button', { type: 'button' }, '发送');
+      send.onclick = function () { sendMaterial(m, send); };
+      li.appendChild(send);
+      ul.appendChild(li);
+    });
+  }
+
+  function sendMaterial(m, btn) {
+    btn.disabled = true;
+    api('POST', '/api/sidebar/materials/' + m.id + '/send', { external_userid: state.ext }).then(function (r) {
+      return invoke('sendChatMessage', r.message);
+    }).then(function () { notice('已发送「' + m.title + '」', true); })
+      .catch(function (e) { notice(e.message); })
+      .then(function () { btn.disabled = false; });
+  }
+
   function changeTags(add, remove) {
     return api('POST', '/api/sidebar/contacts/' + encodeURIComponent(state.ext) + '/tags', { add: add, remove: remove })
       .then(function () { notice(add.length ? '已添加标签' : '已移除标签', true); return loadProfile(); })
@@ -362,6 +403,10 @@
   };
   $('issuebtn').onclick = issueCoupon;
   $('scanbtn').onclick = scanCoupon;
+  $('msearch').oninput = function () {
+    clearTimeout(state.msearchTimer);
+    state.msearchTimer = setTimeout(loadMaterials, 200);
+  };
   $('search').oninput = function () {
     clearTimeout(state.searchTimer);
     state.searchTimer = setTimeout(loadScripts, 200);
@@ -379,7 +424,7 @@
       return configureJSSDK();
     }).then(currentCustomer).then(function (ext) {
       state.ext = ext;
-      return Promise.all([loadProfile(), loadScripts(), loadTemplates(), loadTasks()]);
+      return Promise.all([loadProfile(), loadScripts(), loadTemplates(), loadTasks(), loadMaterials()]);
     }).then(function () {
       show('app');
     }).catch(function (e) {
