@@ -37,6 +37,7 @@ func (s *Server) routes(r *gin.Engine) {
 	s.hqLoyaltyRoutes(hq)
 	s.hqOrganisationRoutes(hq)
 	s.hqTaskRoutes(hq)
+	s.hqGroupRoutes(hq)
 	s.sidebarRoutes(r)
 
 	if s.queues != nil {

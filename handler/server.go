@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/intake"
 	"github.com/siyu/siyu/loyalty"
@@ -75,6 +76,9 @@ type Deps struct {
 	// builds them on DB and Redis.
 	Operators *operators.Service
 	Auth      AuthConfig
+	// Groups keeps WeCom customer groups and their codes; nil answers
+	// those endpoints with 503.
+	Groups *groups.Service
 }
 
 // Server holds the handlers' dependencies.
@@ -110,6 +114,7 @@ type Server struct {
 	tasks        *tasks.HQTasks
 	intake       *intake.Service
 	profiles     *profile.Service
+	groups       *groups.Service
 
 	ops    *operators.Service
 	limits *limiter
@@ -122,7 +127,7 @@ func New(d Deps) http.Handler {
 		db: d.DB, rdb: d.Redis, bot: d.Bot, tags: d.Tagging, members: d.Members, guides: d.Guides, segments: d.Segments, dash: d.Dashboards, loyalty: d.Loyalty, metrics: d.Metrics,
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
-		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, tasks: d.Tasks,
+		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, tasks: d.Tasks, groups: d.Groups,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
@@ -46,6 +47,8 @@ type Deps struct {
 	AppMessagesPerMinute int
 	// HQ is the HQ task service; nil leaves HQ task types unhandled.
 	HQ *HQTasks
+	// Groups keeps customer groups; nil ignores their events.
+	Groups *groups.Service
 	// DB lets outbox consumers dedupe by event id; nil dedupes by TaskID only.
 	DB *gorm.DB
 }
@@ -79,6 +82,10 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeResolveOAUnionID, h.resolveOAUnionID)
 	mux.HandleFunc(TypeRecomputeSegments, h.handleRecomputeSegments)
 	mux.HandleFunc(TypeSyncSegmentTags, h.syncSegmentTags)
+	if d.Groups != nil {
+		mux.HandleFunc(TypeGroupDetails, h.groupDetails)
+		mux.HandleFunc(TypeSyncGroups, h.syncGroups)
+	}
 	if d.HQ != nil {
 		mux.HandleFunc(TypeDispatchHQTask, d.HQ.handleDispatch)
 		mux.HandleFunc(TypeDispatchStore, d.HQ.handleDispatchStore)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/config"
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/loyalty"
@@ -47,6 +48,7 @@ type app struct {
 	bot     *bot.Bot
 	wx      *wx.Client
 	codes   *guides.Codes
+	groups  *groups.Service
 	metrics *handler.Metrics
 	now     func() time.Time
 
@@ -118,6 +120,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	a.messenger = a.wx
 	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
+	a.groups = groups.New(a.st, groups.Options{Members: a.members, Loyalty: a.loyalty, WeCom: a.wx, Now: a.now, Logger: log})
 	a.metrics = handler.NewMetrics()
 	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
@@ -155,6 +158,7 @@ func (a *app) handler() http.Handler {
 		WeComAgentID:   a.cfg.WeCom.AgentID,
 		SessionSecret:  a.cfg.SessionSecret,
 		Tasks:          a.hqTasks,
+		Groups:         a.groups,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
 			AllowPlainOA: a.cfg.WeChat.AllowPlain},
 	})
@@ -196,6 +200,7 @@ func (a *app) worker() (*tasks.Worker, error) {
 		Loyalty: a.loyalty, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
 		HQ:           a.hqTasks,
+		Groups:       a.groups,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
 	})

@@ -41,6 +41,14 @@ var routes = map[string]route{
 	"/cgi-bin/externalcontact/add_msg_template":         {platform: "wecom", post: true, handle: (*Server).addMsgTemplate},
 	"/cgi-bin/externalcontact/get_groupmsg_send_result": {platform: "wecom", post: true, handle: (*Server).groupMsgSendResult},
 
+	// WeCom customer groups.
+	"/cgi-bin/externalcontact/groupchat/list":            {platform: "wecom", post: true, handle: (*Server).groupChatList},
+	"/cgi-bin/externalcontact/groupchat/get":             {platform: "wecom", post: true, handle: (*Server).groupChatGet},
+	"/cgi-bin/externalcontact/groupchat/add_join_way":    {platform: "wecom", post: true, handle: (*Server).addJoinWay},
+	"/cgi-bin/externalcontact/groupchat/get_join_way":    {platform: "wecom", post: true, handle: (*Server).getJoinWay},
+	"/cgi-bin/externalcontact/groupchat/update_join_way": {platform: "wecom", post: true, handle: (*Server).updateJoinWay},
+	"/cgi-bin/externalcontact/groupchat/del_join_way":    {platform: "wecom", post: true, handle: (*Server).delJoinWay},
+
 	// WeCom app.
 	"/cgi-bin/message/send":     {platform: "wecom", post: true, handle: (*Server).messageSend},
 	"/cgi-bin/auth/getuserinfo": {platform: "wecom", handle: (*Server).authUserInfo},

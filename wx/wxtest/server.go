@@ -44,6 +44,7 @@ type Server struct {
 	seq       int                   // for ids, tokens and tickets
 	oa        oaState
 	wc        wecomState
+	wg        groupState
 }
 
 type failure struct{ n, code int }
@@ -164,6 +165,7 @@ func (s *Server) resetLocked() {
 	s.overrides = map[string][]byte{}
 	s.oa = newOAState()
 	s.wc = newWeComState()
+	s.wg = newGroupState()
 }
 
 // ServeHTTP records the call, then hangs, fails or answers it.
