@@ -80,7 +80,9 @@ func TestHQGroups(t *testing.T) {
 	if code := e.hq("POST", "/api/hq/group-codes", map[string]any{"scene": "grp_e2e", "chat_ids": []string{"wrE2E"}, "remark": "海报"}, &gc); code != 201 || gc.ConfigID == "" || gc.QRCode == "" {
 		t.Fatalf("create code = %d %+v", code, gc)
 	}
-	var codes struct{ GroupCodes []model.GroupCode `json:"group_codes"` }
+	var codes struct {
+		GroupCodes []model.GroupCode `json:"group_codes"`
+	}
 	if e.hq("GET", "/api/hq/group-codes", nil, &codes); len(codes.GroupCodes) != 1 {
 		t.Errorf("codes = %+v, want the one created (not the refused one)", codes)
 	}
