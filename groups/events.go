@@ -69,12 +69,16 @@ func (s *Service) RecordEvent(ctx context.Context, ev ChatEvent) (fetch bool, er
 
 // lockGroup returns the group's row, locked, creating it if it is new.
 func lockGroup(tx *gorm.DB, corpID, chatID string, now time.Time) (model.Group, error) {
+	var cur model.Group
+	found, err := store.Found(store.ForUpdate(tx.Where("chat_id = ?", chatID)).Take(&cur).Error)
+	if err != nil || found {
+		return cur, err
+	}
 	g := model.Group{CorpID: corpID, ChatID: chatID, CreatedAt: now, UpdatedAt: now}
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&g).Error; err != nil {
 		return g, err
 	}
-	var cur model.Group
-	err := store.ForUpdate(tx.Where("chat_id = ?", chatID)).Take(&cur).Error
+	err = store.ForUpdate(tx.Where("chat_id = ?", chatID)).Take(&cur).Error
 	return cur, err
 }
 
