@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
@@ -16,8 +17,8 @@ import (
 )
 
 // groupFixture is a change_external_chat fixture about chatID.
-func (e *testEnv) groupFixture(name, chatID string) []byte {
-	return []byte(strings.ReplaceAll(string(e.fixture(name, e.clock.Now())), "CHAT_ID", chatID))
+func (e *testEnv) groupFixture(name, chatID string, now time.Time) []byte {
+	return []byte(strings.ReplaceAll(string(e.fixture(name, now)), "CHAT_ID", chatID))
 }
 
 // TestWeComGroupFixtures: customer-group events as WeCom documents them
@@ -36,21 +37,22 @@ func TestWeComGroupFixtures(t *testing.T) {
 	} {
 		t.Run(file, func(t *testing.T) {
 			e := newTestEnv(t)
-			e.sendWeCom(e.groupFixture(file, want.ChatID))
+			now := e.clock.Now()
+			e.sendWeCom(e.groupFixture(file, want.ChatID, now))
 			pending, err := asynq.NewInspectorFromRedisClient(e.rdb.Client).ListPendingTasks(taskstest.Queues(e.prefix).Name(tasks.QueueDefault))
 			if err != nil || len(pending) != 1 {
 				t.Fatalf("queued events = %d, %v; want 1", len(pending), err)
 			}
 			var got tasks.WeComEvent
 			mustUnmarshal(t, pending[0].Payload, &got)
-			want.CorpID, want.CreateTime = e.wc.CorpID, e.clock.Now().Unix()
+			want.CorpID, want.CreateTime = e.wc.CorpID, now.Unix()
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("queued event (-want +got):\n%s", diff)
 			}
 		})
 	}
 	e := newTestEnv(t)
-	s, err := e.wc.Sign(e.groupFixture("change_external_chat_create.xml", ""), e.clock.Now())
+	s, err := e.wc.Sign(e.groupFixture("change_external_chat_create.xml", "", e.clock.Now()), e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestHQGroups(t *testing.T) {
 	}
 	e.up.JoinGroupChat("wrE2E", wx.GroupChatMember{UserID: "wm_e2e", Type: 2, JoinScene: 3, State: "grp_e2e", JoinTime: now, Name: "小社"})
 	e.startWorker()
-	e.sendWeCom(e.groupFixture("change_external_chat_add_member.xml", "wrE2E"))
+	e.sendWeCom(e.groupFixture("change_external_chat_add_member.xml", "wrE2E", e.clock.Now()))
 	e.idle()
 
 	var detail struct {

@@ -98,11 +98,11 @@ func (h *handlers) chatChanged(ctx context.Context, ev WeComEvent) error {
 func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
 	var p GroupDetailsPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.ChatID == "" {
-		return badPayload(t, fmt.Errorf("no chat id: %v", err))
+		return BadPayload(t, fmt.Errorf("no chat id: %v", err))
 	}
 	api, err := h.Groups.WeCom()
 	if err != nil {
-		return wxFailure("read customer group", err)
+		return WxFailure("read customer group", err)
 	}
 	chat, err := api.GetGroupChat(ctx, p.ChatID)
 	var we *wx.Error
@@ -111,7 +111,7 @@ func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	if err != nil {
-		return wxFailure("read customer group", err)
+		return WxFailure("read customer group", err)
 	}
 	res, err := h.Groups.Reconcile(ctx, p.CorpID, chat)
 	if err != nil {
@@ -135,15 +135,15 @@ func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
 func (h *handlers) syncGroups(ctx context.Context, t *asynq.Task) error {
 	var p SyncGroupsPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.Run == "" {
-		return badPayload(t, fmt.Errorf("no run: %v", err))
+		return BadPayload(t, fmt.Errorf("no run: %v", err))
 	}
 	api, err := h.Groups.WeCom()
 	if err != nil {
-		return wxFailure("list customer groups", err)
+		return WxFailure("list customer groups", err)
 	}
 	ids, next, err := api.ListGroupChats(ctx, p.Owners, p.Cursor, 100)
 	if err != nil {
-		return wxFailure("list customer groups", err)
+		return WxFailure("list customer groups", err)
 	}
 	for i, id := range ids {
 		dt, err := NewGroupDetailsTask(p.CorpID, id, "sync:"+p.Run)

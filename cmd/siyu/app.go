@@ -17,6 +17,7 @@ import (
 	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
@@ -56,7 +57,7 @@ type app struct {
 	// messenger sends Official Account messages for member notices; nil
 	// until the wx client is wired here.
 	messenger tasks.OAMessenger
-	hqTasks   *tasks.HQTasks
+	hqTasks   *hqtasks.Service
 
 	outboxMetrics *outbox.Metrics
 	sweeper       *tasks.Sweeper
@@ -122,7 +123,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
 	a.groups = groups.New(a.st, groups.Options{Members: a.members, Loyalty: a.loyalty, WeCom: a.wx, Now: a.now, Logger: log})
 	a.metrics = handler.NewMetrics()
-	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
+	a.hqTasks = hqtasks.New(a.st, hqtasks.Options{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
@@ -196,14 +197,16 @@ func (a *app) sidebarWeCom() handler.SidebarWeCom {
 
 // worker builds the queue worker with every task handler and schedule.
 func (a *app) worker() (*tasks.Worker, error) {
-	mux := tasks.NewMux(tasks.Deps{
+	deps := tasks.Deps{
 		Loyalty: a.loyalty, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
-		HQ:           a.hqTasks,
+		HQ:           true,
 		Groups:       a.groups,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
-	})
+	}
+	mux := tasks.NewMux(deps)
+	hqtasks.Register(mux, a.hqTasks, deps)
 	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,
