@@ -155,6 +155,7 @@ func (s *Server) sidebarRoutes(r *gin.Engine) {
 	sb.GET("/me", s.sidebarMe)
 	sb.GET("/jssdk", s.sidebarJSSDK)
 	sb.GET("/contacts/:external_userid", s.sidebarContact)
+	sb.GET("/groups/:chat_id", s.needGroups, s.sidebarGroup)
 	sb.POST("/contacts/:external_userid/tags", s.sidebarTags)
 	sb.POST("/contacts/:external_userid/coupons", s.sidebarIssueCoupon)
 	sb.GET("/coupon-templates", s.sidebarCouponTemplates)
