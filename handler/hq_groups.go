@@ -22,6 +22,10 @@ func (s *Server) hqGroupRoutes(hq *gin.RouterGroup) {
 	hq.GET("/group-codes/:id", s.needGroups, s.getGroupCode)
 	hq.PUT("/group-codes/:id", s.needGroups, s.updateGroupCode)
 	hq.DELETE("/group-codes/:id", s.needGroups, s.deleteGroupCode)
+	hq.GET("/group-welcomes", s.needGroups, s.listGroupWelcomes)
+	hq.GET("/group-welcomes/:scene", s.needGroups, s.getGroupWelcome)
+	hq.PUT("/group-welcomes/:scene", s.needGroups, s.saveGroupWelcome)
+	hq.DELETE("/group-welcomes/:scene", s.needGroups, s.deleteGroupWelcome)
 	hq.GET("/members/:id/groups", s.needGroups, memberList("groups", func(ctx context.Context, id int64, _ int) ([]groups.MemberGroup, error) {
 		return s.groups.MemberGroups(ctx, id)
 	}))

@@ -143,3 +143,42 @@ func sum(v []float64) float64 {
 	}
 	return s
 }
+
+// TestHQGroupWelcomes: a scene's group welcome is a WeCom group welcome
+// template with the newcomer's name filled in by the platform; saving it
+// again edits the same template; deleting removes it in WeCom too.
+func TestHQGroupWelcomes(t *testing.T) {
+	e := newTestEnv(t)
+	if code := e.hq("PUT", "/api/hq/group-welcomes/grp_none", map[string]any{"text": "欢迎"}, nil); code != 400 {
+		t.Errorf("welcome for an unknown scene = %d, want 400", code)
+	}
+	if code := e.hq("POST", "/api/hq/scenes", map[string]any{"scene": "grp_w"}, nil); code != 201 {
+		t.Fatalf("scene = %d", code)
+	}
+	if code := e.hq("PUT", "/api/hq/group-welcomes/grp_w", map[string]any{"text": "  "}, nil); code != 400 {
+		t.Errorf("empty welcome = %d, want 400", code)
+	}
+	var w model.GroupWelcome
+	if code := e.hq("PUT", "/api/hq/group-welcomes/grp_w", map[string]any{"text": "{{称呼}}，欢迎进群！"}, &w); code != 201 || w.TemplateID == "" {
+		t.Fatalf("create = %d %+v", code, w)
+	}
+	if got, _ := e.up.GroupWelcome(w.TemplateID); got != "%NICKNAME%，欢迎进群！" {
+		t.Errorf("template in WeCom = %q", got)
+	}
+	var again model.GroupWelcome
+	if code := e.hq("PUT", "/api/hq/group-welcomes/grp_w", map[string]any{"text": "欢迎新朋友"}, &again); code != 200 || again.TemplateID != w.TemplateID {
+		t.Errorf("replace = %d %+v, want 200 on the same template", code, again)
+	}
+	if got, _ := e.up.GroupWelcome(w.TemplateID); got != "欢迎新朋友" {
+		t.Errorf("template after edit = %q", got)
+	}
+	if code := e.hq("DELETE", "/api/hq/group-welcomes/grp_w", nil, nil); code != 204 {
+		t.Errorf("delete = %d", code)
+	}
+	if _, ok := e.up.GroupWelcome(w.TemplateID); ok {
+		t.Error("template still in WeCom after delete")
+	}
+	if code := e.hq("GET", "/api/hq/group-welcomes/grp_w", nil, nil); code != 404 {
+		t.Errorf("get after delete = %d, want 404", code)
+	}
+}

@@ -110,3 +110,15 @@ func (Group) TableName() string { return "customer_groups" }
 
 // TableName names the table beside customer_groups.
 func (GroupMember) TableName() string { return "customer_group_members" }
+
+// GroupWelcome is a scene's group welcome (入群欢迎语): the text, kept in
+// WeCom as a group welcome template (TemplateID) that the group's owner
+// picks in the group's settings.
+type GroupWelcome struct {
+	ID         int64     `gorm:"primaryKey" json:"id"`
+	Scene      string    `gorm:"size:64;not null;uniqueIndex" json:"scene"`
+	Text       string    `gorm:"type:text" json:"text"`
+	TemplateID string    `gorm:"size:128;not null;default:''" json:"template_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}

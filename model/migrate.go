@@ -27,7 +27,7 @@ func AllModels() []any {
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
 		&OutboxEvent{}, &IdempotencyRecord{}, &CallbackReply{},
 		&Operator{}, &APIKey{}, &AuditEntry{},
-		&Group{}, &GroupMember{}, &GroupCode{},
+		&Group{}, &GroupMember{}, &GroupCode{}, &GroupWelcome{},
 	}
 }
 

@@ -33,6 +33,14 @@ type WeComGroups interface {
 	UpdateJoinWay(ctx context.Context, w JoinWay) error
 	// DelJoinWay deletes a join way.
 	DelJoinWay(ctx context.Context, configID string) error
+	// AddGroupWelcome creates a text group welcome template.
+	AddGroupWelcome(ctx context.Context, text string) (string, error)
+	// EditGroupWelcome replaces a group welcome template's text.
+	EditGroupWelcome(ctx context.Context, templateID, text string) error
+	// GetGroupWelcome reads a group welcome template's text.
+	GetGroupWelcome(ctx context.Context, templateID string) (string, error)
+	// DelGroupWelcome deletes a group welcome template.
+	DelGroupWelcome(ctx context.Context, templateID string) error
 }
 
 // GroupChat is a customer group as groupchat/get answers it.
@@ -211,3 +219,61 @@ func (c *Client) DelJoinWay(ctx context.Context, configID string) error {
 }
 
 var _ WeComGroups = (*Client)(nil)
+
+// Group welcome template (入群欢迎语素材) paths.
+const (
+	pathGroupWelcomeAdd  = "/cgi-bin/externalcontact/group_welcome_template/add"
+	pathGroupWelcomeEdit = "/cgi-bin/externalcontact/group_welcome_template/edit"
+	pathGroupWelcomeGet  = "/cgi-bin/externalcontact/group_welcome_template/get"
+	pathGroupWelcomeDel  = "/cgi-bin/externalcontact/group_welcome_template/del"
+)
+
+type welcomeText struct {
+	Content string `json:"content"`
+}
+
+// AddGroupWelcome creates a text group welcome template and returns its
+// id. %NICKNAME% in text becomes the newcomer's name. It returns
+// ErrNotConfigured and *Error.
+func (c *Client) AddGroupWelcome(ctx context.Context, text string) (string, error) {
+	req := struct {
+		Text welcomeText `json:"text"`
+	}{welcomeText{text}}
+	var resp struct {
+		TemplateID string `json:"template_id"`
+	}
+	err := c.do(ctx, c.contactCall(pathGroupWelcomeAdd, nil, req), &resp)
+	return resp.TemplateID, err
+}
+
+// EditGroupWelcome replaces a template's text. It returns
+// ErrNotConfigured and *Error.
+func (c *Client) EditGroupWelcome(ctx context.Context, templateID, text string) error {
+	req := struct {
+		TemplateID string      `json:"template_id"`
+		Text       welcomeText `json:"text"`
+	}{templateID, welcomeText{text}}
+	return c.do(ctx, c.contactCall(pathGroupWelcomeEdit, nil, req), nil)
+}
+
+// GetGroupWelcome reads a template's text. It returns ErrNotConfigured
+// and *Error.
+func (c *Client) GetGroupWelcome(ctx context.Context, templateID string) (string, error) {
+	req := struct {
+		TemplateID string `json:"template_id"`
+	}{templateID}
+	var resp struct {
+		Text welcomeText `json:"text"`
+	}
+	err := c.do(ctx, c.contactCall(pathGroupWelcomeGet, nil, req), &resp)
+	return resp.Text.Content, err
+}
+
+// DelGroupWelcome deletes a template. It returns ErrNotConfigured and
+// *Error.
+func (c *Client) DelGroupWelcome(ctx context.Context, templateID string) error {
+	req := struct {
+		TemplateID string `json:"template_id"`
+	}{templateID}
+	return c.do(ctx, c.contactCall(pathGroupWelcomeDel, nil, req), nil)
+}

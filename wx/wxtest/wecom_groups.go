@@ -12,12 +12,13 @@ import (
 
 // groupState is the fake corp's customer groups and join ways.
 type groupState struct {
-	chats map[string]*wx.GroupChat
-	ways  map[string]wx.JoinWay
+	chats    map[string]*wx.GroupChat
+	ways     map[string]wx.JoinWay
+	welcomes map[string]string // group welcome templates by id
 }
 
 func newGroupState() groupState {
-	return groupState{chats: map[string]*wx.GroupChat{}, ways: map[string]wx.JoinWay{}}
+	return groupState{chats: map[string]*wx.GroupChat{}, ways: map[string]wx.JoinWay{}, welcomes: map[string]string{}}
 }
 
 // SetGroupChat creates or replaces a customer group as groupchat/get will
@@ -206,5 +207,65 @@ func (s *Server) delJoinWay(_ url.Values, body []byte) map[string]any {
 		return errBody(41044, "invalid config_id")
 	}
 	delete(s.wg.ways, w.ConfigID)
+	return okBody(nil)
+}
+
+// GroupWelcome returns a group welcome template's text, and whether it
+// exists.
+func (s *Server) GroupWelcome(templateID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.wg.welcomes[templateID]
+	return t, ok
+}
+
+type welcomeReq struct {
+	TemplateID string `json:"template_id"`
+	Text       struct {
+		Content string `json:"content"`
+	} `json:"text"`
+}
+
+// groupWelcomeAdd is POST group_welcome_template/add.
+func (s *Server) groupWelcomeAdd(_ url.Values, body []byte) map[string]any {
+	var req welcomeReq
+	if err := json.Unmarshal(body, &req); err != nil || req.Text.Content == "" {
+		return errBody(41048, "invalid text content")
+	}
+	id := s.nextID("msg")
+	s.wg.welcomes[id] = req.Text.Content
+	return okBody(map[string]any{"template_id": id})
+}
+
+// groupWelcomeEdit is POST group_welcome_template/edit.
+func (s *Server) groupWelcomeEdit(_ url.Values, body []byte) map[string]any {
+	var req welcomeReq
+	_ = json.Unmarshal(body, &req)
+	if _, ok := s.wg.welcomes[req.TemplateID]; !ok {
+		return errBody(41049, "invalid template_id")
+	}
+	s.wg.welcomes[req.TemplateID] = req.Text.Content
+	return okBody(nil)
+}
+
+// groupWelcomeGet is POST group_welcome_template/get.
+func (s *Server) groupWelcomeGet(_ url.Values, body []byte) map[string]any {
+	var req welcomeReq
+	_ = json.Unmarshal(body, &req)
+	t, ok := s.wg.welcomes[req.TemplateID]
+	if !ok {
+		return errBody(41049, "invalid template_id")
+	}
+	return okBody(map[string]any{"text": map[string]any{"content": t}})
+}
+
+// groupWelcomeDel is POST group_welcome_template/del.
+func (s *Server) groupWelcomeDel(_ url.Values, body []byte) map[string]any {
+	var req welcomeReq
+	_ = json.Unmarshal(body, &req)
+	if _, ok := s.wg.welcomes[req.TemplateID]; !ok {
+		return errBody(41049, "invalid template_id")
+	}
+	delete(s.wg.welcomes, req.TemplateID)
 	return okBody(nil)
 }
