@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/hqtasks"
@@ -161,7 +162,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 		}
 	})
 	hqTasks := hqtasks.New(st, hqtasks.Options{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
-	d := handler.Deps{Tasks: hqTasks,
+	d := handler.Deps{Tasks: hqTasks, Groups: groups.New(st, groups.Options{Members: mem, Loyalty: l, WeCom: client, Now: clock.Now, Logger: log}),
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
 		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: scripts.New(st),
 		OA:       handler.OAConfig{AppID: testAppID, Token: testToken, AESKey: testAESKey},
@@ -190,7 +191,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 func (e *testEnv) startWorker() {
 	e.t.Helper()
 	deps := tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, Members: e.deps.Members, Guides: e.deps.Guides, Segments: e.deps.Segments, WeCom: e.wx, OA: e.wx, Queue: e.enq,
-		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log, HQ: true}
+		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log, HQ: true, Groups: e.deps.Groups}
 	mux := tasks.NewMux(deps)
 	hqtasks.Register(mux, e.hqTasks, deps)
 	taskstest.StartMux(e.t, e.rdb, e.prefix, mux, e.log)

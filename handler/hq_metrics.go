@@ -51,6 +51,9 @@ var metricRoutes = map[string]func(*metrics.Service) func(context.Context, metri
 	"coupons": func(t *metrics.Service) func(context.Context, metrics.DayRange) (metrics.Chart, error) {
 		return t.CouponMetrics
 	},
+	"groups": func(t *metrics.Service) func(context.Context, metrics.DayRange) (metrics.Chart, error) {
+		return t.GroupMetrics
+	},
 	"tasks": func(t *metrics.Service) func(context.Context, metrics.DayRange) (metrics.Chart, error) {
 		return t.TaskMetrics
 	},

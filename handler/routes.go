@@ -39,6 +39,7 @@ func (s *Server) routes(r *gin.Engine) {
 	s.hqTaskRoutes(hq)
 	s.hqHandoverRoutes(hq)
 	s.hqMaterialRoutes(hq)
+	s.hqGroupRoutes(hq)
 	s.sidebarRoutes(r)
 	s.memberRoutes(r)
 
@@ -158,6 +159,7 @@ func (s *Server) sidebarRoutes(r *gin.Engine) {
 	sb.GET("/me", s.sidebarMe)
 	sb.GET("/jssdk", s.sidebarJSSDK)
 	sb.GET("/contacts/:external_userid", s.sidebarContact)
+	sb.GET("/groups/:chat_id", s.needGroups, s.sidebarGroup)
 	sb.POST("/contacts/:external_userid/tags", s.sidebarTags)
 	sb.POST("/contacts/:external_userid/coupons", s.sidebarIssueCoupon)
 	sb.GET("/coupon-templates", s.sidebarCouponTemplates)

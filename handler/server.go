@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/siyu/siyu/bot"
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/intake"
@@ -84,6 +85,9 @@ type Deps struct {
 	// Handover and Materials: nil answers their endpoints with 503.
 	Handover  *handover.Service
 	Materials *materials.Service
+	// Groups keeps WeCom customer groups and their codes; nil answers
+	// those endpoints with 503.
+	Groups *groups.Service
 }
 
 // Server holds the handlers' dependencies.
@@ -119,6 +123,7 @@ type Server struct {
 	tasks        *hqtasks.Service
 	intake       *intake.Service
 	profiles     *profile.Service
+	groups       *groups.Service
 
 	ops    *operators.Service
 	limits *limiter
@@ -135,7 +140,7 @@ func New(d Deps) http.Handler {
 		log: d.Logger, replies: NewReplyCache(d.Redis, d.Prefix),
 		oaCfg: d.OA, oa: newOA(d.OA), maxSkew: d.MaxSkew, hqToken: d.HQToken, now: d.Now, queues: d.QueueDashboard,
 		wcCfg: d.WeCom, enq: d.Enqueuer, codes: d.Codes, tasks: d.Tasks,
-		handover: d.Handover, materials: d.Materials,
+		handover: d.Handover, materials: d.Materials, groups: d.Groups,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -229,7 +229,7 @@ func TestWeComIgnoredEvents(t *testing.T) {
 	e := newTestEnv(t)
 	now := e.clock.Now()
 	for _, plain := range [][]byte{
-		[]byte(fmt.Sprintf("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType><Event>change_external_chat</Event><ChatId>wr1</ChatId><ChangeType>create</ChangeType></xml>", e.wc.CorpID, now.Unix())),
+		[]byte(fmt.Sprintf("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType><Event>change_external_chat</Event><ChatId>wr1</ChatId><ChangeType>future_change</ChangeType></xml>", e.wc.CorpID, now.Unix())),
 		[]byte(fmt.Sprintf("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>", e.wc.CorpID, now.Unix())),
 		[]byte(fmt.Sprintf("<xml><ToUserName>%s</ToUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType><Event>change_external_contact</Event><ChangeType>future_change</ChangeType></xml>", e.wc.CorpID, now.Unix())),
 	} {

@@ -3,7 +3,9 @@ package handler
 import (
 	"encoding/xml"
 	"log/slog"
+	"strings"
 
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/tasks"
 )
 
@@ -26,6 +28,12 @@ type wecomMessage struct {
 	FailReason     string   `xml:"FailReason"`
 	ID             string   `xml:"Id"`
 	TagType        string   `xml:"TagType"`
+	// change_external_chat
+	ChatID        string   `xml:"ChatId"`
+	UpdateDetail  string   `xml:"UpdateDetail"`
+	JoinScene     int      `xml:"JoinScene"`
+	QuitScene     int      `xml:"QuitScene"`
+	MemChangeList []string `xml:"MemChangeList>Item"`
 }
 
 // contactChanges are the change_external_contact types; each names a guide
@@ -35,6 +43,9 @@ var contactChanges = map[string]bool{
 	tasks.ChangeEditExternalContact: true, tasks.ChangeDelExternalContact: true,
 	tasks.ChangeDelFollowUser: true, tasks.ChangeTransferFail: true,
 }
+
+// chatChanges are the change_external_chat types; each names a group.
+var chatChanges = map[string]bool{groups.ChangeCreate: true, groups.ChangeUpdate: true, groups.ChangeDismiss: true}
 
 // decodeWeComEvent decodes a decrypted callback into a tasks.WeComEvent.
 // ok is false for messages Siyu accepts without acting on them (other
@@ -58,6 +69,8 @@ func decodeWeComEvent(plain []byte, corpID string, log *slog.Logger) (ev tasks.W
 		CorpID: m.ToUserName, Event: m.Event, ChangeType: m.ChangeType, UserID: m.UserID,
 		ExternalUserID: m.ExternalUserID, State: m.State, WelcomeCode: m.WelcomeCode, Source: m.Source,
 		FailReason: m.FailReason, TagID: m.ID, TagType: m.TagType, CreateTime: m.CreateTime,
+		ChatID: m.ChatID, UpdateDetail: m.UpdateDetail, JoinScene: m.JoinScene, QuitScene: m.QuitScene,
+		MemChangeList: strings.Join(m.MemChangeList, ","),
 	}
 	switch {
 	case m.MsgType != "event":
@@ -66,6 +79,11 @@ func decodeWeComEvent(plain []byte, corpID string, log *slog.Logger) (ev tasks.W
 	case m.Event == tasks.EventChangeExternalContact && contactChanges[m.ChangeType]:
 		if m.UserID == "" || m.ExternalUserID == "" {
 			return ev, false, invalid("%s without UserID or ExternalUserID", m.ChangeType)
+		}
+		return ev, true, nil
+	case m.Event == tasks.EventChangeExternalChat && chatChanges[m.ChangeType]:
+		if m.ChatID == "" {
+			return ev, false, invalid("%s %s without ChatId", m.Event, m.ChangeType)
 		}
 		return ev, true, nil
 	case m.Event == tasks.EventChangeExternalTag && m.ChangeType != "":

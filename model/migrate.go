@@ -29,6 +29,7 @@ func AllModels() []any {
 		&Operator{}, &APIKey{}, &AuditEntry{},
 		&GuideDeparture{}, &Handover{}, &HandoverItem{},
 		&Material{}, &MaterialContent{}, &MaterialUsage{},
+		&Group{}, &GroupMember{}, &GroupCode{}, &GroupWelcome{},
 	}
 }
 

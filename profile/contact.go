@@ -104,6 +104,7 @@ func (s *Service) Contact(ctx context.Context, memberID int64) (Contact, error) 
 var eventText = map[string]string{
 	model.EventFollow: "关注公众号", model.EventUnfollow: "取消关注公众号", model.EventScan: "扫码",
 	model.EventMessage: "发消息", model.EventClick: "点击菜单", model.EventTag: "导购改标签",
+	model.EventGroupJoin: "加入客户群", model.EventGroupQuit: "退出客户群",
 }
 
 // ledgerText says what a ledger entry was.

@@ -60,6 +60,7 @@ type env struct {
 	enq      *tasks.Enqueuer
 	corp     string
 	deps     tasks.Deps
+	st       *store.Store
 }
 
 var corpSeq atomic.Int64
@@ -95,7 +96,7 @@ func newEnv(t *testing.T, opts ...func(*wx.Config)) *env {
 	st := store.New(db)
 	tags := tagging.New(st, nil)
 	e := &env{t: t, db: db, tags: tags, members: members.New(st, tags, nil), guides: guides.New(st, nil), segments: segments.New(st, nil), up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,
-		loy: loyalty.New(st, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}
+		loy: loyalty.New(st, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules}), st: st}
 	e.deps = tasks.Deps{Tagging: tags, Members: e.members, Guides: e.guides, Segments: e.segments, WeCom: client, OA: client, Queue: enq, Redis: rdb.Client, Prefix: prefix, Logger: testLogger()}
 	t.Cleanup(func() {
 		bad, err := e.loy.CheckLedger(context.Background())

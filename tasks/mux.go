@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
@@ -50,6 +51,8 @@ type Deps struct {
 	// same mux), so the schedule tick is registered for their reminders
 	// even without the loyalty engine.
 	HQ bool
+	// Groups keeps customer groups; nil ignores their events.
+	Groups *groups.Service
 	// DB lets outbox consumers dedupe by event id; nil dedupes by TaskID only.
 	DB *gorm.DB
 	// Handover hears of departed guides and failed transfers; nil: only
@@ -84,6 +87,10 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeResolveOAUnionID, h.resolveOAUnionID)
 	mux.HandleFunc(TypeRecomputeSegments, h.handleRecomputeSegments)
 	mux.HandleFunc(TypeSyncSegmentTags, h.syncSegmentTags)
+	if d.Groups != nil {
+		mux.HandleFunc(TypeGroupDetails, h.groupDetails)
+		mux.HandleFunc(TypeSyncGroups, h.syncGroups)
+	}
 	if d.Loyalty != nil || d.HQ {
 		mux.HandleFunc(TypeScheduleTick, d.handleTick)
 	}

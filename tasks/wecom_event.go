@@ -51,11 +51,22 @@ type WeComEvent struct {
 	TagID          string `json:"tag_id,omitempty"`           // change_external_tag: Id
 	TagType        string `json:"tag_type,omitempty"`         // change_external_tag: tag or tag_group
 	CreateTime     int64  `json:"create_time"`
+	// change_external_chat: the group, what changed and who joined or left
+	// (comma-separated userids).
+	ChatID        string `json:"chat_id,omitempty"`
+	UpdateDetail  string `json:"update_detail,omitempty"`
+	JoinScene     int    `json:"join_scene,omitempty"`
+	QuitScene     int    `json:"quit_scene,omitempty"`
+	MemChangeList string `json:"mem_change_list,omitempty"`
 }
 
 // Key identifies one delivery of the event: WeCom retries carry the same
 // fields, so the key dedupes them.
 func (e WeComEvent) Key() string {
+	if e.Event == EventChangeExternalChat {
+		return fmt.Sprintf("wecom:%s:%d:%s:%s:%s:%s:%s", e.CorpID, e.CreateTime, e.Event, e.ChangeType,
+			e.ChatID, e.UpdateDetail, e.MemChangeList)
+	}
 	return fmt.Sprintf("wecom:%s:%d:%s:%s:%s:%s:%s:%s", e.CorpID, e.CreateTime, e.Event, e.ChangeType,
 		e.ExternalUserID, e.UserID, e.TagType, e.TagID)
 }
@@ -92,6 +103,8 @@ func (h *handlers) wecomEvent(ctx context.Context, t *asynq.Task) error {
 		return h.contactChanged(ctx, ev)
 	case EventChangeExternalTag:
 		return h.corpTagsChanged(ctx, ev)
+	case EventChangeExternalChat:
+		return h.chatChanged(ctx, ev)
 	case EventChangeContact:
 		if ev.ChangeType == ChangeDeleteUser {
 			return h.guideDeleted(ctx, ev)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/config"
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
 	"github.com/siyu/siyu/handover"
@@ -52,6 +53,7 @@ type app struct {
 	bot     *bot.Bot
 	wx      *wx.Client
 	codes   *guides.Codes
+	groups  *groups.Service
 	metrics *handler.Metrics
 	now     func() time.Time
 
@@ -129,6 +131,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	a.messenger = a.wx
 	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
+	a.groups = groups.New(a.st, groups.Options{Members: a.members, Loyalty: a.loyalty, WeCom: a.wx, Now: a.now, Logger: log})
 	a.metrics = handler.NewMetrics()
 	a.hqTasks = hqtasks.New(a.st, hqtasks.Options{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
@@ -170,6 +173,7 @@ func (a *app) handler() http.Handler {
 		Tasks:          a.hqTasks,
 		Handover:       a.handover,
 		Materials:      a.materials,
+		Groups:         a.groups,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
 			AllowPlainOA: a.cfg.WeChat.AllowPlain},
 		Member: a.memberCentre(),
@@ -212,6 +216,7 @@ func (a *app) worker() (*tasks.Worker, error) {
 		Loyalty: a.loyalty, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
 		HQ:           true,
+		Groups:       a.groups,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
 		Handover:     a.handover,

@@ -37,11 +37,20 @@ and SIYU_WECOM_AES_KEY; flags go after the action):
                                     [--welcome-code code]
   wecom-edit <external_userid>      a guide edits the customer's remark or tags [--guide g]
   wecom-del <external_userid>       a deletion [--guide g] [--by customer|guide|transfer]
-  wecom-tag <tag_id>                a corp tag changed [--change create|update|delete]`
+  wecom-tag <tag_id>                a corp tag changed [--change create|update|delete]
+  wecom-chat <chat_id>              a customer group changed [--change create|update|dismiss]
+                                    [--detail add_member|del_member|change_owner|change_name|
+                                    change_notice] [--members id,id] [--join-scene 3]
+
+  upstream [--addr 127.0.0.1:9100]  run the fake WeChat/WeCom APIs with a scripted world
+                                    (see siyu simulate upstream --help)`
 
 func runSimulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "populate" { // fills a database through the services, no server needed
 		return runPopulate(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "upstream" {
+		return runSimulateUpstream(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("simulate", "simulate [flags] <action> [args]", simulateDesc, stderr)
 	baseURL := fs.String("url", "http://127.0.0.1:8080", "the server's base URL")

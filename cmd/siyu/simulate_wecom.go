@@ -30,7 +30,10 @@ func simulateWeCom(ctx context.Context, cfg config.Config, base string, repeat i
 	state := fs.String("state", "", "wecom-add: the contact-way state (a scene)")
 	welcome := fs.String("welcome-code", "", "wecom-add: the WelcomeCode (default: a fresh one)")
 	by := fs.String("by", "customer", "wecom-del: who deleted whom: customer (del_follow_user), guide (del_external_contact) or transfer")
-	change := fs.String("change", "update", "wecom-tag: create, update, delete or shuffle")
+	change := fs.String("change", "update", "wecom-tag: create, update, delete or shuffle; wecom-chat: create, update or dismiss")
+	detail := fs.String("detail", "", "wecom-chat: add_member, del_member, change_owner, change_name or change_notice")
+	chatMembers := fs.String("members", "", "wecom-chat: comma-separated userids that joined or left")
+	joinScene := fs.Int("join-scene", 3, "wecom-chat add_member: 1 invited, 2 by link, 3 by QR code")
 	if len(params) == 0 || strings.HasPrefix(params[0], "-") {
 		fs.Usage()
 		return usageError{fmt.Sprintf("simulate %s: give the id first, then flags", action)}
@@ -63,6 +66,16 @@ func simulateWeCom(ctx context.Context, cfg config.Config, base string, repeat i
 		}
 	case "wecom-tag":
 		plain = wc.ChangeExternalTag(id, "tag", *change, now)
+	case "wecom-chat":
+		var ids []string
+		if *chatMembers != "" {
+			ids = strings.Split(*chatMembers, ",")
+		}
+		js := 0
+		if *detail == "add_member" {
+			js = *joinScene
+		}
+		plain = wc.ChangeExternalChat(id, *change, *detail, ids, js, 0, now)
 	default:
 		return usageError{fmt.Sprintf("simulate: unknown action %q", action)}
 	}

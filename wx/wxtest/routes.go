@@ -55,6 +55,17 @@ var routes = map[string]route{
 	"/cgi-bin/externalcontact/transfer_result":            {platform: "wecom", post: true, handle: (*Server).transferResult},
 	"/cgi-bin/externalcontact/resigned/transfer_result":   {platform: "wecom", post: true, handle: (*Server).transferResult},
 	"/cgi-bin/externalcontact/get_unassigned_list":        {platform: "wecom", post: true, handle: (*Server).unassignedList},
+	// WeCom customer groups.
+	"/cgi-bin/externalcontact/groupchat/list":              {platform: "wecom", post: true, handle: (*Server).groupChatList},
+	"/cgi-bin/externalcontact/groupchat/get":               {platform: "wecom", post: true, handle: (*Server).groupChatGet},
+	"/cgi-bin/externalcontact/groupchat/add_join_way":      {platform: "wecom", post: true, handle: (*Server).addJoinWay},
+	"/cgi-bin/externalcontact/groupchat/get_join_way":      {platform: "wecom", post: true, handle: (*Server).getJoinWay},
+	"/cgi-bin/externalcontact/groupchat/update_join_way":   {platform: "wecom", post: true, handle: (*Server).updateJoinWay},
+	"/cgi-bin/externalcontact/groupchat/del_join_way":      {platform: "wecom", post: true, handle: (*Server).delJoinWay},
+	"/cgi-bin/externalcontact/group_welcome_template/add":  {platform: "wecom", post: true, handle: (*Server).groupWelcomeAdd},
+	"/cgi-bin/externalcontact/group_welcome_template/edit": {platform: "wecom", post: true, handle: (*Server).groupWelcomeEdit},
+	"/cgi-bin/externalcontact/group_welcome_template/get":  {platform: "wecom", post: true, handle: (*Server).groupWelcomeGet},
+	"/cgi-bin/externalcontact/group_welcome_template/del":  {platform: "wecom", post: true, handle: (*Server).groupWelcomeDel},
 
 	// WeCom app.
 	"/cgi-bin/media/upload":     {platform: "wecom", post: true, raw: true, handle: (*Server).mediaUpload},

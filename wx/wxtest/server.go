@@ -46,6 +46,7 @@ type Server struct {
 	web       webState
 	wc        wecomState
 	tr        transferState
+	wg        groupState
 }
 
 type failure struct{ n, code int }
@@ -168,6 +169,7 @@ func (s *Server) resetLocked() {
 	s.web = newWebState()
 	s.wc = newWeComState()
 	s.tr = newTransferState()
+	s.wg = newGroupState()
 }
 
 // ServeHTTP records the call, then hangs, fails or answers it.

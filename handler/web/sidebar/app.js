@@ -75,7 +75,7 @@
     var url = location.href.split('#')[0];
     return api('GET', '/api/sidebar/jssdk?url=' + encodeURIComponent(url)).then(function (sig) {
       return new Promise(function (resolve, reject) {
-        var apis = ['getContext', 'getCurExternalContact', 'sendChatMessage', 'scanQRCode'];
+        var apis = ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage', 'scanQRCode'];
         wx.config({ beta: true, debug: false, appId: sig.config.corpid, timestamp: sig.config.timestamp,
           nonceStr: sig.config.nonceStr, signature: sig.config.signature, jsApiList: apis });
         wx.ready(function () {
@@ -98,16 +98,49 @@
     });
   }
 
-  function currentCustomer() {
+  // currentChat is the customer ({ext}) or, opened from a group's
+  // toolbar, the customer group ({chat}) the sidebar is open in.
+  function currentChat() {
     return invoke('getContext').then(function (ctx) {
-      if (ctx.entry && ctx.entry !== 'single_chat_tools' && ctx.entry !== 'contact_profile') {
-        throw new Error('请在与客户的单聊中打开侧边栏');
+      if (ctx.entry === 'group_chat_tools') {
+        return invoke('getCurExternalChat').then(function (r) {
+          if (!r.chatId) throw new Error('没有拿到当前客户群');
+          return { chat: r.chatId };
+        });
       }
-      return invoke('getCurExternalContact');
-    }).then(function (r) {
-      if (!r.userId) throw new Error('没有拿到当前客户');
-      return r.userId;
+      if (ctx.entry && ctx.entry !== 'single_chat_tools' && ctx.entry !== 'contact_profile') {
+        throw new Error('请在与客户的单聊或客户群中打开侧边栏');
+      }
+      return invoke('getCurExternalContact').then(function (r) {
+        if (!r.userId) throw new Error('没有拿到当前客户');
+        return { ext: r.userId };
+      });
     });
+  }
+
+  // The group panel: name, owner, size, this week's joins and quits, the
+  // customers who are members (level, points) and those not yet.
+  function loadGroup() {
+    return api('GET', '/api/sidebar/groups/' + encodeURIComponent(state.chat)).then(renderGroup);
+  }
+
+  function renderGroup(g) {
+    $('gname').textContent = g.name || '未命名群';
+    $('gowner').textContent = '群主：' + (g.owner_name || g.owner || '—');
+    $('gsize').textContent = g.member_count;
+    $('gjoins').textContent = g.joins_week;
+    $('gquits').textContent = g.quits_week;
+    var ul = $('gmembers');
+    ul.innerHTML = '';
+    if (!g.members.length) ul.appendChild(el('li', { 'class': 'empty' }, '群里还没有会员，发送入会话术邀请大家注册'));
+    g.members.forEach(function (m) {
+      var li = el('li', { 'data-member': m.userid });
+      li.appendChild(el('span', {}, m.name || m.userid));
+      li.appendChild(el('span', { 'class': 'valid' }, (m.level || '会员') + ' · ' + m.points + ' 积分'));
+      ul.appendChild(li);
+    });
+    $('gprospects').textContent = g.prospects.length ? '未入会 ' + g.prospects.length + ' 人：' +
+      g.prospects.map(function (m) { return m.name || m.userid; }).join('、') : '群里的客户都已是会员';
   }
 
   // --- rendering ---
@@ -422,8 +455,13 @@
     signIn().then(function (me) {
       state.me = me;
       return configureJSSDK();
-    }).then(currentCustomer).then(function (ext) {
-      state.ext = ext;
+    }).then(currentChat).then(function (cur) {
+      document.body.classList.toggle('group-mode', !!cur.chat);
+      if (cur.chat) {
+        state.chat = cur.chat;
+        return Promise.all([loadGroup(), loadScripts()]);
+      }
+      state.ext = cur.ext;
       return Promise.all([loadProfile(), loadScripts(), loadTemplates(), loadTasks(), loadMaterials()]);
     }).then(function () {
       show('app');

@@ -1,0 +1,94 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/siyu/siyu/model"
+)
+
+// groupCodeRequest is the body of POST and PUT /api/hq/group-codes.
+type groupCodeRequest struct {
+	Scene          string   `json:"scene"`
+	ChatIDs        []string `json:"chat_ids"`
+	AutoCreateRoom bool     `json:"auto_create_room"`
+	RoomBaseName   string   `json:"room_base_name"`
+	RoomBaseID     int      `json:"room_base_id"`
+	Remark         string   `json:"remark"`
+}
+
+func (r groupCodeRequest) code() model.GroupCode {
+	return model.GroupCode{Scene: r.Scene, ChatIDs: r.ChatIDs, AutoCreateRoom: r.AutoCreateRoom,
+		RoomBaseName: r.RoomBaseName, RoomBaseID: r.RoomBaseID, Remark: r.Remark}
+}
+
+func (s *Server) createGroupCode(c *gin.Context) {
+	var req groupCodeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	gc, err := s.groups.CreateCode(c.Request.Context(), req.code())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusCreated, gc)
+}
+
+func (s *Server) updateGroupCode(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req groupCodeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	gc, err := s.groups.UpdateCode(c.Request.Context(), id, req.code())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gc)
+}
+
+func (s *Server) getGroupCode(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	gc, err := s.groups.GetCode(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gc)
+}
+
+func (s *Server) listGroupCodes(c *gin.Context) {
+	codes, err := s.groups.ListCodes(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"group_codes": codes})
+}
+
+// deleteGroupCode deletes the code in WeCom too.
+func (s *Server) deleteGroupCode(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.groups.DeleteCode(c.Request.Context(), id); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

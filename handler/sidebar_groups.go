@@ -1,0 +1,19 @@
+package handler
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// sidebarGroup serves GET /api/sidebar/groups/{chat_id}: the group open in
+// the chat, for a guide who owns it or is in it, or manages its store.
+func (s *Server) sidebarGroup(c *gin.Context) {
+	g, _ := guideOf(c)
+	v, err := s.groups.ForGuide(c.Request.Context(), g, c.Param("chat_id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, v)
+}

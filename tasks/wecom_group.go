@@ -1,0 +1,168 @@
+package tasks
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/siyu/siyu/groups"
+	"github.com/siyu/siyu/wx"
+)
+
+// Customer-group task types.
+const (
+	// TypeGroupDetails reads a group with groupchat/get and reconciles its
+	// rows; retried while the API fails.
+	TypeGroupDetails = "wecom:group_details"
+	// TypeSyncGroups walks one page of groupchat/list and queues a
+	// TypeGroupDetails for each group, then the next page.
+	TypeSyncGroups = "wecom:groups_sync"
+)
+
+// EventChangeExternalChat is the customer-group callback event.
+const EventChangeExternalChat = "change_external_chat"
+
+// codeChatNotFound is groupchat/get's answer for a group that is gone.
+const codeChatNotFound = 40050
+
+// GroupDetailsPayload names the group to read.
+type GroupDetailsPayload struct {
+	CorpID string `json:"corp_id"`
+	ChatID string `json:"chat_id"`
+}
+
+// NewGroupDetailsTask returns the task that reads chatID's details; key
+// makes its TaskID (one read per event or per sync run). Errors: none in
+// practice (JSON encoding).
+func NewGroupDetailsTask(corpID, chatID, key string) (*asynq.Task, error) {
+	payload, err := json.Marshal(GroupDetailsPayload{CorpID: corpID, ChatID: chatID})
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(chatID + "|" + key))
+	return asynq.NewTask(TypeGroupDetails, payload, asynq.TaskID("group-details:"+hex.EncodeToString(sum[:16])),
+		asynq.MaxRetry(12), asynq.Timeout(time.Minute), asynq.Retention(time.Hour)), nil
+}
+
+// SyncGroupsPayload is one page of a sync run.
+type SyncGroupsPayload struct {
+	CorpID string   `json:"corp_id"`
+	Run    string   `json:"run"`              // names the run; TaskIDs derive from it
+	Owners []string `json:"owners,omitempty"` // empty: every group
+	Cursor string   `json:"cursor,omitempty"`
+}
+
+// NewSyncGroupsTask returns the task for one page of a sync run. Errors:
+// none in practice (JSON encoding).
+func NewSyncGroupsTask(p SyncGroupsPayload) (*asynq.Task, error) {
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("groups-sync:%s:%x", p.Run, sha256.Sum256([]byte(p.Cursor)))
+	return asynq.NewTask(TypeSyncGroups, payload, asynq.TaskID(id[:min(len(id), 120)]),
+		asynq.MaxRetry(10), asynq.Timeout(time.Minute), asynq.Retention(time.Hour)), nil
+}
+
+// chatChanged handles change_external_chat: what the event says is
+// recorded at once, the details are read by a TypeGroupDetails task.
+func (h *handlers) chatChanged(ctx context.Context, ev WeComEvent) error {
+	if h.Groups == nil {
+		h.log.Warn("customer group event but groups are not wired; ignored", "chat_id", ev.ChatID)
+		return nil
+	}
+	var list []string
+	if ev.MemChangeList != "" {
+		list = strings.Split(ev.MemChangeList, ",")
+	}
+	fetch, err := h.Groups.RecordEvent(ctx, groups.ChatEvent{CorpID: ev.CorpID, ChatID: ev.ChatID, ChangeType: ev.ChangeType,
+		UpdateDetail: ev.UpdateDetail, JoinScene: ev.JoinScene, QuitScene: ev.QuitScene, MemChangeList: list, At: ev.At()})
+	if err != nil || !fetch {
+		return err
+	}
+	t, err := NewGroupDetailsTask(ev.CorpID, ev.ChatID, ev.Key())
+	if err != nil {
+		return err
+	}
+	return h.Queue.Enqueue(ctx, t, QueueDefault)
+}
+
+// groupDetails handles TypeGroupDetails.
+func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
+	var p GroupDetailsPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.ChatID == "" {
+		return BadPayload(t, fmt.Errorf("no chat id: %v", err))
+	}
+	api, err := h.Groups.WeCom()
+	if err != nil {
+		return WxFailure("read customer group", err)
+	}
+	chat, err := api.GetGroupChat(ctx, p.ChatID)
+	var we *wx.Error
+	if errors.As(err, &we) && we.Code == codeChatNotFound {
+		h.log.Info("customer group is gone in WeCom; its dismiss event ends it", "chat_id", p.ChatID)
+		return nil
+	}
+	if err != nil {
+		return WxFailure("read customer group", err)
+	}
+	res, err := h.Groups.Reconcile(ctx, p.CorpID, chat)
+	if err != nil {
+		return fmt.Errorf("reconcile group %s: %w", p.ChatID, err)
+	}
+	for _, c := range res.Warnings {
+		h.log.Warn("customer group nearly full", "chat_id", p.ChatID, "members", res.Group.MemberCount, "code", c.ID, "scene", c.Scene)
+		if res.Group.Owner == "" {
+			continue
+		}
+		n := NotifyPayload{To: res.Group.Owner, Text: groups.CapacityText(c, res.Group),
+			Key: fmt.Sprintf("group-capacity:%d:%s:%d", c.ID, p.ChatID, c.WarnedAt.Unix())}
+		if err := h.enqueueNotify(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncGroups handles TypeSyncGroups.
+func (h *handlers) syncGroups(ctx context.Context, t *asynq.Task) error {
+	var p SyncGroupsPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.Run == "" {
+		return BadPayload(t, fmt.Errorf("no run: %v", err))
+	}
+	api, err := h.Groups.WeCom()
+	if err != nil {
+		return WxFailure("list customer groups", err)
+	}
+	ids, next, err := api.ListGroupChats(ctx, p.Owners, p.Cursor, 100)
+	if err != nil {
+		return WxFailure("list customer groups", err)
+	}
+	for i, id := range ids {
+		dt, err := NewGroupDetailsTask(p.CorpID, id, "sync:"+p.Run)
+		if err != nil {
+			return err
+		}
+		// Spread the reads so a big corp's sync stays under WeCom's rate.
+		if err := h.Queue.Enqueue(ctx, dt, QueueLow, asynq.ProcessIn(time.Duration(i)*20*time.Millisecond)); err != nil {
+			return err
+		}
+	}
+	if next == "" || next == p.Cursor {
+		h.log.Info("customer group sync listed its last page", "run", p.Run)
+		return nil
+	}
+	p.Cursor = next
+	nt, err := NewSyncGroupsTask(p)
+	if err != nil {
+		return err
+	}
+	return h.Queue.Enqueue(ctx, nt, QueueLow)
+}
