@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,49 +44,8 @@ func TestStockGateSurvivesKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	var sold atomic.Int64
-	attempt := func(i int) (int, error) {
-		b, _ := json.Marshal(map[string]any{"reward_id": r.ID, "request_id": fmt.Sprintf("k%d", i)})
-		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/hq/members/%d/redemptions", base, members[i%len(members)]), bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer e2e-hq-token")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		resp.Body.Close()
-		if resp.StatusCode == 201 {
-			sold.Add(1)
-		}
-		return resp.StatusCode, nil
-	}
-	// First half: 24 clients until a third of the stock is sold, then
-	// kill -9 with requests in flight.
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	killed := make(chan struct{})
-	for range 24 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-killed:
-					return
-				default:
-				}
-				if _, err := attempt(int(next.Add(1))); err != nil {
-					return // the server is gone
-				}
-			}
-		})
-	}
-	waitFor(t, func() bool { return sold.Load() >= stock/3 })
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	close(killed)
-	_ = child.Wait() // killed: the error is the signal
-	wg.Wait()
+	sale := &flashSale{t: t, base: base, reward: r.ID, members: members}
+	sale.untilKilled(child, stock/3)
 
 	left, redemptions := crashStock(t, db, r.ID)
 	if left+redemptions != stock || left < 0 {
@@ -98,7 +58,7 @@ func TestStockGateSurvivesKill(t *testing.T) {
 	rdb := redis.NewClient(opt)
 	defer func() { _ = rdb.Close() }()
 	key := fmt.Sprintf("%s:stockgate:%d", env["SIYU_REDIS_PREFIX"], r.ID)
-	g, _ := rdb.Get(context.Background(), key).Int64()
+	g, _ := rdb.Get(context.Background(), key).Int64() // only logged
 	t.Logf("after kill -9: gate %d, database stock %d (a gate below the database holds units of the dead process)", g, left)
 
 	waitDeadSessions(t, db)
@@ -109,16 +69,87 @@ func TestStockGateSurvivesKill(t *testing.T) {
 		return err == nil && g == left
 	})
 	for i := range 3 * stock {
-		if st, err := attempt(100000 + i); err != nil || (st != 201 && st != 409) {
+		if st, err := sale.attempt(100000 + i); err != nil || (st != 201 && st != 409) {
 			t.Fatalf("redemption after restart = %d, %v", st, err)
 		}
 	}
-	left, redemptions = crashStock(t, db, r.ID)
+	checkSoldOut(t, db, r.ID, stock)
+}
+
+// flashSale sends redemptions of one reward over HTTP, each member in
+// turn, counting what sold.
+type flashSale struct {
+	t       *testing.T
+	base    string
+	reward  int64
+	members []int64
+	sold    atomic.Int64
+}
+
+// attempt sends redemption i and returns its status.
+func (f *flashSale) attempt(i int) (int, error) {
+	b, err := json.Marshal(map[string]any{"reward_id": f.reward, "request_id": fmt.Sprintf("k%d", i)})
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequest("POST", fmt.Sprintf("%s/api/hq/members/%d/redemptions", f.base, f.members[i%len(f.members)]), bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer e2e-hq-token")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_ = resp.Body.Close() // the status is all we read
+	if resp.StatusCode == 201 {
+		f.sold.Add(1)
+	}
+	return resp.StatusCode, nil
+}
+
+// untilKilled runs 24 clients until sold units are sold, then kills the
+// server with -9 while requests are in flight.
+func (f *flashSale) untilKilled(child *exec.Cmd, sold int64) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	killed := make(chan struct{})
+	for range 24 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				if _, err := f.attempt(int(next.Add(1))); err != nil {
+					return // the server is gone
+				}
+			}
+		})
+	}
+	waitFor(f.t, func() bool { return f.sold.Load() >= sold })
+	if err := child.Process.Kill(); err != nil {
+		f.t.Fatal(err)
+	}
+	close(killed)
+	_ = child.Wait() // killed: the error is the signal
+	wg.Wait()
+}
+
+// checkSoldOut fails the test unless exactly the stock was sold, each
+// redemption with its ledger entry.
+func checkSoldOut(t *testing.T, db *gorm.DB, rewardID, stock int64) {
+	t.Helper()
+	left, redemptions := crashStock(t, db, rewardID)
 	if left != 0 || redemptions != stock {
 		t.Errorf("after the sale: stock %d, redemptions %d; want 0 and %d (nothing oversold, nothing lost)", left, redemptions, stock)
 	}
 	var entries int64
-	db.Model(&model.PointsEntry{}).Where("kind = ?", model.PointsRedeem).Count(&entries)
+	if err := db.Model(&model.PointsEntry{}).Where("kind = ?", model.PointsRedeem).Count(&entries).Error; err != nil {
+		t.Fatal(err)
+	}
 	if entries != redemptions {
 		t.Errorf("redeem ledger entries %d, redemptions %d", entries, redemptions)
 	}
