@@ -55,3 +55,41 @@ var metricRoutes = map[string]func(*metrics.Service) func(context.Context, metri
 		return t.TaskMetrics
 	},
 }
+
+// cohortFilter reads scene, store_code and channel from the query; a
+// store manager's store_code was forced to their store by scopeStore.
+func cohortFilter(c *gin.Context) metrics.CohortFilter {
+	return metrics.CohortFilter{Scene: c.Query("scene"), StoreCode: c.Query("store_code"), Channel: c.Query("channel")}
+}
+
+// funnel answers GET /api/hq/metrics/funnel?from=&to=&scene=&store_code=&channel=
+// with the AARRR funnel of the members who joined in the range.
+func (s *Server) funnel(c *gin.Context) {
+	r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	f, err := s.dash.FunnelMetrics(c.Request.Context(), r, cohortFilter(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, f)
+}
+
+// cohorts answers GET /api/hq/metrics/cohorts?from=&to=&by=week|month&channel=&scene=&store_code=
+// with the retention triangle of the joining cohorts.
+func (s *Server) cohorts(c *gin.Context) {
+	r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out, err := s.dash.CohortMetrics(c.Request.Context(), r, c.Query("by"), cohortFilter(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, out)
+}

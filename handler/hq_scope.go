@@ -34,7 +34,7 @@ func (s *Server) scopeStore(c *gin.Context) {
 	}
 	var err error
 	switch route := hqRoute(c); {
-	case route == "/members":
+	case route == "/members", route == "/metrics/funnel", route == "/metrics/cohorts":
 		q := c.Request.URL.Query()
 		q.Set("store_code", store)
 		c.Request.URL.RawQuery = q.Encode()

@@ -103,6 +103,8 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	for name, fn := range metricRoutes {
 		hq.GET("/metrics/"+name, s.metric(fn))
 	}
+	hq.GET("/metrics/funnel", s.funnel)
+	hq.GET("/metrics/cohorts", s.cohorts)
 }
 
 // hqOrganisationRoutes are stores, guides, contact ways, QR codes and the
