@@ -22,6 +22,7 @@ import (
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
@@ -81,7 +82,7 @@ type testEnv struct {
 	enq     *tasks.Enqueuer // what the handler queues with
 	log     *slog.Logger
 	notices *fakeNotices
-	hqTasks *tasks.HQTasks
+	hqTasks *hqtasks.Service
 }
 
 // fakeNotices records the member notices the server queues.
@@ -180,7 +181,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 		}
 	})
 	notices := &fakeNotices{}
-	hqTasks := tasks.NewHQTasks(st, tasks.HQTaskOptions{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
+	hqTasks := hqtasks.New(st, hqtasks.Options{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks,
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log).WithNotifier(notices), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,
 		Logger: log, MaxSkew: 5 * time.Minute, HQToken: testHQ, Now: clock.Now, Scripts: scripts.New(st),
@@ -209,8 +210,11 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 // services and outbound client.
 func (e *testEnv) startWorker() {
 	e.t.Helper()
-	taskstest.StartWorker(e.t, e.rdb, e.prefix, tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, Members: e.deps.Members, Guides: e.deps.Guides, Segments: e.deps.Segments, WeCom: e.wx, OA: e.wx, Queue: e.enq,
-		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log, HQ: e.hqTasks})
+	deps := tasks.Deps{Loyalty: e.loyalty, Tagging: e.tags, Members: e.deps.Members, Guides: e.deps.Guides, Segments: e.deps.Segments, WeCom: e.wx, OA: e.wx, Queue: e.enq,
+		Redis: e.rdb.Client, Prefix: e.prefix, Logger: e.log, HQ: true}
+	mux := tasks.NewMux(deps)
+	hqtasks.Register(mux, e.hqTasks, deps)
+	taskstest.StartMux(e.t, e.rdb, e.prefix, mux, e.log)
 }
 
 // idle waits until the env's queues have drained.

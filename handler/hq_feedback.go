@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/siyu/siyu/tasks"
+	"github.com/siyu/siyu/hqtasks"
 )
 
 // listFeedback serves GET /api/hq/feedback?task_id=&guide_userid=&unanswered=1.
@@ -21,7 +21,7 @@ func (s *Server) listFeedback(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	out, err := svc.ListFeedback(c.Request.Context(), tasks.FeedbackList{TaskID: int64(taskID), Guide: c.Query("guide_userid"),
+	out, err := svc.ListFeedback(c.Request.Context(), hqtasks.FeedbackList{TaskID: int64(taskID), Guide: c.Query("guide_userid"),
 		Unanswered: c.Query("unanswered") == "1" || c.Query("unanswered") == "true", StoreCode: scopedStore(c), Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(c, err)

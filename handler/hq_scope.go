@@ -6,9 +6,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tasks"
 )
 
 // scopedStore is the store a store manager is limited to; "" for every
@@ -98,13 +98,13 @@ func (s *Server) feedbackInStore(c *gin.Context, store string) error {
 
 // scopeReport keeps only the caller's store in a task report (all of it
 // for callers without a store).
-func scopeReport(c *gin.Context, rep tasks.Report) tasks.Report {
+func scopeReport(c *gin.Context, rep hqtasks.Report) hqtasks.Report {
 	store := scopedStore(c)
 	if store == "" {
 		return rep
 	}
-	kept := []tasks.StoreReport{}
-	rep.Total = tasks.ExecCounts{}
+	kept := []hqtasks.StoreReport{}
+	rep.Total = hqtasks.ExecCounts{}
 	for _, sr := range rep.Stores {
 		if sr.StoreCode == store {
 			kept = append(kept, sr)

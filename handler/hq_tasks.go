@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/tasks"
 )
 
 // needTasks answers 503 on the task routes when the task service is not
@@ -26,7 +26,7 @@ func (s *Server) needTasks(c *gin.Context) {
 // dispatching with "dispatch": true).
 func (s *Server) createTask(c *gin.Context) {
 	svc := s.tasks
-	var in tasks.TaskInput
+	var in hqtasks.TaskInput
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)
 		return
@@ -41,7 +41,7 @@ func (s *Server) createTask(c *gin.Context) {
 
 // taskAction calls a task method on the {id} of the path and answers 200
 // with the task.
-func (s *Server) taskAction(c *gin.Context, action func(*tasks.HQTasks, context.Context, int64) (tasks.Task, error)) {
+func (s *Server) taskAction(c *gin.Context, action func(*hqtasks.Service, context.Context, int64) (hqtasks.Task, error)) {
 	svc := s.tasks
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -57,16 +57,16 @@ func (s *Server) taskAction(c *gin.Context, action func(*tasks.HQTasks, context.
 }
 
 // dispatchTask serves POST /api/hq/tasks/{id}/dispatch.
-func (s *Server) dispatchTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).Dispatch) }
+func (s *Server) dispatchTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service).Dispatch) }
 
 // cancelTask serves POST /api/hq/tasks/{id}/cancel.
-func (s *Server) cancelTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).Cancel) }
+func (s *Server) cancelTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service).Cancel) }
 
 // closeTask serves POST /api/hq/tasks/{id}/close.
-func (s *Server) closeTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).Close) }
+func (s *Server) closeTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service).Close) }
 
 // getTask serves GET /api/hq/tasks/{id}: the task with its progress.
-func (s *Server) getTask(c *gin.Context) { s.taskAction(c, (*tasks.HQTasks).GetTask) }
+func (s *Server) getTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service).GetTask) }
 
 // listTasks serves GET /api/hq/tasks?state=&limit=&offset=.
 func (s *Server) listTasks(c *gin.Context) {
@@ -76,7 +76,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	ts, err := svc.ListTasks(c.Request.Context(), tasks.TaskList{State: c.Query("state"), StoreCode: scopedStore(c), Limit: limit, Offset: offset})
+	ts, err := svc.ListTasks(c.Request.Context(), hqtasks.TaskList{State: c.Query("state"), StoreCode: scopedStore(c), Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -114,7 +114,7 @@ func (s *Server) taskReport(c *gin.Context) {
 // previewTask serves POST /api/hq/tasks/preview: targets → reach per store.
 func (s *Server) previewTask(c *gin.Context) {
 	svc := s.tasks
-	var in tasks.PreviewInput
+	var in hqtasks.PreviewInput
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)
 		return

@@ -17,6 +17,7 @@ import (
 
 	"github.com/siyu/siyu/bot"
 	"github.com/siyu/siyu/guides"
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/intake"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
@@ -70,7 +71,7 @@ type Deps struct {
 	Codes *guides.Codes
 	// Tasks is the HQ task service (tasks, reports, feedback, the
 	// sidebar's task panel); nil answers those endpoints with 503.
-	Tasks *tasks.HQTasks
+	Tasks *hqtasks.Service
 	// Operators are HQ accounts, sessions, keys and the audit log; nil
 	// builds them on DB and Redis.
 	Operators *operators.Service
@@ -107,7 +108,7 @@ type Server struct {
 	sessions     *Sessions
 	wecomCorpID  string
 	wecomAgentID string
-	tasks        *tasks.HQTasks
+	tasks        *hqtasks.Service
 	intake       *intake.Service
 	profiles     *profile.Service
 

@@ -20,7 +20,7 @@ func OutboxRoutes() map[string]outbox.Route {
 		outbox.KindTaskDispatched: func(e model.OutboxEvent) (*asynq.Task, string, []asynq.Option) {
 			var p outbox.TaskDispatched
 			_ = outbox.Decode([]byte(e.Payload), &p)
-			return NewDispatchHQTask(p.TaskID), QueueDefault, dispatchOpts(p.TaskID)
+			return NewDispatchHQTask(p.TaskID), QueueDefault, DispatchOpts(p.TaskID)
 		},
 	}
 	for _, kind := range consumedKinds {
@@ -113,5 +113,5 @@ func (d Deps) onMemberMerged(ctx context.Context, payload []byte) error {
 		return err
 	}
 	_, err := d.Loyalty.ReevaluateLevel(ctx, p.SurvivorID)
-	return skipMissing(err)
+	return SkipMissing(err)
 }

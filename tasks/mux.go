@@ -13,6 +13,7 @@ import (
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
+	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/tagging"
 	"github.com/siyu/siyu/wx"
@@ -44,8 +45,10 @@ type Deps struct {
 	// AppMessagesPerMinute caps app messages to one guide per minute (WeCom
 	// drops what is over 30, silently); 0 = 30.
 	AppMessagesPerMinute int
-	// HQ is the HQ task service; nil leaves HQ task types unhandled.
-	HQ *HQTasks
+	// HQ says the HQ task jobs are handled too (hqtasks.Register on the
+	// same mux), so the schedule tick is registered for their reminders
+	// even without the loyalty engine.
+	HQ bool
 	// DB lets outbox consumers dedupe by event id; nil dedupes by TaskID only.
 	DB *gorm.DB
 }
@@ -53,24 +56,15 @@ type Deps struct {
 // handlers are the task handlers over Deps.
 type handlers struct {
 	Deps
-	log *slog.Logger
+	log   *slog.Logger
+	limit *AppLimiter
 }
 
-// NewMux registers every task handler in one place.
+// NewMux registers the task handlers of this package in one place; the HQ
+// task jobs are added to the same mux by hqtasks.Register.
 func NewMux(d Deps) *asynq.ServeMux {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Location == nil {
-		d.Location, _ = time.LoadLocation("Asia/Shanghai")
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.AppMessagesPerMinute <= 0 {
-		d.AppMessagesPerMinute = 30
-	}
-	h := &handlers{Deps: d, log: d.Logger}
+	d = d.withDefaults()
+	h := &handlers{Deps: d, log: d.Logger, limit: d.AppLimiter()}
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeWeComEvent, h.wecomEvent)
 	mux.HandleFunc(TypeSendWelcome, h.sendWelcome)
@@ -79,15 +73,7 @@ func NewMux(d Deps) *asynq.ServeMux {
 	mux.HandleFunc(TypeResolveOAUnionID, h.resolveOAUnionID)
 	mux.HandleFunc(TypeRecomputeSegments, h.handleRecomputeSegments)
 	mux.HandleFunc(TypeSyncSegmentTags, h.syncSegmentTags)
-	if d.HQ != nil {
-		mux.HandleFunc(TypeDispatchHQTask, d.HQ.handleDispatch)
-		mux.HandleFunc(TypeDispatchStore, d.HQ.handleDispatchStore)
-		mux.HandleFunc(TypeNotifyGuideTask, h.notifyGuideTask)
-		mux.HandleFunc(TypeRemindGuideTask, h.remindGuideTask)
-		mux.HandleFunc(TypePollMassSend, h.pollMassSend)
-		mux.HandleFunc(TypeTaskReminders, h.handleTaskReminders)
-	}
-	if d.Loyalty != nil || d.HQ != nil {
+	if d.Loyalty != nil || d.HQ {
 		mux.HandleFunc(TypeScheduleTick, d.handleTick)
 	}
 	if d.Loyalty != nil {
@@ -101,13 +87,30 @@ func NewMux(d Deps) *asynq.ServeMux {
 	return mux
 }
 
+// withDefaults fills in the zero fields that have defaults.
+func (d Deps) withDefaults() Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Location == nil {
+		d.Location, _ = time.LoadLocation("Asia/Shanghai")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.AppMessagesPerMinute <= 0 {
+		d.AppMessagesPerMinute = 30
+	}
+	return d
+}
+
 // notices queues member notices through the Deps' queue.
 func (d Deps) notices() Notices { return Notices{Enq: d.Queue} }
 
-// wxFailure classifies a failed outbound call for asynq: retryable platform
+// WxFailure classifies a failed outbound call for asynq: retryable platform
 // and network errors are returned for a retry (see RetryDelay); anything
 // else, including a platform that is not configured, skips the retries.
-func wxFailure(op string, err error) error {
+func WxFailure(op string, err error) error {
 	switch {
 	case errors.Is(err, wx.ErrNotConfigured):
 		return fmt.Errorf("%s: %w (WeCom needs SIYU_WECOM_CORPID and SIYU_WECOM_CONTACT_SECRET, app messages SIYU_WECOM_AGENT_ID and SIYU_WECOM_AGENT_SECRET, the Official Account SIYU_WECHAT_APPID and SIYU_WECHAT_SECRET): %w", op, err, asynq.SkipRetry)
@@ -117,8 +120,17 @@ func wxFailure(op string, err error) error {
 	return fmt.Errorf("%s: %w: %w", op, err, asynq.SkipRetry)
 }
 
-// badPayload is the failure for a payload that does not decode: retrying
+// BadPayload is the failure for a payload that does not decode: retrying
 // cannot help.
-func badPayload(t *asynq.Task, err error) error {
+func BadPayload(t *asynq.Task, err error) error {
 	return fmt.Errorf("%s: bad payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+}
+
+// SkipMissing turns ENOTFOUND into nil: a row deleted under a queued job
+// leaves the job nothing to do. Other errors are returned as they are.
+func SkipMissing(err error) error {
+	if model.ErrorCode(err) == model.ENOTFOUND {
+		return nil
+	}
+	return err
 }

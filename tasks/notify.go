@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // TypeNotifyGuide sends an app message to one guide or store manager.
@@ -48,9 +49,9 @@ func (h *handlers) enqueueNotify(ctx context.Context, p NotifyPayload, opts ...a
 func (h *handlers) notifyGuide(ctx context.Context, t *asynq.Task) error {
 	var p NotifyPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
-	ok, wait, err := h.allowAppMessage(ctx, p.To)
+	ok, wait, err := h.limit.Allow(ctx, p.To)
 	if err != nil {
 		return fmt.Errorf("app message limit: %w", err)
 	}
@@ -60,26 +61,49 @@ func (h *handlers) notifyGuide(ctx context.Context, t *asynq.Task) error {
 		return h.enqueueNotify(ctx, p, asynq.ProcessIn(wait))
 	}
 	if err := h.WeCom.SendAppText(ctx, []string{p.To}, p.Text); err != nil {
-		return wxFailure("send app message", err)
+		return WxFailure("send app message", err)
 	}
 	return nil
 }
 
-// allowAppMessage counts one app message to userID in the current minute
-// (in Redis, shared by all workers) and reports whether it is within the
-// limit; if not, wait is how long until the next minute starts.
-func (h *handlers) allowAppMessage(ctx context.Context, userID string) (ok bool, wait time.Duration, err error) {
-	now := h.Now()
+// AppLimiter caps app messages per recipient and minute, counted in Redis
+// and so shared by all workers: WeCom silently drops what is over 30.
+type AppLimiter struct {
+	Redis     redis.UniversalClient
+	Prefix    string           // Redis key prefix
+	Now       func() time.Time // nil = time.Now
+	PerMinute int              // 0 = 30
+}
+
+// AppLimiter returns the app message limiter of d (its Redis, prefix,
+// clock and AppMessagesPerMinute).
+func (d Deps) AppLimiter() *AppLimiter {
+	d = d.withDefaults()
+	return &AppLimiter{Redis: d.Redis, Prefix: d.Prefix, Now: d.Now, PerMinute: d.AppMessagesPerMinute}
+}
+
+// Allow counts one app message to userID in the current minute and
+// reports whether it is within the limit; if not, wait is how long until
+// the next minute starts. Errors: Redis's.
+func (l *AppLimiter) Allow(ctx context.Context, userID string) (ok bool, wait time.Duration, err error) {
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	per := l.PerMinute
+	if per <= 0 {
+		per = 30
+	}
 	minute := now.Truncate(time.Minute)
-	key := fmt.Sprintf("%s:appmsg:%s:%d", h.Prefix, userID, minute.Unix())
-	n, err := h.Redis.Incr(ctx, key).Result()
+	key := fmt.Sprintf("%s:appmsg:%s:%d", l.Prefix, userID, minute.Unix())
+	n, err := l.Redis.Incr(ctx, key).Result()
 	if err != nil {
 		return false, 0, err
 	}
 	if n == 1 {
-		h.Redis.Expire(ctx, key, 2*time.Minute)
+		l.Redis.Expire(ctx, key, 2*time.Minute)
 	}
-	if n <= int64(h.AppMessagesPerMinute) {
+	if n <= int64(per) {
 		return true, 0, nil
 	}
 	return false, minute.Add(time.Minute).Sub(now) + time.Second, nil

@@ -20,7 +20,7 @@ const (
 	JobBirthday     = "birthday"      // daily: birthday bonuses
 	JobLevelCoupons = "level_coupons" // monthly: level coupons
 	JobLevelReview  = "level_review"  // monthly, quarterly or yearly: downgrades
-	// JobTaskReminders (hourly) is in task_reminders.go.
+	// JobTaskReminders (hourly) is in hqjobs.go.
 	// JobSegments (daily, 03:00): recompute segments; see segments.go.
 )
 

@@ -79,7 +79,7 @@ func NewSyncSegmentTagsTask(runID string, changes []segments.SegmentChange) (*as
 func (h *handlers) handleRecomputeSegments(ctx context.Context, t *asynq.Task) error {
 	var p RecomputeSegmentsPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
 	runID := p.Key + ":" + fmt.Sprint(h.Now().UnixNano())
 	res, err := h.Segments.RecomputeSegments(ctx, h.SegmentRules, func(ctx context.Context, changes []segments.SegmentChange) error {
@@ -110,7 +110,7 @@ func (h *handlers) handleRecomputeSegments(ctx context.Context, t *asynq.Task) e
 func (h *handlers) syncSegmentTags(ctx context.Context, t *asynq.Task) error {
 	var p SyncSegmentTagsPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
 	var errs []error
 	ids := make([]int64, len(p.Changes))
@@ -166,7 +166,7 @@ func (h *handlers) syncOATags(ctx context.Context, ids []int64, changes []segmen
 				err = op.call(ctx, id, op.byTag[n])
 			}
 			if err != nil {
-				errs = append(errs, wxFailure("OA user "+op.name+" "+n, err))
+				errs = append(errs, WxFailure("OA user "+op.name+" "+n, err))
 			}
 		}
 	}

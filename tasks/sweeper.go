@@ -22,6 +22,14 @@ const TypeSweep = "siyu:sweep"
 // Requeue counts what the sweeper queued again (outbox.Metrics does).
 type Requeue interface{ Requeue(job string) }
 
+// HQNotifier is what the sweeper needs of the HQ task service
+// (*hqtasks.Service): queueing a guide's task notification again.
+type HQNotifier interface {
+	// QueueNotify queues the guide's notification of the task, put off
+	// deferrals times, to run in the given time (0: now). Errors: Redis's.
+	QueueNotify(ctx context.Context, taskID int64, guide string, deferrals int, in time.Duration) error
+}
+
 // Sweeper finds rows that wait on a queued job whose job is gone (Redis
 // lost its data: no persistence, a failover, a flush) and queues the job
 // again with its own TaskID, so the state converges. It looks only at rows
@@ -31,7 +39,7 @@ type Sweeper struct {
 	q       TaskEnqueuer
 	insp    *asynq.Inspector
 	queues  Queues
-	hq      *HQTasks
+	hq      HQNotifier
 	grace   time.Duration
 	every   time.Duration
 	count   Requeue
@@ -42,7 +50,7 @@ type Sweeper struct {
 
 // SweeperOptions configures NewSweeper.
 type SweeperOptions struct {
-	HQ      *HQTasks
+	HQ      HQNotifier    // nil: HQ tasks are not swept
 	Grace   time.Duration // 0 = 2 min
 	Every   time.Duration // the period; 0 = 1 min
 	Metrics Requeue       // nil: not counted
@@ -196,7 +204,7 @@ func (s *Sweeper) sweepDispatching(ctx context.Context) (int, error) {
 		if !missing {
 			continue
 		}
-		if err := s.q.Enqueue(ctx, NewDispatchHQTask(id), QueueDefault, dispatchOpts(id)...); err != nil {
+		if err := s.q.Enqueue(ctx, NewDispatchHQTask(id), QueueDefault, DispatchOpts(id)...); err != nil {
 			return n, err
 		}
 		n++
@@ -227,7 +235,7 @@ func (s *Sweeper) sweepNotifications(ctx context.Context) (int, error) {
 		if next < 0 {
 			continue
 		}
-		if err := s.hq.queueNotify(ctx, gt.TaskID, gt.GuideUserID, next, 0); err != nil {
+		if err := s.hq.QueueNotify(ctx, gt.TaskID, gt.GuideUserID, next, 0); err != nil {
 			return n, err
 		}
 		n++

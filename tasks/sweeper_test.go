@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
@@ -28,7 +29,7 @@ type ownRedisEnv struct {
 	t     *testing.T
 	db    *gorm.DB
 	redis *taskstest.RedisServer
-	hq    *tasks.HQTasks
+	hq    *hqtasks.Service
 	up    *wxtest.Server
 	swept atomic.Int64
 }
@@ -57,14 +58,15 @@ func startOwnRedisEnv(t *testing.T, rs *taskstest.RedisServer, fleet tasks.Fleet
 	t.Cleanup(func() { enq.Close() })
 	st := store.New(db)
 	loy := loyalty.New(st, loyalty.Options{})
-	hq := tasks.NewHQTasks(st, tasks.HQTaskOptions{Loyalty: loy, Queue: enq, BatchSize: 100, AfterBatch: afterBatch})
+	hq := hqtasks.New(st, hqtasks.Options{Loyalty: loy, Queue: enq, BatchSize: 100, AfterBatch: afterBatch})
 	e := &ownRedisEnv{t: t, db: db, redis: rs, hq: hq, up: up}
 	sw := tasks.NewSweeper(db, rdb.ConnOpt, enq, queues, tasks.SweeperOptions{HQ: hq, Grace: 300 * time.Millisecond,
 		Every: 250 * time.Millisecond, Logger: testLogger(), OnSweep: func(n int) { e.swept.Add(int64(n)) }})
 	t.Cleanup(func() { sw.Close() })
 	deps := tasks.Deps{Loyalty: loy, Tagging: tagging.New(st, nil), WeCom: client, OA: client, Queue: enq, Redis: rdb.Client,
-		Prefix: "siyu", Logger: testLogger(), HQ: hq, DB: db}
+		Prefix: "siyu", Logger: testLogger(), HQ: true, DB: db}
 	mux := tasks.NewMux(deps)
+	hqtasks.Register(mux, hq, deps)
 	mux.HandleFunc(tasks.TypeSweep, sw.Handle)
 	w := tasks.NewWorker(rdb.ConnOpt, mux, tasks.WorkerOptions{Queues: queues, Concurrency: 8, Logger: testLogger(),
 		RetryUnit: 20 * time.Millisecond, PollInterval: 10 * time.Millisecond, DelayedInterval: 20 * time.Millisecond})
@@ -95,7 +97,7 @@ func TestDispatchSurvivesRedisFlush(t *testing.T) {
 		}
 		return nil
 	})
-	task, err := e.hq.CreateTask(context.Background(), tasks.TaskInput{Title: "双十一唤醒", Kind: model.TaskKindMessage,
+	task, err := e.hq.CreateTask(context.Background(), hqtasks.TaskInput{Title: "双十一唤醒", Kind: model.TaskKindMessage,
 		Content: "亲，双十一来店有礼～", Instructions: "给每位客户发送话术", Deadline: time.Now().Add(72 * time.Hour), Dispatch: true})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +106,7 @@ func TestDispatchSurvivesRedisFlush(t *testing.T) {
 	if !flushed.Load() {
 		t.Fatal("Redis was never flushed: the test proved nothing")
 	}
-	want := tasks.Progress{Stores: 20, StoresDone: 20, Guides: 100, GuidesNotified: 100, Items: 5000}
+	want := hqtasks.Progress{Stores: 20, StoresDone: 20, Guides: 100, GuidesNotified: 100, Items: 5000}
 	if *got.Progress != want {
 		t.Errorf("progress = %+v, want %+v", *got.Progress, want)
 	}
@@ -123,7 +125,7 @@ func TestDispatchSurvivesRedisFlush(t *testing.T) {
 }
 
 // waitActive waits until the task is active with every guide notified.
-func (e *ownRedisEnv) waitActive(id int64, timeout time.Duration) tasks.Task {
+func (e *ownRedisEnv) waitActive(id int64, timeout time.Duration) hqtasks.Task {
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

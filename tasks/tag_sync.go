@@ -54,7 +54,7 @@ func (h *handlers) enqueueMirror(ctx context.Context, memberID int64, remove []s
 func (h *handlers) mirrorTags(ctx context.Context, t *asynq.Task) error {
 	var p MirrorTagsPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
 	return h.mirrorMember(ctx, p.MemberID, p.Remove)
 }
@@ -111,7 +111,7 @@ func (h *handlers) mirrorContact(ctx context.Context, rels []model.GuideRelation
 		group, tag := tagging.CorpTagOf(n)
 		id, err := h.WeCom.EnsureCorpTag(ctx, group, tag)
 		if err != nil {
-			return wxFailure("ensure corp tag "+n, err)
+			return WxFailure("ensure corp tag "+n, err)
 		}
 		want = append(want, id)
 		seen = append(seen, tagging.CorpTag{ID: id, Group: group, Name: tag})
@@ -125,7 +125,7 @@ func (h *handlers) mirrorContact(ctx context.Context, rels []model.GuideRelation
 	}
 	ec, err := h.WeCom.GetExternalContact(ctx, ext)
 	if err != nil {
-		return wxFailure("read wecom contact", err)
+		return WxFailure("read wecom contact", err)
 	}
 	var errs []error
 	for _, r := range rels {
@@ -157,7 +157,7 @@ func (h *handlers) mirrorContact(ctx context.Context, rels []model.GuideRelation
 			continue
 		}
 		if err != nil {
-			errs = append(errs, wxFailure("mark_tag for "+r.GuideUserID, err))
+			errs = append(errs, WxFailure("mark_tag for "+r.GuideUserID, err))
 		}
 	}
 	return joinFailures(errs)
@@ -200,7 +200,7 @@ func (h *handlers) corpTagsChanged(ctx context.Context, ev WeComEvent) error {
 	}
 	tags, err := h.WeCom.ListCorpTags(ctx, nil)
 	if err != nil {
-		return wxFailure("list corp tags", err)
+		return WxFailure("list corp tags", err)
 	}
 	present := make([]tagging.CorpTag, len(tags))
 	for i, t := range tags {

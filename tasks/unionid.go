@@ -38,11 +38,11 @@ func NewResolveOAUnionIDTask(appID, openID, key string) (*asynq.Task, error) {
 func (h *handlers) resolveOAUnionID(ctx context.Context, t *asynq.Task) error {
 	var p OAUnionIDPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
 	u, err := h.OA.GetUser(ctx, p.OpenID)
 	if err != nil {
-		return wxFailure("read follower", err)
+		return WxFailure("read follower", err)
 	}
 	if u.UnionID == "" {
 		return nil // the account is not bound to an Open Platform account

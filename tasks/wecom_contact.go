@@ -66,7 +66,7 @@ func (h *handlers) contactAdded(ctx context.Context, ev WeComEvent) error {
 func (h *handlers) refreshContact(ctx context.Context, corpID, externalUserID string) (int64, error) {
 	ec, err := h.WeCom.GetExternalContact(ctx, externalUserID)
 	if err != nil {
-		return 0, wxFailure("read wecom contact", err)
+		return 0, WxFailure("read wecom contact", err)
 	}
 	d := members.WeComDetails{CorpID: corpID, ExternalUserID: externalUserID, Name: ec.Name, Avatar: ec.Avatar}
 	for _, f := range ec.FollowUsers {

@@ -85,7 +85,7 @@ func NewWeComEventTask(ev WeComEvent) (*asynq.Task, error) {
 func (h *handlers) wecomEvent(ctx context.Context, t *asynq.Task) error {
 	var ev WeComEvent
 	if err := json.Unmarshal(t.Payload(), &ev); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
 	switch ev.Event {
 	case EventChangeExternalContact:

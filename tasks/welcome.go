@@ -57,7 +57,7 @@ func NewSendWelcomeTask(ev WeComEvent) (*asynq.Task, error) {
 func (h *handlers) sendWelcome(ctx context.Context, t *asynq.Task) error {
 	var p WelcomePayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return badPayload(t, err)
+		return BadPayload(t, err)
 	}
 	deadline := time.Unix(p.EventAt, 0).Add(WelcomeWindow)
 	if !h.Now().Before(deadline) {
@@ -83,7 +83,7 @@ func (h *handlers) sendWelcome(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	if err != nil {
-		return wxFailure("send welcome", err)
+		return WxFailure("send welcome", err)
 	}
 	return nil
 }

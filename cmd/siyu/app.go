@@ -16,6 +16,7 @@ import (
 	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/guides"
 	"github.com/siyu/siyu/handler"
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
 	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/metrics"
@@ -54,7 +55,7 @@ type app struct {
 	// messenger sends Official Account messages for member notices; nil
 	// until the wx client is wired here.
 	messenger tasks.OAMessenger
-	hqTasks   *tasks.HQTasks
+	hqTasks   *hqtasks.Service
 
 	outboxMetrics *outbox.Metrics
 	sweeper       *tasks.Sweeper
@@ -119,7 +120,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.messenger = a.wx
 	a.codes = guides.NewCodes(a.guides, a.tags, a.wx, a.wx)
 	a.metrics = handler.NewMetrics()
-	a.hqTasks = tasks.NewHQTasks(a.st, tasks.HQTaskOptions{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
+	a.hqTasks = hqtasks.New(a.st, hqtasks.Options{Loyalty: a.loyalty, Queue: a.enq, Now: a.now,
 		Location: cfg.Location, PublicURL: cfg.PublicURL})
 	a.queueStats = tasks.NewQueueCollector(a.redis.ConnOpt, a.queues)
 	a.metrics.Registry.MustRegister(a.queueStats)
@@ -192,13 +193,15 @@ func (a *app) sidebarWeCom() handler.SidebarWeCom {
 
 // worker builds the queue worker with every task handler and schedule.
 func (a *app) worker() (*tasks.Worker, error) {
-	mux := tasks.NewMux(tasks.Deps{
+	deps := tasks.Deps{
 		Loyalty: a.loyalty, Tagging: a.tags, Members: a.members, Guides: a.guides, Segments: a.segs, WeCom: a.wx, OA: a.wx, Messenger: a.messenger, Queue: a.enq,
 		Redis: a.redis.Client, Prefix: a.cfg.RedisPrefix, Logger: a.log, Now: a.now, Location: a.cfg.Location,
-		HQ:           a.hqTasks,
+		HQ:           true,
 		SegmentRules: segmentRules(a.cfg),
 		DB:           a.db,
-	})
+	}
+	mux := tasks.NewMux(deps)
+	hqtasks.Register(mux, a.hqTasks, deps)
 	mux.HandleFunc(tasks.TypeSweep, a.sweeper.Handle)
 	w := tasks.NewWorker(a.redis.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: a.queues, Concurrency: a.cfg.Worker.Concurrency, Location: a.cfg.Location, Logger: a.log,

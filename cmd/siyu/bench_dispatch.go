@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"gorm.io/gorm/clause"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tasks"
 )
@@ -59,7 +60,7 @@ func benchDispatch(ctx context.Context, b *benchEnv, args []string) error {
 	}
 	defer w.Shutdown()
 	start := time.Now()
-	task, err := a.hqTasks.CreateTask(ctx, tasks.TaskInput{Title: "bench", Kind: model.TaskKindFollowUp,
+	task, err := a.hqTasks.CreateTask(ctx, hqtasks.TaskInput{Title: "bench", Kind: model.TaskKindFollowUp,
 		Instructions: "bench", Deadline: time.Now().Add(72 * time.Hour), Dispatch: true})
 	if err != nil {
 		return err
@@ -166,7 +167,7 @@ func waitIdle(ctx context.Context, a *app) error {
 }
 
 // waitActive polls the task until it is active.
-func waitActive(ctx context.Context, hq *tasks.HQTasks, id int64, b *benchEnv) error {
+func waitActive(ctx context.Context, hq *hqtasks.Service, id int64, b *benchEnv) error {
 	for {
 		t, err := hq.GetTask(ctx, id)
 		if err != nil {

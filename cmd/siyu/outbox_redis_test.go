@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/tasks/taskstest"
@@ -37,7 +38,7 @@ func TestDispatchWhileRedisDown(t *testing.T) {
 	rs.Stop()
 	body := map[string]any{"title": "断网派发", "kind": model.TaskKindMessage, "content": "到店有礼", "instructions": "发给客户",
 		"deadline": time.Now().Add(48 * time.Hour).Format(time.RFC3339), "dispatch": true}
-	var task tasks.Task
+	var task hqtasks.Task
 	if st := hqCall(t, base, "POST", "/api/hq/tasks", body, &task, "Idempotency-Key", "redis-down-1"); st != http.StatusCreated {
 		t.Fatalf("POST /api/hq/tasks with Redis down = %d, want 201", st)
 	}
@@ -47,10 +48,10 @@ func TestDispatchWhileRedisDown(t *testing.T) {
 	rs.Start()
 	back := time.Now()
 	for {
-		var got tasks.Task
+		var got hqtasks.Task
 		hqCall(t, base, "GET", fmt.Sprintf("/api/hq/tasks/%d", task.ID), nil, &got)
 		if got.State == model.TaskActive && got.Progress != nil && got.Progress.GuidesNotified == 12 {
-			want := tasks.Progress{Stores: 4, StoresDone: 4, Guides: 12, GuidesNotified: 12, Items: 120}
+			want := hqtasks.Progress{Stores: 4, StoresDone: 4, Guides: 12, GuidesNotified: 12, Items: 120}
 			if *got.Progress != want {
 				t.Errorf("progress = %+v, want %+v", *got.Progress, want)
 			}

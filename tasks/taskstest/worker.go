@@ -19,11 +19,17 @@ func Queues(prefix string) tasks.Queues { return tasks.Queues{Prefix: prefix} }
 // it when the test ends.
 func StartWorker(t testing.TB, r *tasks.Redis, prefix string, deps tasks.Deps) {
 	t.Helper()
-	log := deps.Logger
+	StartMux(t, r, prefix, tasks.NewMux(deps), deps.Logger)
+}
+
+// StartMux is StartWorker for a mux the test built itself (tasks.NewMux
+// plus, say, hqtasks.Register); log nil discards the worker's logs.
+func StartMux(t testing.TB, r *tasks.Redis, prefix string, mux *asynq.ServeMux, log *slog.Logger) {
+	t.Helper()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := tasks.NewWorker(r.ConnOpt, tasks.NewMux(deps), tasks.WorkerOptions{
+	w := tasks.NewWorker(r.ConnOpt, mux, tasks.WorkerOptions{
 		Queues: Queues(prefix), Concurrency: 8, Logger: log,
 		RetryUnit: 20 * time.Millisecond, PollInterval: 10 * time.Millisecond, DelayedInterval: 20 * time.Millisecond,
 	})

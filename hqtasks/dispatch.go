@@ -1,72 +1,37 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"gorm.io/gorm/clause"
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/tasks"
 )
 
-// Dispatch task types: one per HQ task, then one per targeted store.
-const (
-	TypeDispatchHQTask = "hq:dispatch"
-	TypeDispatchStore  = "hq:dispatch_store"
-)
-
-// DispatchPayload names an HQ task and, for TypeDispatchStore, a store.
-type DispatchPayload struct {
-	TaskID int64  `json:"task_id"`
-	Store  string `json:"store,omitempty"`
-}
-
-// NewDispatchHQTask returns the task that fans an HQ task out to its stores.
-func NewDispatchHQTask(taskID int64) *asynq.Task {
-	b, _ := json.Marshal(DispatchPayload{TaskID: taskID})
-	return asynq.NewTask(TypeDispatchHQTask, b)
-}
-
-// NewDispatchStoreTask returns the task that writes one store's guide
-// tasks and items.
-func NewDispatchStoreTask(taskID int64, store string) *asynq.Task {
-	b, _ := json.Marshal(DispatchPayload{TaskID: taskID, Store: store})
-	return asynq.NewTask(TypeDispatchStore, b)
-}
-
-// dispatchOpts: one queued dispatch per task at a time (TaskID); no
-// retention, so dispatching again after it finished runs it again (and
-// converges on the same rows).
-func dispatchOpts(taskID int64) []asynq.Option {
-	return []asynq.Option{asynq.TaskID(fmt.Sprintf("hq:dispatch:%d", taskID)), asynq.MaxRetry(20), asynq.Timeout(10 * time.Minute)}
-}
-
-func storeOpts(taskID int64, store string) []asynq.Option {
-	return []asynq.Option{asynq.TaskID(fmt.Sprintf("hq:dispatch_store:%d:%s", taskID, store)), asynq.MaxRetry(20), asynq.Timeout(30 * time.Minute)}
-}
-
-func decodeDispatch(t *asynq.Task) (DispatchPayload, error) {
-	var p DispatchPayload
+func decodeDispatch(t *asynq.Task) (tasks.DispatchPayload, error) {
+	var p tasks.DispatchPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.TaskID <= 0 {
-		return p, badPayload(t, fmt.Errorf("%v (task_id %d)", err, p.TaskID))
+		return p, tasks.BadPayload(t, fmt.Errorf("%v (task_id %d)", err, p.TaskID))
 	}
 	return p, nil
 }
 
-// handleDispatch handles TypeDispatchHQTask: it records the task's stores
+// handleDispatch handles tasks.TypeDispatchHQTask: it records the task's stores
 // and queues one store dispatch for each store not done yet.
-func (s *HQTasks) handleDispatch(ctx context.Context, at *asynq.Task) error {
+func (h *handlers) handleDispatch(ctx context.Context, at *asynq.Task) error {
+	s := h.Service
 	p, err := decodeDispatch(at)
 	if err != nil {
 		return err
 	}
 	t, err := s.task(ctx, p.TaskID)
 	if err != nil || !live(t.State) {
-		return skipMissing(err)
+		return tasks.SkipMissing(err)
 	}
 	stores, err := s.targetStores(ctx, t)
 	if err != nil {
@@ -90,24 +55,16 @@ func (s *HQTasks) handleDispatch(ctx context.Context, at *asynq.Task) error {
 		return err
 	}
 	for _, code := range pending {
-		if err := s.queue.Enqueue(ctx, NewDispatchStoreTask(t.ID, code), QueueDefault, storeOpts(t.ID, code)...); err != nil {
+		if err := s.queue.Enqueue(ctx, tasks.NewDispatchStoreTask(t.ID, code), tasks.QueueDefault, tasks.StoreDispatchOpts(t.ID, code)...); err != nil {
 			return err
 		}
 	}
 	return s.finishIfDispatched(ctx, t.ID)
 }
 
-// skipMissing: a task deleted under a queued job leaves nothing to do.
-func skipMissing(err error) error {
-	if model.ErrorCode(err) == model.ENOTFOUND {
-		return nil
-	}
-	return err
-}
-
 // targetStores returns the codes of the stores a task goes to: the listed
 // ones, or all; narrowed to the stores of the listed guides.
-func (s *HQTasks) targetStores(ctx context.Context, t Task) ([]string, error) {
+func (s *Service) targetStores(ctx context.Context, t Task) ([]string, error) {
 	q := s.db.WithContext(ctx).Model(&model.Guide{}).Distinct("store_code").Where("store_code <> ''")
 	if len(t.StoreCodes) > 0 {
 		q = q.Where("store_code IN ?", t.StoreCodes)
@@ -122,7 +79,7 @@ func (s *HQTasks) targetStores(ctx context.Context, t Task) ([]string, error) {
 
 // finishIfDispatched makes a dispatching task active once every store is
 // done.
-func (s *HQTasks) finishIfDispatched(ctx context.Context, taskID int64) error {
+func (s *Service) finishIfDispatched(ctx context.Context, taskID int64) error {
 	var open int64
 	db := s.db.WithContext(ctx)
 	if err := db.Model(&model.TaskStore{}).Where("task_id = ? AND done_at IS NULL", taskID).Count(&open).Error; err != nil || open > 0 {
@@ -133,22 +90,23 @@ func (s *HQTasks) finishIfDispatched(ctx context.Context, taskID int64) error {
 		Updates(map[string]any{"state": model.TaskActive, "dispatched_at": now, "updated_at": now}).Error
 }
 
-// handleDispatchStore handles TypeDispatchStore: it writes the store's
+// handleDispatchStore handles tasks.TypeDispatchStore: it writes the store's
 // items in batches, then its guide tasks, queues one notification per
 // guide and marks the store done. A run killed half-way runs again and
 // converges: the inserts skip rows that exist.
-func (s *HQTasks) handleDispatchStore(ctx context.Context, at *asynq.Task) error {
+func (h *handlers) handleDispatchStore(ctx context.Context, at *asynq.Task) error {
+	s := h.Service
 	p, err := decodeDispatch(at)
 	if err != nil {
 		return err
 	}
 	t, err := s.task(ctx, p.TaskID)
 	if err != nil || !live(t.State) {
-		return skipMissing(err)
+		return tasks.SkipMissing(err)
 	}
 	var ts model.TaskStore
 	if err := s.db.WithContext(ctx).Where("task_id = ? AND store_code = ?", t.ID, p.Store).Take(&ts).Error; err != nil {
-		return skipMissing(notFound(err))
+		return tasks.SkipMissing(notFound(err))
 	}
 	if ts.DoneAt != nil {
 		return nil
@@ -161,7 +119,7 @@ func (s *HQTasks) handleDispatchStore(ctx context.Context, at *asynq.Task) error
 		return err
 	}
 	for _, g := range guides {
-		if err := s.queueNotify(ctx, t.ID, g, 0, 0); err != nil {
+		if err := s.QueueNotify(ctx, t.ID, g, 0, 0); err != nil {
 			return err
 		}
 	}
@@ -180,7 +138,7 @@ func notFound(err error) error {
 // writeGuideTasks creates a guide task for each guide of the store who got
 // items. The guides come from the dispatch itself: reading them back from
 // the items would scan the whole task's items once per store.
-func (s *HQTasks) writeGuideTasks(ctx context.Context, taskID int64, store string, guides []string) error {
+func (s *Service) writeGuideTasks(ctx context.Context, taskID int64, store string, guides []string) error {
 	if len(guides) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/tasks"
 )
 
 // errStateRaced rolls back a state change another request made first.
@@ -16,7 +17,7 @@ var errStateRaced = errors.New("task state changed concurrently")
 
 // createDispatching saves a new task already dispatching together with its
 // dispatch event, then queues the fan-out at once when Redis answers.
-func (s *HQTasks) createDispatching(ctx context.Context, row *model.HQTask) error {
+func (s *Service) createDispatching(ctx context.Context, row *model.HQTask) error {
 	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(row).Error; err != nil {
 			return err
@@ -33,11 +34,11 @@ func (s *HQTasks) createDispatching(ctx context.Context, row *model.HQTask) erro
 // is no slower than before the outbox. It is only a head start: a failure
 // (Redis down) is not the caller's, since the committed event makes the
 // relay queue the same job (same TaskID) once Redis is back.
-func (s *HQTasks) queueDispatch(ctx context.Context, id int64) {
+func (s *Service) queueDispatch(ctx context.Context, id int64) {
 	if s.queue == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	_ = s.queue.Enqueue(ctx, NewDispatchHQTask(id), QueueDefault, dispatchOpts(id)...)
+	_ = s.queue.Enqueue(ctx, tasks.NewDispatchHQTask(id), tasks.QueueDefault, tasks.DispatchOpts(id)...)
 }

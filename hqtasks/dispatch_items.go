@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func candidates(db *gorm.DB, f segments.TargetFilter, stores, guides, forGuides 
 }
 
 // storeGuides returns the targeted guides of a store.
-func (s *HQTasks) storeGuides(ctx context.Context, t Task, store string) ([]string, error) {
+func (s *Service) storeGuides(ctx context.Context, t Task, store string) ([]string, error) {
 	q := s.db.WithContext(ctx).Model(&model.Guide{}).Where("store_code = ?", store)
 	if len(t.GuideUserIDs) > 0 {
 		q = q.Where("user_id IN ?", t.GuideUserIDs)
@@ -74,7 +74,7 @@ func (s *HQTasks) storeGuides(ctx context.Context, t Task, store string) ([]stri
 // exist; memory stays at one batch whatever the store's size. It returns
 // the guides who have items: those with candidates, which a re-run finds
 // again whether or not their rows were written before.
-func (s *HQTasks) writeItems(ctx context.Context, t Task, store string) ([]string, error) {
+func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]string, error) {
 	guides, err := s.storeGuides(ctx, t, store)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ type PreviewInput struct {
 // Preview counts, per targeted store, the guides with customers and the
 // customers a task with these targets would reach, by the same rule as
 // dispatch. Errors: EINVALID.
-func (s *HQTasks) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, error) {
+func (s *Service) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, error) {
 	if err := in.Filter.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package tasks_test
+package hqtasks_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/tasks"
 	"github.com/siyu/siyu/wx"
@@ -17,10 +18,10 @@ import (
 // sent (the fake upstream counts).
 func TestTaskNotifyRetriedAndLimited(t *testing.T) {
 	t.Run("retried", func(t *testing.T) {
-		h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 2}, tasks.HQTaskOptions{})
+		h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 2}, hqtasks.Options{})
 		h.up.FailNext(pathAppMsg, 3, wx.CodeSystemBusy)
 		h.start()
-		task := h.create(tasks.TaskInput{Dispatch: true})
+		task := h.create(hqtasks.TaskInput{Dispatch: true})
 		h.idle()
 		if n := h.up.CallCount(pathAppMsg); n != 4+3 {
 			t.Errorf("app message calls = %d, want 4 sent + 3 failed", n)
@@ -30,11 +31,11 @@ func TestTaskNotifyRetriedAndLimited(t *testing.T) {
 		}
 	})
 	t.Run("per-member limit", func(t *testing.T) {
-		h := newHQEnv(t, tasks.Fleet{Stores: 1, GuidesPerStore: 1, CustomersPerGuide: 2}, tasks.HQTaskOptions{})
+		h := newHQEnv(t, tasks.Fleet{Stores: 1, GuidesPerStore: 1, CustomersPerGuide: 2}, hqtasks.Options{})
 		h.deps.AppMessagesPerMinute = 2
 		h.start()
 		for range 3 {
-			h.create(tasks.TaskInput{Dispatch: true})
+			h.create(hqtasks.TaskInput{Dispatch: true})
 		}
 		c := h.idle()
 		if n := h.up.CallCount(pathAppMsg); n != 2 {
@@ -50,10 +51,10 @@ func TestTaskNotifyRetriedAndLimited(t *testing.T) {
 // reminder round reaches only guides with open items; after cancelling,
 // nothing more is sent; past the deadline open items are marked overdue.
 func TestReportAndReminders(t *testing.T) {
-	h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 3}, tasks.HQTaskOptions{})
+	h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 3}, hqtasks.Options{})
 	ctx := context.Background()
 	h.start()
-	task := h.create(tasks.TaskInput{Dispatch: true, Deadline: time.Now().Add(2 * time.Hour)})
+	task := h.create(hqtasks.TaskInput{Dispatch: true, Deadline: time.Now().Add(2 * time.Hour)})
 	h.idle()
 	done, skipped := h.fleet.GuideUserID(0, 0), h.fleet.GuideUserID(0, 1)
 	var items []model.TaskItem
@@ -97,7 +98,7 @@ func TestReportAndReminders(t *testing.T) {
 		}
 	}
 
-	second := h.create(tasks.TaskInput{Dispatch: true, Deadline: time.Now().Add(time.Hour)})
+	second := h.create(hqtasks.TaskInput{Dispatch: true, Deadline: time.Now().Add(time.Hour)})
 	h.idle()
 	_, err = h.hq.Cancel(ctx, second.ID)
 	h.must(err)
@@ -123,8 +124,8 @@ func TestReportAndReminders(t *testing.T) {
 // TestCancelStopsDispatch: a task cancelled while its dispatch is queued
 // writes no items and sends nothing.
 func TestCancelStopsDispatch(t *testing.T) {
-	h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 3}, tasks.HQTaskOptions{})
-	task := h.create(tasks.TaskInput{Dispatch: true})
+	h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 3}, hqtasks.Options{})
+	task := h.create(hqtasks.TaskInput{Dispatch: true})
 	_, err := h.hq.Cancel(context.Background(), task.ID)
 	h.must(err)
 	h.start()
@@ -141,12 +142,12 @@ func TestCancelStopsDispatch(t *testing.T) {
 // once, even dispatched twice; a message task with mass_send creates the
 // guide's group send and its result marks items done.
 func TestCouponPushAndMassSend(t *testing.T) {
-	h := newHQEnv(t, tasks.Fleet{Stores: 1, GuidesPerStore: 2, CustomersPerGuide: 3}, tasks.HQTaskOptions{})
+	h := newHQEnv(t, tasks.Fleet{Stores: 1, GuidesPerStore: 2, CustomersPerGuide: 3}, hqtasks.Options{})
 	ctx := context.Background()
 	tpl, err := h.loy.CreateCouponTemplate(ctx, model.CouponTemplate{Name: "满100减20", Kind: model.CouponCash, ValueFen: 2000, ThresholdFen: 10000, ValidDays: 30, Active: true})
 	h.must(err)
 	h.start()
-	push := h.create(tasks.TaskInput{Title: "发券", Kind: model.TaskKindCoupon, CouponTemplateID: &tpl.ID, Dispatch: true})
+	push := h.create(hqtasks.TaskInput{Title: "发券", Kind: model.TaskKindCoupon, CouponTemplateID: &tpl.ID, Dispatch: true})
 	h.idle()
 	_, err = h.hq.Dispatch(ctx, push.ID)
 	h.must(err)
@@ -158,7 +159,7 @@ func TestCouponPushAndMassSend(t *testing.T) {
 		t.Errorf("items with a coupon = %d, want 6", n)
 	}
 
-	mass := h.create(tasks.TaskInput{Title: "群发", Kind: model.TaskKindMessage, Content: "新品到店", MassSend: true, Dispatch: true})
+	mass := h.create(hqtasks.TaskInput{Title: "群发", Kind: model.TaskKindMessage, Content: "新品到店", MassSend: true, Dispatch: true})
 	h.idle()
 	var gt model.GuideTask
 	h.must(h.db.Where("task_id = ? AND guide_user_id = ?", mass.ID, h.fleet.GuideUserID(0, 0)).Take(&gt).Error)
@@ -179,19 +180,19 @@ func TestCouponPushAndMassSend(t *testing.T) {
 
 // TestCreateTaskRefusals: bad input is refused and nothing is saved.
 func TestCreateTaskRefusals(t *testing.T) {
-	h := newHQEnv(t, tasks.Fleet{Stores: 1, GuidesPerStore: 1, CustomersPerGuide: 1}, tasks.HQTaskOptions{})
+	h := newHQEnv(t, tasks.Fleet{Stores: 1, GuidesPerStore: 1, CustomersPerGuide: 1}, hqtasks.Options{})
 	missing := int64(999)
 	cases := []struct {
 		name string
-		in   tasks.TaskInput
+		in   hqtasks.TaskInput
 	}{
-		{"no title", tasks.TaskInput{Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(time.Hour)}},
-		{"bad kind", tasks.TaskInput{Title: "x", Kind: "sms", Deadline: time.Now().Add(time.Hour)}},
-		{"past deadline", tasks.TaskInput{Title: "x", Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(-time.Hour)}},
-		{"unknown store", tasks.TaskInput{Title: "x", Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(time.Hour), StoreCodes: []string{"nope"}}},
-		{"unknown guide", tasks.TaskInput{Title: "x", Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(time.Hour), GuideUserIDs: []string{"nobody"}}},
-		{"unknown template", tasks.TaskInput{Title: "x", Kind: model.TaskKindCoupon, CouponTemplateID: &missing, Deadline: time.Now().Add(time.Hour)}},
-		{"message without content", tasks.TaskInput{Title: "x", Kind: model.TaskKindMessage, Deadline: time.Now().Add(time.Hour)}},
+		{"no title", hqtasks.TaskInput{Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(time.Hour)}},
+		{"bad kind", hqtasks.TaskInput{Title: "x", Kind: "sms", Deadline: time.Now().Add(time.Hour)}},
+		{"past deadline", hqtasks.TaskInput{Title: "x", Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(-time.Hour)}},
+		{"unknown store", hqtasks.TaskInput{Title: "x", Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(time.Hour), StoreCodes: []string{"nope"}}},
+		{"unknown guide", hqtasks.TaskInput{Title: "x", Kind: model.TaskKindFollowUp, Deadline: time.Now().Add(time.Hour), GuideUserIDs: []string{"nobody"}}},
+		{"unknown template", hqtasks.TaskInput{Title: "x", Kind: model.TaskKindCoupon, CouponTemplateID: &missing, Deadline: time.Now().Add(time.Hour)}},
+		{"message without content", hqtasks.TaskInput{Title: "x", Kind: model.TaskKindMessage, Deadline: time.Now().Add(time.Hour)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

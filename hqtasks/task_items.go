@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -26,7 +26,7 @@ type GuideItem struct {
 
 // CustomerItems returns the guide's open items for one customer, on tasks
 // that are live, oldest task first. Errors: the database's.
-func (s *HQTasks) CustomerItems(ctx context.Context, guide string, memberID int64) ([]GuideItem, error) {
+func (s *Service) CustomerItems(ctx context.Context, guide string, memberID int64) ([]GuideItem, error) {
 	var rows []struct {
 		model.TaskItem
 		Title, Instructions, Kind, Content, Link, ImageURL string
@@ -70,7 +70,7 @@ type GuideTaskSummary struct {
 
 // GuideTasks returns the guide's live tasks with item counts, nearest
 // deadline first. Errors: the database's.
-func (s *HQTasks) GuideTasks(ctx context.Context, guide string) ([]GuideTaskSummary, error) {
+func (s *Service) GuideTasks(ctx context.Context, guide string) ([]GuideTaskSummary, error) {
 	out := []GuideTaskSummary{}
 	err := s.db.WithContext(ctx).Table("task_items i").
 		Select("t.id AS task_id, t.title, t.instructions, t.kind, t.deadline, "+
@@ -87,7 +87,7 @@ func (s *HQTasks) GuideTasks(ctx context.Context, guide string) ([]GuideTaskSumm
 // may become skipped and back while the task is live. Errors: EINVALID,
 // ErrItemNotFound, EFORBIDDEN for another guide's item, ErrTaskState for a
 // task that is no longer live.
-func (s *HQTasks) CompleteItem(ctx context.Context, guide string, itemID int64, status, note string) (model.TaskItem, error) {
+func (s *Service) CompleteItem(ctx context.Context, guide string, itemID int64, status, note string) (model.TaskItem, error) {
 	var it model.TaskItem
 	note = strings.TrimSpace(note)
 	if status != model.ItemDone && status != model.ItemSkipped {

@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/tasks"
 )
 
 // SendFeedback records a guide's feedback to HQ, on a task (taskID) or on
 // its own (nil). Errors: EINVALID, ErrTaskNotFound.
-func (s *HQTasks) SendFeedback(ctx context.Context, g model.Guide, taskID *int64, text string) (model.Feedback, error) {
+func (s *Service) SendFeedback(ctx context.Context, g model.Guide, taskID *int64, text string) (model.Feedback, error) {
 	f := model.Feedback{GuideUserID: g.UserID, StoreCode: g.StoreCode, TaskID: taskID, Text: text, CreatedAt: s.now().UTC()}
 	if err := f.Validate(); err != nil {
 		return f, err
@@ -44,7 +45,7 @@ type FeedbackList struct {
 }
 
 // ListFeedback returns feedback, newest first. Errors: the database's.
-func (s *HQTasks) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Feedback, error) {
+func (s *Service) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Feedback, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
@@ -68,7 +69,7 @@ func (s *HQTasks) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Fee
 // ReplyFeedback saves HQ's reply (replacing an earlier one) and queues an
 // app message with it to the guide. Errors: EINVALID, ErrFeedbackNotFound,
 // Redis's.
-func (s *HQTasks) ReplyFeedback(ctx context.Context, id int64, reply, by string) (model.Feedback, error) {
+func (s *Service) ReplyFeedback(ctx context.Context, id int64, reply, by string) (model.Feedback, error) {
 	var f model.Feedback
 	reply = strings.TrimSpace(reply)
 	if n := utf8.RuneCountInString(reply); n == 0 || n > 1000 {
@@ -83,10 +84,10 @@ func (s *HQTasks) ReplyFeedback(ctx context.Context, id int64, reply, by string)
 		return f, err
 	}
 	f.Reply, f.RepliedBy, f.RepliedAt = reply, by, &now
-	t, err := NewNotifyGuideTask(NotifyPayload{To: f.GuideUserID, Key: fmt.Sprintf("feedback:%d:%d", f.ID, now.UnixNano()),
+	t, err := tasks.NewNotifyGuideTask(tasks.NotifyPayload{To: f.GuideUserID, Key: fmt.Sprintf("feedback:%d:%d", f.ID, now.UnixNano()),
 		Text: "总部回复了你的反馈：\n" + clip(f.Text, 40) + "\n——\n" + reply})
 	if err == nil {
-		err = s.queue.Enqueue(ctx, t, QueueDefault)
+		err = s.queue.Enqueue(ctx, t, tasks.QueueDefault)
 	}
 	return f, err
 }

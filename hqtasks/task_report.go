@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -68,7 +68,7 @@ const maxNotes = 50
 // TaskReport returns the task's execution figures from its items: open
 // items count as overdue once they were marked so or the deadline has
 // passed. Errors: ErrTaskNotFound.
-func (s *HQTasks) TaskReport(ctx context.Context, id int64) (Report, error) {
+func (s *Service) TaskReport(ctx context.Context, id int64) (Report, error) {
 	t, err := s.GetTask(ctx, id)
 	if err != nil {
 		return Report{}, err

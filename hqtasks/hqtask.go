@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -15,15 +15,16 @@ import (
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/tasks"
 )
 
-// HQTasks is the HQ task service: create, dispatch, cancel and close tasks,
+// Service is the HQ task service: create, dispatch, cancel and close tasks,
 // report on them, and let guides work their items and send feedback.
-type HQTasks struct {
+type Service struct {
 	st         *store.Store // opens the transactions of dispatch and feedback
 	db         *gorm.DB
 	loyalty    *loyalty.Service
-	queue      TaskEnqueuer
+	queue      tasks.TaskEnqueuer
 	now        func() time.Time
 	loc        *time.Location
 	publicURL  string
@@ -33,12 +34,12 @@ type HQTasks struct {
 	afterBatch func(taskID int64, store string, batch int) error
 }
 
-// HQTaskOptions configures NewHQTasks.
-type HQTaskOptions struct {
-	Loyalty  *loyalty.Service // issues the coupons of coupon pushes
-	Queue    TaskEnqueuer     // dispatch, notifications, polls
-	Now      func() time.Time // nil = time.Now
-	Location *time.Location   // business time zone for messages; nil = Asia/Shanghai
+// Options configures New.
+type Options struct {
+	Loyalty  *loyalty.Service   // issues the coupons of coupon pushes
+	Queue    tasks.TaskEnqueuer // dispatch, notifications, polls
+	Now      func() time.Time   // nil = time.Now
+	Location *time.Location     // business time zone for messages; nil = Asia/Shanghai
 	// PublicURL is where guides reach Siyu (SIYU_PUBLIC_URL); notification
 	// cards link to <PublicURL>/sidebar/?task=<id>.
 	PublicURL string
@@ -52,9 +53,9 @@ type HQTaskOptions struct {
 	AfterBatch func(taskID int64, store string, batch int) error
 }
 
-// NewHQTasks returns the HQ task service on db.
-func NewHQTasks(st *store.Store, o HQTaskOptions) *HQTasks {
-	s := &HQTasks{st: st, db: st.DB(), loyalty: o.Loyalty, queue: o.Queue, now: o.Now, loc: o.Location,
+// New returns the HQ task service on db.
+func New(st *store.Store, o Options) *Service {
+	s := &Service{st: st, db: st.DB(), loyalty: o.Loyalty, queue: o.Queue, now: o.Now, loc: o.Location,
 		publicURL: strings.TrimRight(o.PublicURL, "/"), batch: o.BatchSize, pollEvery: o.PollEvery,
 		remindIn: o.RemindBefore, afterBatch: o.AfterBatch}
 	if s.now == nil {
@@ -149,7 +150,7 @@ func cleanList(name string, in []string) ([]string, error) {
 // CreateTask validates in and saves it as a draft, then dispatches it if
 // in.Dispatch. Errors: EINVALID (naming the field, unknown stores, guides
 // or coupon template), ECONFLICT for an inactive template, Redis's.
-func (s *HQTasks) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
+func (s *Service) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
 	row := model.HQTask{Title: in.Title, Instructions: in.Instructions, Kind: in.Kind, Content: in.Content,
 		Link: in.Link, ImageURL: in.ImageURL, CouponTemplateID: in.CouponTemplateID, MassSend: in.MassSend,
 		Deadline: in.Deadline.UTC(), State: model.TaskDraft}
@@ -192,7 +193,7 @@ func (s *HQTasks) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
 }
 
 // checkTargets refuses unknown stores and guides and an unusable template.
-func (s *HQTasks) checkTargets(ctx context.Context, stores, guides []string, templateID *int64) error {
+func (s *Service) checkTargets(ctx context.Context, stores, guides []string, templateID *int64) error {
 	db := s.db.WithContext(ctx)
 	if len(stores) > 0 {
 		var known []string
@@ -242,7 +243,7 @@ func minus(want, have []string) []string {
 func first(s []string, n int) []string { return s[:min(n, len(s))] }
 
 // task loads one task row. Errors: ErrTaskNotFound.
-func (s *HQTasks) task(ctx context.Context, id int64) (Task, error) {
+func (s *Service) task(ctx context.Context, id int64) (Task, error) {
 	var row model.HQTask
 	err := s.db.WithContext(ctx).Take(&row, id).Error
 	if err != nil {

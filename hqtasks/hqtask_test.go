@@ -1,4 +1,4 @@
-package tasks_test
+package hqtasks_test
 
 import (
 	"context"
@@ -7,36 +7,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/model"
-	"github.com/siyu/siyu/store"
 	"github.com/siyu/siyu/tasks"
 )
 
-// hqEnv is a tasks env with the HQ task service wired into the worker.
+// hqEnv is an env with a fleet of stores, guides and customers seeded.
 type hqEnv struct {
 	*env
-	hq    *tasks.HQTasks
 	fleet tasks.Fleet
 }
 
-func newHQEnv(t *testing.T, fleet tasks.Fleet, o tasks.HQTaskOptions) *hqEnv {
+func newHQEnv(t *testing.T, fleet tasks.Fleet, o hqtasks.Options) *hqEnv {
 	t.Helper()
-	e := newEnv(t)
-	o.Loyalty, o.Queue, o.PublicURL = e.loy, e.enq, "https://siyu.example.com"
+	o.PublicURL = "https://siyu.example.com"
 	if o.BatchSize == 0 {
 		o.BatchSize = 100
 	}
 	if o.PollEvery == 0 {
 		o.PollEvery = 50 * time.Millisecond
 	}
-	h := &hqEnv{env: e, hq: tasks.NewHQTasks(store.New(e.db), o), fleet: fleet}
-	e.deps.HQ = h.hq
-	e.deps.Loyalty = e.loy
-	e.must(fleet.Seed(context.Background(), e.db))
+	h := &hqEnv{env: newEnv(t, o), fleet: fleet}
+	h.must(fleet.Seed(context.Background(), h.db))
 	return h
 }
 
-func (h *hqEnv) create(in tasks.TaskInput) tasks.Task {
+func (h *hqEnv) create(in hqtasks.TaskInput) hqtasks.Task {
 	h.t.Helper()
 	if in.Title == "" {
 		in.Title, in.Kind, in.Content, in.Instructions = "双十一唤醒", model.TaskKindMessage, "亲，双十一来店有礼～", "给每位客户发送话术"
@@ -63,13 +59,13 @@ func (h *hqEnv) checkItems(taskID int64, want int64) {
 // TestDispatchFanOut: 20 stores × 5 guides × 50 customers → 5,000 items
 // and 100 notifications; dispatching again changes nothing.
 func TestDispatchFanOut(t *testing.T) {
-	h := newHQEnv(t, tasks.Fleet{Stores: 20, GuidesPerStore: 5, CustomersPerGuide: 50}, tasks.HQTaskOptions{})
+	h := newHQEnv(t, tasks.Fleet{Stores: 20, GuidesPerStore: 5, CustomersPerGuide: 50}, hqtasks.Options{})
 	h.start()
-	task := h.create(tasks.TaskInput{Dispatch: true})
+	task := h.create(hqtasks.TaskInput{Dispatch: true})
 	h.idle()
 	got, err := h.hq.GetTask(context.Background(), task.ID)
 	h.must(err)
-	want := tasks.Progress{Stores: 20, StoresDone: 20, Guides: 100, GuidesNotified: 100, Items: 5000}
+	want := hqtasks.Progress{Stores: 20, StoresDone: 20, Guides: 100, GuidesNotified: 100, Items: 5000}
 	if got.State != model.TaskActive || *got.Progress != want {
 		t.Fatalf("after dispatch: state %s, progress %+v; want active, %+v", got.State, *got.Progress, want)
 	}
@@ -100,7 +96,7 @@ var errKilled = errors.New("worker killed")
 func TestDispatchKilledMidway(t *testing.T) {
 	var mu sync.Mutex
 	killed := map[string]bool{}
-	o := tasks.HQTaskOptions{AfterBatch: func(_ int64, store string, batch int) error {
+	o := hqtasks.Options{AfterBatch: func(_ int64, store string, batch int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if batch == 1 && !killed[store] {
@@ -110,7 +106,7 @@ func TestDispatchKilledMidway(t *testing.T) {
 		return nil
 	}}
 	h := newHQEnv(t, tasks.Fleet{Stores: 20, GuidesPerStore: 5, CustomersPerGuide: 50}, o)
-	task := h.create(tasks.TaskInput{Dispatch: true})
+	task := h.create(hqtasks.TaskInput{Dispatch: true})
 	h.start()
 	h.idle()
 	if len(killed) != 20 {
@@ -130,7 +126,7 @@ func TestDispatchKilledMidway(t *testing.T) {
 // targeted guides is the item of the earlier relation's guide only; a
 // filter narrows the customers; a guide list narrows the guides.
 func TestDispatchOneGuidePerCustomer(t *testing.T) {
-	h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 3}, tasks.HQTaskOptions{})
+	h := newHQEnv(t, tasks.Fleet{Stores: 2, GuidesPerStore: 2, CustomersPerGuide: 3}, hqtasks.Options{})
 	ctx := context.Background()
 	var first model.GuideRelation
 	h.must(h.db.Where("guide_user_id = ?", h.fleet.GuideUserID(0, 0)).Order("id").First(&first).Error)
@@ -139,9 +135,9 @@ func TestDispatchOneGuidePerCustomer(t *testing.T) {
 		ExternalUserID: first.ExternalUserID, ActiveKey: &key, EventKey: key}).Error)
 	h.start()
 
-	all := h.create(tasks.TaskInput{Dispatch: true})
-	onlyStore2 := h.create(tasks.TaskInput{Dispatch: true, StoreCodes: []string{h.fleet.StoreCode(1)}})
-	oneGuide := h.create(tasks.TaskInput{Dispatch: true, GuideUserIDs: []string{h.fleet.GuideUserID(1, 1)}})
+	all := h.create(hqtasks.TaskInput{Dispatch: true})
+	onlyStore2 := h.create(hqtasks.TaskInput{Dispatch: true, StoreCodes: []string{h.fleet.StoreCode(1)}})
+	oneGuide := h.create(hqtasks.TaskInput{Dispatch: true, GuideUserIDs: []string{h.fleet.GuideUserID(1, 1)}})
 	h.idle()
 	h.checkItems(all.ID, 12)
 	if n := h.count(&model.TaskItem{}, "task_id = ? AND member_id = ? AND guide_user_id = ?", all.ID, first.MemberID, h.fleet.GuideUserID(0, 0)); n != 1 {
@@ -149,7 +145,7 @@ func TestDispatchOneGuidePerCustomer(t *testing.T) {
 	}
 	h.checkItems(onlyStore2.ID, 7) // store 2's six, plus the shared customer through store 2's guide
 	h.checkItems(oneGuide.ID, 3)
-	reach, err := h.hq.Preview(ctx, tasks.PreviewInput{})
+	reach, err := h.hq.Preview(ctx, hqtasks.PreviewInput{})
 	h.must(err)
 	if len(reach) != 2 || reach[0].Customers+reach[1].Customers != 12 || reach[0].Guides != 2 {
 		t.Errorf("preview = %+v, want 2 stores, 12 customers", reach)

@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // the fan-out of the task through the queue. Re-runs converge on the same
 // rows: stores, guide tasks and items have unique keys. Errors:
 // ErrTaskNotFound, ErrTaskState for a closed or cancelled task, Redis's.
-func (s *HQTasks) Dispatch(ctx context.Context, id int64) (Task, error) {
+func (s *Service) Dispatch(ctx context.Context, id int64) (Task, error) {
 	t, err := s.task(ctx, id)
 	if err != nil {
 		return t, err
@@ -49,18 +49,18 @@ func (s *HQTasks) Dispatch(ctx context.Context, id int64) (Task, error) {
 // batch, and pending notifications, group-send polls and reminders find it
 // cancelled and send nothing. Cancelling twice is not an error. Errors:
 // ErrTaskNotFound, ErrTaskState for a closed task.
-func (s *HQTasks) Cancel(ctx context.Context, id int64) (Task, error) {
+func (s *Service) Cancel(ctx context.Context, id int64) (Task, error) {
 	return s.end(ctx, id, model.TaskCancelled, model.TaskDraft, model.TaskDispatching, model.TaskActive)
 }
 
 // Close closes an active task: HQ is done with it; guides no longer see it.
 // Closing twice is not an error. Errors: ErrTaskNotFound, ErrTaskState.
-func (s *HQTasks) Close(ctx context.Context, id int64) (Task, error) {
+func (s *Service) Close(ctx context.Context, id int64) (Task, error) {
 	return s.end(ctx, id, model.TaskClosed, model.TaskActive)
 }
 
 // end moves the task to state `to` from one of `from`, with a guarded update.
-func (s *HQTasks) end(ctx context.Context, id int64, to string, from ...string) (Task, error) {
+func (s *Service) end(ctx context.Context, id int64, to string, from ...string) (Task, error) {
 	t, err := s.task(ctx, id)
 	if err != nil || t.State == to {
 		return t, err
@@ -83,7 +83,7 @@ func (s *HQTasks) end(ctx context.Context, id int64, to string, from ...string) 
 
 // GetTask returns the task with its dispatch progress. Errors:
 // ErrTaskNotFound.
-func (s *HQTasks) GetTask(ctx context.Context, id int64) (Task, error) {
+func (s *Service) GetTask(ctx context.Context, id int64) (Task, error) {
 	t, err := s.task(ctx, id)
 	if err != nil {
 		return t, err
@@ -95,7 +95,7 @@ func (s *HQTasks) GetTask(ctx context.Context, id int64) (Task, error) {
 
 // progress counts the task's rows; counts, not counters, so a re-run
 // dispatch never makes them drift.
-func (s *HQTasks) progress(ctx context.Context, id int64) (Progress, error) {
+func (s *Service) progress(ctx context.Context, id int64) (Progress, error) {
 	var p Progress
 	db := s.db.WithContext(ctx)
 	count := func(m any, dst *int64, where string, args ...any) {
@@ -137,7 +137,7 @@ type TaskList struct {
 
 // ListTasks returns tasks, newest first, without progress. Errors: the
 // database's.
-func (s *HQTasks) ListTasks(ctx context.Context, f TaskList) ([]Task, error) {
+func (s *Service) ListTasks(ctx context.Context, f TaskList) ([]Task, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}

@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -9,24 +9,12 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tasks"
 )
 
-// JobTaskReminders is the hourly periodic job for HQ tasks: reminders to
-// guides with open items before the deadline, overdue marking after it.
-const JobTaskReminders = "task_reminders"
-
-// TypeTaskReminders runs JobTaskReminders for one hour.
-const TypeTaskReminders = "hq:reminders"
-
-// NewTaskRemindersTask returns the job for an hour (2006-01-02T15).
-func NewTaskRemindersTask(period string) *asynq.Task {
-	b, _ := json.Marshal(map[string]string{"period": period})
-	return asynq.NewTask(TypeTaskReminders, b)
-}
-
-// handleTaskReminders handles TypeTaskReminders.
+// handleTaskReminders handles tasks.TypeTaskReminders.
 func (h *handlers) handleTaskReminders(ctx context.Context, _ *asynq.Task) error {
-	_, _, err := h.HQ.RunReminders(ctx)
+	_, _, err := h.RunReminders(ctx)
 	return err
 }
 
@@ -37,7 +25,7 @@ func (h *handlers) handleTaskReminders(ctx context.Context, _ *asynq.Task) error
 // once. It returns how many reminders it queued and how many tasks it
 // marked. Cancelled and closed tasks are left alone. Errors: the
 // database's and Redis's.
-func (s *HQTasks) RunReminders(ctx context.Context) (reminders, overdue int, err error) {
+func (s *Service) RunReminders(ctx context.Context) (reminders, overdue int, err error) {
 	now := s.now().UTC()
 	db := s.db.WithContext(ctx)
 	var due []model.HQTask
@@ -53,8 +41,8 @@ func (s *HQTasks) RunReminders(ctx context.Context) (reminders, overdue int, err
 			return reminders, overdue, err
 		}
 		for _, g := range guides {
-			at, opts := NewGuideTaskMessage(TypeRemindGuideTask, GuideTaskPayload{TaskID: t.ID, Guide: g, Round: 1})
-			if err := s.queue.Enqueue(ctx, at, QueueDefault, opts...); err != nil {
+			at, opts := tasks.NewGuideTaskMessage(tasks.TypeRemindGuideTask, tasks.GuideTaskPayload{TaskID: t.ID, Guide: g, Round: 1})
+			if err := s.queue.Enqueue(ctx, at, tasks.QueueDefault, opts...); err != nil {
 				return reminders, overdue, err
 			}
 			reminders++
@@ -77,15 +65,15 @@ func (s *HQTasks) RunReminders(ctx context.Context) (reminders, overdue int, err
 	return reminders, overdue, nil
 }
 
-// remindGuideTask handles TypeRemindGuideTask: a text card to a guide who
+// remindGuideTask handles tasks.TypeRemindGuideTask: a text card to a guide who
 // still has open items, within the per-minute limit; nothing once the
 // task is cancelled or closed or the guide is done.
 func (h *handlers) remindGuideTask(ctx context.Context, at *asynq.Task) error {
-	var p GuideTaskPayload
+	var p tasks.GuideTaskPayload
 	if err := json.Unmarshal(at.Payload(), &p); err != nil || p.TaskID <= 0 || p.Guide == "" {
-		return badPayload(at, fmt.Errorf("%v", err))
+		return tasks.BadPayload(at, fmt.Errorf("%v", err))
 	}
-	s := h.HQ
+	s := h.Service
 	t, _, ok, err := s.guideTask(ctx, p)
 	if err != nil || !ok || t.State != model.TaskActive {
 		return err
@@ -94,19 +82,19 @@ func (h *handlers) remindGuideTask(ctx context.Context, at *asynq.Task) error {
 	if err != nil || n == 0 {
 		return err
 	}
-	allowed, wait, err := h.allowAppMessage(ctx, p.Guide)
+	allowed, wait, err := h.limit.Allow(ctx, p.Guide)
 	if err != nil {
 		return fmt.Errorf("app message limit: %w", err)
 	}
 	if !allowed {
 		p.Deferrals++
-		next, opts := NewGuideTaskMessage(TypeRemindGuideTask, p)
-		return s.queue.Enqueue(ctx, next, QueueDefault, append(opts, asynq.ProcessIn(wait))...)
+		next, opts := tasks.NewGuideTaskMessage(tasks.TypeRemindGuideTask, p)
+		return s.queue.Enqueue(ctx, next, tasks.QueueDefault, append(opts, asynq.ProcessIn(wait))...)
 	}
 	left := t.Deadline.Sub(s.now()).Round(time.Hour)
 	desc := fmt.Sprintf("还有 %d 位客户未完成，约 %d 小时后截止（%s）", n, int(left.Hours()), t.Deadline.In(s.loc).Format("01-02 15:04"))
-	if err := h.WeCom.SendAppTextCard(ctx, []string{p.Guide}, "任务提醒："+t.Title, desc, s.taskLink(t.ID)); err != nil {
-		return wxFailure("send task reminder", err)
+	if err := h.wecom.SendAppTextCard(ctx, []string{p.Guide}, "任务提醒："+t.Title, desc, s.taskLink(t.ID)); err != nil {
+		return tasks.WxFailure("send task reminder", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package tasks
+package hqtasks
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/tasks"
 )
 
 // TypePollMassSend reads a guide's group send result and marks the items
@@ -23,7 +24,7 @@ const maxMassSendTargets = 10000
 // records the msgid and queues the first poll of its result. Customers
 // past WeCom's 10,000 per send are left to the guide.
 func (h *handlers) createMassSend(ctx context.Context, t Task, gt model.GuideTask) error {
-	s := h.HQ
+	s := h.Service
 	var externals []string
 	err := s.db.WithContext(ctx).Model(&model.TaskItem{}).
 		Where("task_id = ? AND guide_user_id = ? AND status = ? AND external_user_id <> ''", t.ID, gt.GuideUserID, model.ItemOpen).
@@ -35,9 +36,9 @@ func (h *handlers) createMassSend(ctx context.Context, t Task, gt model.GuideTas
 	if t.Link != "" {
 		text += "\n" + t.Link
 	}
-	msgID, err := h.WeCom.AddMsgTemplate(ctx, gt.GuideUserID, externals, text)
+	msgID, err := h.wecom.AddMsgTemplate(ctx, gt.GuideUserID, externals, text)
 	if err != nil {
-		return wxFailure("create group send", err)
+		return tasks.WxFailure("create group send", err)
 	}
 	if err := s.db.WithContext(ctx).Model(&model.GuideTask{}).Where("id = ? AND msg_id = ''", gt.ID).
 		Update("msg_id", msgID).Error; err != nil {
@@ -47,9 +48,9 @@ func (h *handlers) createMassSend(ctx context.Context, t Task, gt model.GuideTas
 }
 
 // queuePoll queues poll round n of the guide's group send.
-func (s *HQTasks) queuePoll(ctx context.Context, taskID int64, guide string, round int) error {
-	b, _ := json.Marshal(GuideTaskPayload{TaskID: taskID, Guide: guide, Round: round})
-	return s.queue.Enqueue(ctx, asynq.NewTask(TypePollMassSend, b), QueueLow,
+func (s *Service) queuePoll(ctx context.Context, taskID int64, guide string, round int) error {
+	b, _ := json.Marshal(tasks.GuideTaskPayload{TaskID: taskID, Guide: guide, Round: round})
+	return s.queue.Enqueue(ctx, asynq.NewTask(TypePollMassSend, b), tasks.QueueLow,
 		asynq.TaskID(fmt.Sprintf("hq:poll:%d:%s:%d", taskID, guide, round)), asynq.ProcessIn(s.pollEvery),
 		asynq.MaxRetry(5), asynq.Timeout(2*time.Minute), asynq.Retention(24*time.Hour))
 }
@@ -58,18 +59,18 @@ func (s *HQTasks) queuePoll(ctx context.Context, taskID int64, guide string, rou
 // group send (status 1) are marked done with a note; while open items
 // remain and the deadline has not passed, the next round is queued.
 func (h *handlers) pollMassSend(ctx context.Context, at *asynq.Task) error {
-	var p GuideTaskPayload
+	var p tasks.GuideTaskPayload
 	if err := json.Unmarshal(at.Payload(), &p); err != nil || p.TaskID <= 0 {
-		return badPayload(at, fmt.Errorf("%v", err))
+		return tasks.BadPayload(at, fmt.Errorf("%v", err))
 	}
-	s := h.HQ
+	s := h.Service
 	t, gt, ok, err := s.guideTask(ctx, p)
 	if err != nil || !ok || gt.MsgID == "" {
 		return err
 	}
-	results, err := h.WeCom.GetGroupMsgSendResult(ctx, gt.MsgID, gt.GuideUserID)
+	results, err := h.wecom.GetGroupMsgSendResult(ctx, gt.MsgID, gt.GuideUserID)
 	if err != nil {
-		return wxFailure("read group send result", err)
+		return tasks.WxFailure("read group send result", err)
 	}
 	var sent []string
 	for _, r := range results {

@@ -1,0 +1,128 @@
+package hqtasks_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/siyu/siyu/hqtasks"
+	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/model/modeltest"
+	"github.com/siyu/siyu/store"
+	"github.com/siyu/siyu/tagging"
+	"github.com/siyu/siyu/tasks"
+	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx"
+	"github.com/siyu/siyu/wx/wxtest"
+)
+
+// pathAppMsg is the fake upstream's app message endpoint the tests count.
+const pathAppMsg = "/cgi-bin/message/send"
+
+func TestMain(m *testing.M) {
+	wx.QuietLibraryLogs()
+	os.Exit(m.Run())
+}
+
+// env is a database, a Redis prefix, the fake upstream, a wx client on it,
+// an enqueuer, the loyalty engine, the HQ task service and (after start) a
+// worker with the HQ task handlers.
+type env struct {
+	t      *testing.T
+	db     *gorm.DB
+	loy    *loyalty.Service
+	up     *wxtest.Server
+	rdb    *tasks.Redis
+	prefix string
+	enq    *tasks.Enqueuer
+	deps   tasks.Deps
+	hq     *hqtasks.Service
+}
+
+var corpSeq atomic.Int64
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+func newEnv(t *testing.T, o hqtasks.Options) *env {
+	t.Helper()
+	db := modeltest.NewDB(t)
+	rdb, prefix := taskstest.NewRedis(t)
+	up := wxtest.NewServer(t)
+	// Ids unique per test, so token fetches reach this test's fake.
+	corp := fmt.Sprintf("ww%s%d", nonWord.ReplaceAllString(t.Name(), ""), corpSeq.Add(1))
+	client, err := wx.New(wx.Config{
+		WeChatAppID: "wx" + corp, WeChatSecret: "oasecret",
+		WeComCorpID: corp, WeComAgentID: "1000002", WeComAgentSecret: "agentsecret", WeComContactSecret: "contactsecret",
+		WeChatAPIBase: up.URL(), WeComAPIBase: up.URL(), HTTPTimeout: 2 * time.Second,
+		Redis: rdb.Client, KeyPrefix: prefix,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
+	t.Cleanup(func() {
+		if err := enq.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	st := store.New(db)
+	e := &env{t: t, db: db, up: up, rdb: rdb, prefix: prefix, enq: enq,
+		loy: loyalty.New(st, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}
+	o.Loyalty, o.Queue = e.loy, enq
+	e.hq = hqtasks.New(st, o)
+	e.deps = tasks.Deps{Loyalty: e.loy, Tagging: tagging.New(st, nil), WeCom: client, OA: client, Queue: enq,
+		Redis: rdb.Client, Prefix: prefix, Logger: testLogger(), HQ: true}
+	t.Cleanup(func() {
+		bad, err := e.loy.CheckLedger(context.Background())
+		if err != nil || len(bad) > 0 {
+			t.Errorf("ledger check: %v %+v", err, bad)
+		}
+	})
+	return e
+}
+
+func testLogger() *slog.Logger {
+	var w io.Writer = io.Discard
+	if os.Getenv("SIYU_TEST_LOG") != "" {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// start runs a worker on e's queues with tasks' and the HQ task handlers.
+func (e *env) start() {
+	mux := tasks.NewMux(e.deps)
+	hqtasks.Register(mux, e.hq, e.deps)
+	taskstest.StartMux(e.t, e.rdb, e.prefix, mux, e.deps.Logger)
+}
+
+// idle waits for the queues to be idle (tasks scheduled for later aside).
+func (e *env) idle() taskstest.Counts {
+	return taskstest.WaitIdle(e.t, e.rdb, e.prefix, 20*time.Second)
+}
+
+func (e *env) must(err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) count(table any, where ...any) int64 {
+	e.t.Helper()
+	var n int64
+	q := e.db.Model(table)
+	if len(where) > 0 {
+		q = q.Where(where[0], where[1:]...)
+	}
+	e.must(q.Count(&n).Error)
+	return n
+}
