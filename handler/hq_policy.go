@@ -45,6 +45,10 @@ var hqPolicy = []rule{
 	{"GET", "/tasks", allRoles},
 	{"GET", "/tasks/:id", allRoles},
 	{"GET", "/tasks/:id/report", allRoles},
+	// A store manager sees the effect of their store's part of a task only
+	// (figures over the customers targeted through the store); a task that
+	// never reached the store answers 404, as its report does.
+	{"GET", "/tasks/:id/effect", allRoles},
 	{"GET", "/feedback", allRoles},
 	{"WRITE", "/feedback/:id/reply", []string{model.OpAdmin, model.OpOperator, model.OpStoreManager}},
 

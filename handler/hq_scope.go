@@ -40,7 +40,7 @@ func (s *Server) scopeStore(c *gin.Context) {
 		c.Request.URL.RawQuery = q.Encode()
 	case len(route) > len("/members/:id") && route[:len("/members/:id")] == "/members/:id", route == "/members/:id":
 		err = s.memberInStore(c, store)
-	case route == "/tasks/:id" || route == "/tasks/:id/report":
+	case route == "/tasks/:id" || route == "/tasks/:id/report" || route == "/tasks/:id/effect":
 		err = s.taskInStore(c, store)
 	case route == "/feedback/:id/reply":
 		err = s.feedbackInStore(c, store)

@@ -142,6 +142,7 @@ func (s *Server) hqTaskRoutes(hq *gin.RouterGroup) {
 	hq.POST("/tasks/:id/cancel", s.needTasks, s.cancelTask)
 	hq.POST("/tasks/:id/close", s.needTasks, s.closeTask)
 	hq.GET("/tasks/:id/report", s.needTasks, s.taskReport)
+	hq.GET("/tasks/:id/effect", s.needTasks, s.taskEffect)
 	hq.GET("/feedback", s.needTasks, s.listFeedback)
 	hq.POST("/feedback/:id/reply", s.needTasks, s.replyFeedback)
 }
