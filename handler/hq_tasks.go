@@ -159,10 +159,11 @@ func (s *Server) previewTask(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	var total, treated, control int64
+	var total int64
 	for _, r := range reach {
-		total, treated, control = total+r.Customers, treated+r.Treated, control+r.Control
+		total += r.Customers
 	}
-	respond(c, http.StatusOK, gin.H{"stores": reach, "customers": total, "treated": treated, "control": control,
+	control := (total*int64(in.HoldoutPercent) + 50) / 100 // expected, like each store's
+	respond(c, http.StatusOK, gin.H{"stores": reach, "customers": total, "treated": total - control, "control": control,
 		"holdout_percent": in.HoldoutPercent})
 }
