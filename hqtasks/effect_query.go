@@ -30,20 +30,17 @@ type effectRow struct {
 	DeletedGuide int64
 }
 
-// EffectSQL is the one aggregation behind an effect report, with its
-// arguments in order: task id (items), task id (holdouts), then the window
-// [lo, hi) eight times (orders twice, check-ins, redemptions, the pushed
-// coupon, unfollows, guide deletions). Exported so `siyu bench effect` can
+// EffectSQL is the one aggregation behind an effect report: one row per
+// targeted customer (items: treated; holdouts: control) with their orders
+// aggregated once per member and EXISTS probes for the rest, summed per
+// group and store. Arguments as EffectArgs gives them. Exported so `siyu bench effect` can
 // time the bare query beside the service call.
 const EffectSQL = `SELECT m.grp AS grp, m.store_code AS store_code, COUNT(*) AS members,
 	SUM(CASE WHEN m.ord > 0 THEN 1 ELSE 0 END) AS ordered, SUM(m.ord) AS orders,
 	SUM(m.rev) AS revenue, SUM(m.rev * 1.0 * m.rev) AS revenue_sq,
 	SUM(m.ci) AS checked_in, SUM(m.red) AS redeemed, SUM(m.cu) AS used_coupon,
 	SUM(m.unf) AS unfollowed, SUM(m.del) AS deleted_guide
-FROM (SELECT g.grp, g.store_code,
-	(SELECT COUNT(*) FROM orders o WHERE o.member_id = g.member_id AND o.paid_at >= ? AND o.paid_at < ?) AS ord,
-	(SELECT COALESCE(SUM(o.amount_fen - o.refunded_fen), 0) FROM orders o
-		WHERE o.member_id = g.member_id AND o.paid_at >= ? AND o.paid_at < ?) AS rev,
+FROM (SELECT g.grp, g.store_code, COALESCE(os.n, 0) AS ord, COALESCE(os.rev, 0) AS rev,
 	CASE WHEN EXISTS (SELECT 1 FROM check_ins c WHERE c.member_id = g.member_id AND c.created_at >= ? AND c.created_at < ?) THEN 1 ELSE 0 END AS ci,
 	CASE WHEN EXISTS (SELECT 1 FROM redemptions r WHERE r.member_id = g.member_id AND r.created_at >= ? AND r.created_at < ?) THEN 1 ELSE 0 END AS red,
 	CASE WHEN EXISTS (SELECT 1 FROM coupons cp WHERE cp.id = g.coupon_id AND cp.status = 'redeemed'
@@ -54,15 +51,19 @@ FROM (SELECT g.grp, g.store_code,
 		AND gr.ended_at >= ? AND gr.ended_at < ?) THEN 1 ELSE 0 END AS del
 	FROM (SELECT 'treated' AS grp, i.store_code, i.member_id, i.coupon_id FROM task_items i WHERE i.task_id = ?
 		UNION ALL SELECT 'control' AS grp, h.store_code, h.member_id, NULL AS coupon_id FROM task_holdouts h WHERE h.task_id = ?) g
+	LEFT JOIN (SELECT o.member_id, COUNT(*) AS n, SUM(o.amount_fen - o.refunded_fen) AS rev FROM orders o
+		WHERE o.paid_at >= ? AND o.paid_at < ? AND o.member_id IN (SELECT i2.member_id FROM task_items i2 WHERE i2.task_id = ?
+			UNION ALL SELECT h2.member_id FROM task_holdouts h2 WHERE h2.task_id = ?)
+		GROUP BY o.member_id) os ON os.member_id = g.member_id
 ) m GROUP BY m.grp, m.store_code ORDER BY m.store_code, m.grp`
 
 // EffectArgs are EffectSQL's arguments for a task and a window.
 func EffectArgs(taskID int64, lo, hi time.Time) []any {
 	args := make([]any, 0, 16)
-	for i := 0; i < 7; i++ {
+	for i := 0; i < 5; i++ { // check-ins, redemptions, coupon, unfollows, deletions
 		args = append(args, lo.UTC(), hi.UTC())
 	}
-	return append(args, taskID, taskID)
+	return append(args, taskID, taskID, lo.UTC(), hi.UTC(), taskID, taskID)
 }
 
 // effectRows runs EffectSQL for the task over [lo, hi), keeping only the

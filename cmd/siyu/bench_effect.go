@@ -47,26 +47,24 @@ func benchEffect(ctx context.Context, b *benchEnv, args []string) error {
 	}
 	fmt.Fprintf(b.out, "generated in %s (not timed below)\n\n", time.Since(t0).Round(time.Millisecond))
 
-	start := time.Now()
-	eff, err := a.hqTasks.TaskEffect(ctx, taskID, *days, "")
-	if err != nil {
-		return err
-	}
-	rows := []row{{name: "effect report (service)", n: *customers, wall: time.Since(start)}}
+	// Two rounds, alternating, best of each: this machine is shared and the
+	// first query also warms the buffer pool.
+	var eff hqtasks.Effect
+	var groups int
+	rows := []row{{name: "effect report (service), best of 2", n: *customers}, {name: "bare aggregation SQL (baseline), best of 2", n: *customers}}
 	lo, hi := dispatched, dispatched.AddDate(0, 0, *days)
-	start = time.Now()
-	sqlRows, err := a.db.WithContext(ctx).Raw(hqtasks.EffectSQL, hqtasks.EffectArgs(taskID, lo, hi)...).Rows()
-	if err != nil {
-		return err
+	for range 2 {
+		start := time.Now()
+		if eff, err = a.hqTasks.TaskEffect(ctx, taskID, *days, ""); err != nil {
+			return err
+		}
+		rows[0].wall = best(rows[0].wall, time.Since(start))
+		start = time.Now()
+		if groups, err = countRows(a.db.WithContext(ctx).Raw(hqtasks.EffectSQL, hqtasks.EffectArgs(taskID, lo, hi)...)); err != nil {
+			return err
+		}
+		rows[1].wall = best(rows[1].wall, time.Since(start))
 	}
-	groups := 0
-	for sqlRows.Next() {
-		groups++
-	}
-	if err := errors.Join(sqlRows.Err(), sqlRows.Close()); err != nil {
-		return err
-	}
-	rows = append(rows, row{name: "bare aggregation SQL (baseline)", n: *customers, wall: time.Since(start)})
 	printRows(b.out, rows)
 	fmt.Fprintf(b.out, "\nops = customers covered; report ÷ bare SQL wall: %.2f×; %d (group, store) rows\n",
 		rows[0].wall.Seconds()/rows[1].wall.Seconds(), groups)
@@ -79,6 +77,26 @@ func benchEffect(ctx context.Context, b *benchEnv, args []string) error {
 		return fmt.Errorf("correctness check failed")
 	}
 	return nil
+}
+
+func best(a, b time.Duration) time.Duration {
+	if a == 0 || b < a {
+		return b
+	}
+	return a
+}
+
+// countRows runs q and counts the rows it returns.
+func countRows(q *gorm.DB) (int, error) {
+	rs, err := q.Rows()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for rs.Next() {
+		n++
+	}
+	return n, errors.Join(rs.Err(), rs.Close())
 }
 
 // genEffectData inserts the customers (over 100 stores), one dispatched
