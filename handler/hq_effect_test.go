@@ -81,7 +81,13 @@ func TestTaskEffectOverHTTP(t *testing.T) {
 	if st := e.hq("GET", fmt.Sprintf("/api/hq/tasks/%d/effect", draft.ID), nil, nil); st != http.StatusConflict {
 		t.Errorf("effect of a draft = %d, want 409", st)
 	}
+	checkHoldoutPreview(t, e)
+}
 
+// checkHoldoutPreview: the preview splits its count into treated and
+// control; a holdout outside 0–50 is refused on preview and create.
+func checkHoldoutPreview(t *testing.T, e *testEnv) {
+	t.Helper()
 	var reach struct{ Customers, Treated, Control int64 }
 	if st := e.hq("POST", "/api/hq/tasks/preview", map[string]any{"holdout_percent": 50}, &reach); st != 200 || reach.Customers != 2 || reach.Treated != 1 || reach.Control != 1 {
 		t.Errorf("preview with a 50 %% holdout = %d %+v, want 1 treated and 1 control of 2", st, reach)
