@@ -93,3 +93,20 @@ func (s *Server) cohorts(c *gin.Context) {
 	}
 	respond(c, http.StatusOK, out)
 }
+
+// couponTemplateStats answers GET /api/hq/metrics/coupon-templates?from=&to=
+// with each template's coupons issued in the range by channel of issue:
+// issued, used, use rate and the revenue of the orders that used them.
+func (s *Server) couponTemplateStats(c *gin.Context) {
+	r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	stats, err := s.dash.CouponTemplateStats(c.Request.Context(), r)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"from": r.From, "to": r.To, "templates": stats})
+}

@@ -41,7 +41,8 @@ var hqPolicy = []rule{
 	{"GET", "/members/:id/coupons", allRoles},
 	{"GET", "/members/:id/redemptions", allRoles},
 	{"GET", "/members/:id/relations", allRoles},
-	{"GET", "/metrics/*", allRoles}, // funnel and cohorts: store_code forced to a store manager's store
+	{"GET", "/metrics/coupon-templates", hqReaders}, // brand-wide figures, no store scope
+	{"GET", "/metrics/*", allRoles},                 // funnel and cohorts: store_code forced to a store manager's store
 	{"GET", "/tasks", allRoles},
 	{"GET", "/tasks/:id", allRoles},
 	{"GET", "/tasks/:id/report", allRoles},

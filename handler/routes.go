@@ -105,6 +105,7 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	}
 	hq.GET("/metrics/funnel", s.funnel)
 	hq.GET("/metrics/cohorts", s.cohorts)
+	hq.GET("/metrics/coupon-templates", s.couponTemplateStats)
 }
 
 // hqOrganisationRoutes are stores, guides, contact ways, QR codes and the
