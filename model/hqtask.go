@@ -34,29 +34,26 @@ const (
 // codes, guide userids, the customer filter) are kept as JSON text, so the
 // task is one row; the tasks package decodes them.
 type HQTask struct {
-	ID               int64  `gorm:"primaryKey" json:"id"`
-	Title            string `gorm:"size:64;not null" json:"title"`
-	Instructions     string `gorm:"type:text" json:"instructions"`
-	Kind             string `gorm:"size:16;not null" json:"kind"`
-	Content          string `gorm:"type:text" json:"content"`
-	Link             string `gorm:"size:512;not null;default:''" json:"link,omitempty"`
-	ImageURL         string `gorm:"size:512;not null;default:''" json:"image_url,omitempty"`
-	CouponTemplateID *int64 `json:"coupon_template_id,omitempty"`
-	MassSend         bool   `gorm:"not null;default:false" json:"mass_send"` // message tasks: create each guide's group send
-	StoresJSON       string `gorm:"type:text" json:"-"`                      // [] = all stores
-	GuidesJSON       string `gorm:"type:text" json:"-"`                      // [] = every guide of the stores
-	FilterJSON       string `gorm:"type:text" json:"-"`
-	// HoldoutPercent (0–50) of the targeted customers form the control
-	// group, who get nothing; effect.HeldOut decides who from the hash of
-	// (task id, member id).
-	HoldoutPercent int        `gorm:"not null;default:0" json:"holdout_percent"`
-	Deadline       time.Time  `gorm:"index" json:"deadline"`
-	State          string     `gorm:"size:16;not null;index" json:"state"`
-	DispatchedAt   *time.Time `json:"dispatched_at,omitempty"` // when dispatch finished
-	OverdueAt      *time.Time `json:"overdue_at,omitempty"`    // when open items were marked overdue
-	EndedAt        *time.Time `json:"ended_at,omitempty"`      // closed or cancelled
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	ID               int64      `gorm:"primaryKey" json:"id"`
+	Title            string     `gorm:"size:64;not null" json:"title"`
+	Instructions     string     `gorm:"type:text" json:"instructions"`
+	Kind             string     `gorm:"size:16;not null" json:"kind"`
+	Content          string     `gorm:"type:text" json:"content"`
+	Link             string     `gorm:"size:512;not null;default:''" json:"link,omitempty"`
+	ImageURL         string     `gorm:"size:512;not null;default:''" json:"image_url,omitempty"`
+	CouponTemplateID *int64     `json:"coupon_template_id,omitempty"`
+	MassSend         bool       `gorm:"not null;default:false" json:"mass_send"` // message tasks: create each guide's group send
+	StoresJSON       string     `gorm:"type:text" json:"-"`                      // [] = all stores
+	GuidesJSON       string     `gorm:"type:text" json:"-"`                      // [] = every guide of the stores
+	FilterJSON       string     `gorm:"type:text" json:"-"`
+	HoldoutPercent   int        `gorm:"not null;default:0" json:"holdout_percent"` // 0–50 % held out as the control group (effect.HeldOut)
+	Deadline         time.Time  `gorm:"index" json:"deadline"`
+	State            string     `gorm:"size:16;not null;index" json:"state"`
+	DispatchedAt     *time.Time `json:"dispatched_at,omitempty"` // when dispatch finished
+	OverdueAt        *time.Time `json:"overdue_at,omitempty"`    // when open items were marked overdue
+	EndedAt          *time.Time `json:"ended_at,omitempty"`      // closed or cancelled
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
 }
 
 // isHTTPURL reports whether s is empty or an http(s) URL of at most 512 bytes.
