@@ -58,3 +58,58 @@ var metricRoutes = map[string]func(*metrics.Service) func(context.Context, metri
 		return t.TaskMetrics
 	},
 }
+
+// cohortFilter reads scene, store_code and channel from the query; a
+// store manager's store_code was forced to their store by scopeStore.
+func cohortFilter(c *gin.Context) metrics.CohortFilter {
+	return metrics.CohortFilter{Scene: c.Query("scene"), StoreCode: c.Query("store_code"), Channel: c.Query("channel")}
+}
+
+// funnel answers GET /api/hq/metrics/funnel?from=&to=&scene=&store_code=&channel=
+// with the AARRR funnel of the members who joined in the range.
+func (s *Server) funnel(c *gin.Context) {
+	r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	f, err := s.dash.FunnelMetrics(c.Request.Context(), r, cohortFilter(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, f)
+}
+
+// cohorts answers GET /api/hq/metrics/cohorts?from=&to=&by=week|month&channel=&scene=&store_code=
+// with the retention triangle of the joining cohorts.
+func (s *Server) cohorts(c *gin.Context) {
+	r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out, err := s.dash.CohortMetrics(c.Request.Context(), r, c.Query("by"), cohortFilter(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, out)
+}
+
+// couponTemplateStats answers GET /api/hq/metrics/coupon-templates?from=&to=
+// with each template's coupons issued in the range by channel of issue:
+// issued, used, use rate and the revenue of the orders that used them.
+func (s *Server) couponTemplateStats(c *gin.Context) {
+	r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	stats, err := s.dash.CouponTemplateStats(c.Request.Context(), r)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"from": r.From, "to": r.To, "templates": stats})
+}

@@ -44,10 +44,15 @@ var hqPolicy = []rule{
 	{"GET", "/members/:id/groups", allRoles},
 	{"GET", "/groups", allRoles},
 	{"GET", "/groups/:chat_id", allRoles},
-	{"GET", "/metrics/*", allRoles},
+	{"GET", "/metrics/coupon-templates", hqReaders}, // brand-wide figures, no store scope
+	{"GET", "/metrics/*", allRoles},                 // funnel and cohorts: store_code forced to a store manager's store
 	{"GET", "/tasks", allRoles},
 	{"GET", "/tasks/:id", allRoles},
 	{"GET", "/tasks/:id/report", allRoles},
+	// A store manager sees the effect of their store's part of a task only
+	// (figures over the customers targeted through the store); a task that
+	// never reached the store answers 404, as its report does.
+	{"GET", "/tasks/:id/effect", allRoles},
 	{"GET", "/feedback", allRoles},
 	{"WRITE", "/feedback/:id/reply", []string{model.OpAdmin, model.OpOperator, model.OpStoreManager}},
 

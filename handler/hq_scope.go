@@ -34,13 +34,13 @@ func (s *Server) scopeStore(c *gin.Context) {
 	}
 	var err error
 	switch route := hqRoute(c); {
-	case route == "/members":
+	case route == "/members", route == "/metrics/funnel", route == "/metrics/cohorts":
 		q := c.Request.URL.Query()
 		q.Set("store_code", store)
 		c.Request.URL.RawQuery = q.Encode()
 	case len(route) > len("/members/:id") && route[:len("/members/:id")] == "/members/:id", route == "/members/:id":
 		err = s.memberInStore(c, store)
-	case route == "/tasks/:id" || route == "/tasks/:id/report":
+	case route == "/tasks/:id" || route == "/tasks/:id/report" || route == "/tasks/:id/effect":
 		err = s.taskInStore(c, store)
 	case route == "/feedback/:id/reply":
 		err = s.feedbackInStore(c, store)

@@ -111,6 +111,41 @@ func (s *Server) taskReport(c *gin.Context) {
 	respond(c, http.StatusOK, rep)
 }
 
+// taskEffect serves GET /api/hq/tasks/{id}/effect?window_days=14: the
+// treated and control groups' figures and the uplift, JSON or CSV (for
+// ?format=csv or Accept: text/csv). A store manager gets their store's
+// part only (scopeStore already answered 404 for a task that did not
+// reach it).
+func (s *Server) taskEffect(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	days := 14
+	if v := c.Query("window_days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil {
+			writeError(c, model.Errorf(model.EINVALID, "window_days %q: want a number of days", v))
+			return
+		}
+	}
+	eff, err := s.tasks.TaskEffect(c.Request.Context(), id, days, scopedStore(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if c.Query("format") == "csv" || strings.Contains(c.GetHeader("Accept"), "text/csv") {
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", "attachment; filename=task-"+strconv.FormatInt(id, 10)+"-effect.csv")
+		c.Status(http.StatusOK)
+		if err := eff.WriteCSV(c.Writer); err != nil {
+			logger(c).Warn("write task effect csv", "err", err)
+		}
+		return
+	}
+	respond(c, http.StatusOK, eff)
+}
+
 // previewTask serves POST /api/hq/tasks/preview: targets → reach per store.
 func (s *Server) previewTask(c *gin.Context) {
 	svc := s.tasks
@@ -128,5 +163,7 @@ func (s *Server) previewTask(c *gin.Context) {
 	for _, r := range reach {
 		total += r.Customers
 	}
-	respond(c, http.StatusOK, gin.H{"stores": reach, "customers": total})
+	control := (total*int64(in.HoldoutPercent) + 50) / 100 // expected, like each store's
+	respond(c, http.StatusOK, gin.H{"stores": reach, "customers": total, "treated": total - control, "control": control,
+		"holdout_percent": in.HoldoutPercent})
 }

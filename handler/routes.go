@@ -107,6 +107,9 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	for name, fn := range metricRoutes {
 		hq.GET("/metrics/"+name, s.metric(fn))
 	}
+	hq.GET("/metrics/funnel", s.funnel)
+	hq.GET("/metrics/cohorts", s.cohorts)
+	hq.GET("/metrics/coupon-templates", s.couponTemplateStats)
 }
 
 // hqOrganisationRoutes are stores, guides, contact ways, QR codes and the
@@ -144,6 +147,7 @@ func (s *Server) hqTaskRoutes(hq *gin.RouterGroup) {
 	hq.POST("/tasks/:id/cancel", s.needTasks, s.cancelTask)
 	hq.POST("/tasks/:id/close", s.needTasks, s.closeTask)
 	hq.GET("/tasks/:id/report", s.needTasks, s.taskReport)
+	hq.GET("/tasks/:id/effect", s.needTasks, s.taskEffect)
 	hq.GET("/feedback", s.needTasks, s.listFeedback)
 	hq.POST("/feedback/:id/reply", s.needTasks, s.replyFeedback)
 }

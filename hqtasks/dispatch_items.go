@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/siyu/siyu/effect"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
 )
@@ -71,9 +72,12 @@ func (s *Service) storeGuides(ctx context.Context, t Task, store string) ([]stri
 
 // writeItems streams the store's candidates guide by guide with keyset
 // pagination (relation id) and inserts them in batches, skipping rows that
-// exist; memory stays at one batch whatever the store's size. It returns
-// the guides who have items: those with candidates, which a re-run finds
-// again whether or not their rows were written before.
+// exist; memory stays at one batch whatever the store's size. Candidates
+// effect.HeldOut puts in the control group get a TaskHoldout row instead
+// of an item, so no guide, coupon or message reaches them. It returns the
+// guides who have items: those with treated candidates, which a re-run
+// finds again (the hash decides the same) whether or not their rows were
+// written before.
 func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]string, error) {
 	guides, err := s.storeGuides(ctx, t, store)
 	if err != nil {
@@ -81,15 +85,16 @@ func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]strin
 	}
 	var withItems []string
 	buf := make([]model.TaskItem, 0, s.batch)
+	var held []model.TaskHoldout
 	batches := 0
 	flush := func() error {
-		if len(buf) == 0 {
+		if len(buf) == 0 && len(held) == 0 {
 			return nil
 		}
-		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&buf).Error; err != nil {
+		if err := s.writeBatch(ctx, buf, held); err != nil {
 			return fmt.Errorf("write items of task %d, store %s: %w", t.ID, store, err)
 		}
-		buf, batches = buf[:0], batches+1
+		buf, held, batches = buf[:0], held[:0], batches+1
 		if s.afterBatch != nil {
 			if err := s.afterBatch(t.ID, store, batches); err != nil {
 				return err
@@ -117,13 +122,18 @@ func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]strin
 			if err != nil {
 				return nil, err
 			}
-			if last == 0 && len(page) > 0 {
-				withItems = append(withItems, g)
-			}
 			for _, c := range page {
-				buf = append(buf, model.TaskItem{TaskID: t.ID, MemberID: c.MemberID, GuideUserID: c.GuideUserID,
-					StoreCode: store, ExternalUserID: c.ExternalUserID, Status: model.ItemOpen, CreatedAt: now})
-				if len(buf) >= s.batch {
+				if effect.HeldOut(t.ID, c.MemberID, t.HoldoutPercent) {
+					held = append(held, model.TaskHoldout{TaskID: t.ID, MemberID: c.MemberID, GuideUserID: c.GuideUserID,
+						StoreCode: store, CreatedAt: now})
+				} else {
+					if len(withItems) == 0 || withItems[len(withItems)-1] != g {
+						withItems = append(withItems, g)
+					}
+					buf = append(buf, model.TaskItem{TaskID: t.ID, MemberID: c.MemberID, GuideUserID: c.GuideUserID,
+						StoreCode: store, ExternalUserID: c.ExternalUserID, Status: model.ItemOpen, CreatedAt: now})
+				}
+				if len(buf)+len(held) >= s.batch {
 					if err := flush(); err != nil {
 						return nil, err
 					}
@@ -138,15 +148,37 @@ func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]strin
 	return withItems, flush()
 }
 
+// writeBatch inserts a batch of items and held-out rows, skipping those
+// that exist (a re-run), in one transaction.
+func (s *Service) writeBatch(ctx context.Context, items []model.TaskItem, held []model.TaskHoldout) error {
+	return s.st.Tx(ctx, func(tx *gorm.DB) error {
+		if len(items) > 0 {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&items).Error; err != nil {
+				return err
+			}
+		}
+		if len(held) > 0 {
+			return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&held).Error
+		}
+		return nil
+	})
+}
+
 // errCancelled stops a dispatch whose task was cancelled; asynq is told to
 // not retry.
 var errCancelled = fmt.Errorf("task cancelled during dispatch: %w", asynq.SkipRetry)
 
-// StoreReach is how many customers a task would reach in one store.
+// StoreReach is how many customers a task would target in one store, and
+// of them how many would be treated and held out (control). The split is
+// the expected one (customers × holdout_percent / 100, rounded): who falls
+// where is decided per member by the hash of the task id, which a preview
+// does not have yet.
 type StoreReach struct {
 	StoreCode string `json:"store_code"`
 	Guides    int64  `json:"guides"`
 	Customers int64  `json:"customers"`
+	Treated   int64  `json:"treated"`
+	Control   int64  `json:"control"`
 }
 
 // PreviewInput is a task's targets without the rest of it.
@@ -154,14 +186,19 @@ type PreviewInput struct {
 	StoreCodes   []string              `json:"store_codes"`
 	GuideUserIDs []string              `json:"guide_userids"`
 	Filter       segments.TargetFilter `json:"filter"`
+	// HoldoutPercent (0–50) splits the counts into treated and control.
+	HoldoutPercent int `json:"holdout_percent"`
 }
 
 // Preview counts, per targeted store, the guides with customers and the
 // customers a task with these targets would reach, by the same rule as
-// dispatch. Errors: EINVALID.
+// dispatch, with the expected treated and control counts. Errors: EINVALID.
 func (s *Service) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, error) {
 	if err := in.Filter.Validate(); err != nil {
 		return nil, err
+	}
+	if in.HoldoutPercent < 0 || in.HoldoutPercent > effect.MaxHoldoutPercent {
+		return nil, model.Errorf(model.EINVALID, "holdout_percent %d: want 0..%d", in.HoldoutPercent, effect.MaxHoldoutPercent)
 	}
 	stores, err := cleanList("store_codes", in.StoreCodes)
 	if err != nil {
@@ -179,5 +216,12 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, e
 		Select("g.store_code AS store_code, COUNT(DISTINCT g.user_id) AS guides, COUNT(*) AS customers").
 		Group("g.store_code").Order("g.store_code")
 	out := []StoreReach{}
-	return out, q.Scan(&out).Error
+	if err := q.Scan(&out).Error; err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Control = (out[i].Customers*int64(in.HoldoutPercent) + 50) / 100
+		out[i].Treated = out[i].Customers - out[i].Control
+	}
+	return out, nil
 }

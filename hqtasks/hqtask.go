@@ -90,7 +90,8 @@ type TaskInput struct {
 	GuideUserIDs     []string              `json:"guide_userids"` // empty: every guide of the stores
 	Filter           segments.TargetFilter `json:"filter"`
 	Deadline         time.Time             `json:"deadline"`
-	Dispatch         bool                  `json:"dispatch"` // dispatch at once instead of saving a draft
+	HoldoutPercent   int                   `json:"holdout_percent"` // 0–50: the control group, see effect.HeldOut
+	Dispatch         bool                  `json:"dispatch"`        // dispatch at once instead of saving a draft
 }
 
 // Task is an HQ task with its targets decoded.
@@ -153,7 +154,7 @@ func cleanList(name string, in []string) ([]string, error) {
 func (s *Service) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
 	row := model.HQTask{Title: in.Title, Instructions: in.Instructions, Kind: in.Kind, Content: in.Content,
 		Link: in.Link, ImageURL: in.ImageURL, CouponTemplateID: in.CouponTemplateID, MassSend: in.MassSend,
-		Deadline: in.Deadline.UTC(), State: model.TaskDraft}
+		Deadline: in.Deadline.UTC(), HoldoutPercent: in.HoldoutPercent, State: model.TaskDraft}
 	if err := row.Validate(); err != nil {
 		return Task{}, err
 	}

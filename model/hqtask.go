@@ -46,6 +46,7 @@ type HQTask struct {
 	StoresJSON       string     `gorm:"type:text" json:"-"`                      // [] = all stores
 	GuidesJSON       string     `gorm:"type:text" json:"-"`                      // [] = every guide of the stores
 	FilterJSON       string     `gorm:"type:text" json:"-"`
+	HoldoutPercent   int        `gorm:"not null;default:0" json:"holdout_percent"` // 0–50 % held out as the control group (effect.HeldOut)
 	Deadline         time.Time  `gorm:"index" json:"deadline"`
 	State            string     `gorm:"size:16;not null;index" json:"state"`
 	DispatchedAt     *time.Time `json:"dispatched_at,omitempty"` // when dispatch finished
@@ -78,6 +79,8 @@ func (t *HQTask) Validate() error {
 		return Errorf(EINVALID, "image_url: want an http(s) URL of at most 512 characters")
 	case t.Deadline.IsZero():
 		return Errorf(EINVALID, "deadline: required")
+	case t.HoldoutPercent < 0 || t.HoldoutPercent > 50:
+		return Errorf(EINVALID, "holdout_percent %d: want 0..50", t.HoldoutPercent)
 	}
 	switch t.Kind {
 	case TaskKindMessage:
@@ -140,6 +143,20 @@ type TaskItem struct {
 	Note           string     `gorm:"size:512;not null;default:''" json:"note,omitempty"`
 	DoneAt         *time.Time `json:"done_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// TaskHoldout records a targeted customer whom dispatch held out of an HQ
+// task (the control group). The decision is never read from here: it is
+// effect.HeldOut(task, member), so a re-run writes the same rows (the
+// unique key makes it write each once); the row keeps who was targeted,
+// and through which store and guide, for the effect report.
+type TaskHoldout struct {
+	ID          int64     `gorm:"primaryKey" json:"-"`
+	TaskID      int64     `gorm:"not null;uniqueIndex:idx_holdout_task_member,priority:1" json:"task_id"`
+	MemberID    int64     `gorm:"not null;uniqueIndex:idx_holdout_task_member,priority:2" json:"member_id"`
+	GuideUserID string    `gorm:"size:64;not null" json:"guide_userid"`
+	StoreCode   string    `gorm:"size:64;not null" json:"store_code"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Named task errors.

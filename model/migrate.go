@@ -23,7 +23,7 @@ func AllModels() []any {
 		&CouponTemplate{}, &Coupon{}, &GuideCouponQuota{},
 		&Reward{}, &RewardClaim{}, &Redemption{},
 		&ExpiryReminder{},
-		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{},
+		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{}, &TaskHoldout{},
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},
 		&OutboxEvent{}, &IdempotencyRecord{}, &CallbackReply{},
 		&Operator{}, &APIKey{}, &AuditEntry{},
