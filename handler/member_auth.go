@@ -226,7 +226,7 @@ func (s *Server) requireMember(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.Set(ctxMember, m)
+	c.Set(ctxMember, m.Member) // GetMember answers the API view; memberOf hands out the row
 	c.Next()
 }
 
