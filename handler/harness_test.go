@@ -105,6 +105,7 @@ type testClock struct {
 	mu      sync.Mutex
 	base    time.Time
 	started time.Time
+	frozen  bool // Now is base until the next Set
 }
 
 func newTestClock() *testClock { now := time.Now(); return &testClock{base: now, started: now} }
@@ -123,10 +124,22 @@ func (e *testEnv) fixedDay() { e.clock.Set(testEpoch) }
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.frozen {
+		return c.base
+	}
 	return c.base.Add(time.Since(c.started))
 }
 
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.base, c.started = t, time.Now(); c.mu.Unlock() }
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.base, c.started, c.frozen = t, time.Now(), false
+	c.mu.Unlock()
+}
+
+// Freeze stops the clock at t until the next Set: for a test whose
+// instant must not move on while a loaded machine serves the request
+// (one second before midnight stays before midnight).
+func (c *testClock) Freeze(t time.Time) { c.mu.Lock(); c.base, c.frozen = t, true; c.mu.Unlock() }
 
 type envOption func(*handler.Deps)
 

@@ -93,7 +93,10 @@ func TestPointsValidThroughAtTheYearEdge(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)
-			e.clock.Set(tc.credited)
+			// The credit is stamped at exactly this instant: a running
+			// clock set to 23:59:59 may pass midnight before the request
+			// is served, and the credit would belong to the next year.
+			e.clock.Freeze(tc.credited)
 			path := fmt.Sprintf("/api/hq/members/%d/points", e.follower("o_edge"))
 			if st := e.hq("POST", path, map[string]any{"delta": 50, "reason": "补偿", "request_id": "edge-1"}, nil); st != 201 {
 				t.Fatalf("credit = %d, want 201", st)

@@ -226,12 +226,12 @@ func (s *Server) requireMember(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.Set(ctxMember, m)
+	c.Set(ctxMember, m.Member) // GetMember answers the API view; memberOf hands out the row
 	c.Next()
 }
 
 // memberOf returns the signed-in member (set by requireMember).
-func memberOf(c *gin.Context) model.MemberView { return c.MustGet(ctxMember).(model.MemberView) }
+func memberOf(c *gin.Context) model.Member { return c.MustGet(ctxMember).(model.Member) }
 
 // memberCSRF is the CSRF token of a session: a MAC of the cookie, so it
 // needs no storage and changes with each sign-in.

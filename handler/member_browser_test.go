@@ -279,7 +279,8 @@ window.wx.scanQRCode = function (o) { setTimeout(function () { o.success({ resul
 			_, err := page.AddScriptToEvaluateOnNewDocument(stub).Do(ctx)
 			return err
 		}),
-		// As WeCom's OAuth round trip does: the page's state comes back.
+		// As WeCom's OAuth round trip does: the page's state comes back
+		// (the sidebar refuses a code without this browser's state).
 		chromedp.Navigate(e.srv.URL+"/api/sidebar/config"),
 		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
 		chromedp.ActionFunc(func(ctx context.Context) error {

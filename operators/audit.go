@@ -63,9 +63,16 @@ func (s *Service) FinishEntry(ctx context.Context, id int64, result int, change 
 	if err != nil {
 		return false, err
 	}
-	res := s.db.WithContext(ctx).Model(&model.AuditEntry{}).Where("id = ?", id).
+	db := s.db.WithContext(ctx)
+	res := db.Model(&model.AuditEntry{}).Where("id = ?", id).
 		Updates(map[string]any{"result": result, "change_json": string(b)})
-	return res.RowsAffected > 0, res.Error
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.RowsAffected > 0, res.Error
+	}
+	// MySQL counts changed rows, not matched ones: an entry whose result
+	// and change were already right (a 200 with no after snapshot) reports
+	// none, so look for it.
+	return EntryExists(db, id)
 }
 
 // EntryExists reports whether entry id is visible in tx. Errors: the
