@@ -24,7 +24,11 @@ import (
 )
 
 // consolePages are the console's pages with a text each must show once loaded.
-var consolePages = []struct{ path, name, want string }{
+// consolePage is a console route, its name for screenshots, and a text it
+// shows once loaded.
+type consolePage struct{ path, name, want string }
+
+var consolePages = []consolePage{
 	{"/console/overview", "overview", "RFM 分层"},
 	{"/console/members", "members", "位会员"},
 	{"/console/members/{member}", "member-drawer", "积分明细"},
@@ -57,6 +61,40 @@ func consoleChromium(t *testing.T) string {
 // SIYU_CONSOLE_SHOTS=<dir> also saves a 1440×900 screenshot of each page.
 func TestConsoleInBrowser(t *testing.T) {
 	chrome := consoleChromium(t)
+	base := startConsoleServer(t)
+	bctx, rec := newConsoleBrowser(t, chrome)
+	if err := chromedp.Run(bctx, network.Enable(), runtime.Enable(), chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(base+"/console/login"), chromedp.WaitVisible(`.login`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	shots := os.Getenv("SIYU_CONSOLE_SHOTS")
+	if shots != "" {
+		shoot(t, bctx, filepath.Join(shots, "login.png"))
+	}
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`sessionStorage.setItem('siyu.hq_token', 'console-token')`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	member := busiestMember(t, base)
+	for _, p := range consolePages {
+		p.path = strings.Replace(p.path, "{member}", member, 1)
+		if !checkConsolePage(t, bctx, rec, base, p) || shots == "" {
+			continue
+		}
+		shoot(t, bctx, filepath.Join(shots, p.name+".png"))
+		if p.name == "overview" { // the charts below the fold
+			if err := chromedp.Run(bctx, chromedp.Evaluate(`document.querySelector('.el-main').scrollTop = 760`, nil), chromedp.Sleep(300*time.Millisecond)); err != nil {
+				t.Errorf("scroll the overview: %v", err)
+			}
+			shoot(t, bctx, filepath.Join(shots, "overview-charts.png"))
+		}
+	}
+	consoleFlows(t, bctx, base, member)
+}
+
+// startConsoleServer populates a brand (bigger when screenshots are taken)
+// and serves it until the test ends; it returns the base URL.
+func startConsoleServer(t *testing.T) string {
+	t.Helper()
 	_, prefix := taskstest.NewRedis(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -96,103 +134,106 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		return err == nil && resp.StatusCode == 200
 	})
+	return base
+}
 
+// pageProblems collects what went wrong on the page being checked:
+// exceptions, console errors, failed and refused requests.
+type pageProblems struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (p *pageProblems) add(msg ...string) {
+	p.mu.Lock()
+	p.list = append(p.list, msg...)
+	p.mu.Unlock()
+}
+
+// take returns the problems so far and starts a new list.
+func (p *pageProblems) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.list
+	p.list = nil
+	return out
+}
+
+// newConsoleBrowser starts headless Chromium at 1440×900 and records every
+// page problem it reports.
+func newConsoleBrowser(t *testing.T, chrome string) (context.Context, *pageProblems) {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelB := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
 		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") { // newer Chromium's enums
 			t.Log(msg)
 		}
 	}))
-	defer cancelB()
-
-	var mu sync.Mutex
-	var problems []string
+	t.Cleanup(cancelB)
+	rec := &pageProblems{}
 	chromedp.ListenTarget(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
 		switch e := ev.(type) {
 		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+e.ExceptionDetails.Error())
+			rec.add("exception: " + e.ExceptionDetails.Error())
 		case *runtime.EventConsoleAPICalled:
 			if e.Type == runtime.APITypeError {
 				var parts []string
 				for _, a := range e.Args {
 					parts = append(parts, string(a.Value)+a.Description)
 				}
-				problems = append(problems, "console.error: "+strings.Join(parts, " "))
+				rec.add("console.error: " + strings.Join(parts, " "))
 			}
 		case *network.EventLoadingFailed:
 			if !e.Canceled {
-				problems = append(problems, "request failed: "+e.ErrorText)
+				rec.add("request failed: " + e.ErrorText)
 			}
 		case *network.EventResponseReceived:
 			if e.Response.Status >= 400 {
-				problems = append(problems, fmt.Sprintf("HTTP %d %s", int(e.Response.Status), e.Response.URL))
+				rec.add(fmt.Sprintf("HTTP %d %s", int(e.Response.Status), e.Response.URL))
 			}
 		}
 	})
-	if err := chromedp.Run(bctx, network.Enable(), runtime.Enable(), chromedp.EmulateViewport(1440, 900),
-		chromedp.Navigate(base+"/console/login"), chromedp.WaitVisible(`.login`, chromedp.ByQuery)); err != nil {
-		t.Fatal(err)
+	return bctx, rec
+}
+
+// checkConsolePage opens one page and fails the test when its content does
+// not render or anything went wrong on the way; it reports whether the
+// page rendered.
+func checkConsolePage(t *testing.T, bctx context.Context, rec *pageProblems, base string, p consolePage) bool {
+	t.Helper()
+	rec.take()
+	load := func() error {
+		pctx, cancelP := context.WithTimeout(bctx, 20*time.Second)
+		defer cancelP()
+		return chromedp.Run(pctx, chromedp.Navigate(base+p.path), chromedp.WaitReady("#app", chromedp.ByID),
+			chromedp.Poll(fmt.Sprintf(`document.body.innerText.includes(%q) && !document.querySelector('.el-loading-mask:not([style*="display: none"])')`, p.want), nil),
+			chromedp.Sleep(400*time.Millisecond)) // charts draw after their data
 	}
-	shots := os.Getenv("SIYU_CONSOLE_SHOTS")
-	if shots != "" {
-		shoot(t, bctx, filepath.Join(shots, "login.png"))
+	err := load()
+	if err != nil && strings.Contains(err.Error(), "Cannot find context") { // the poll raced the new document
+		err = load()
 	}
-	if err := chromedp.Run(bctx, chromedp.Evaluate(`sessionStorage.setItem('siyu.hq_token', 'console-token')`, nil)); err != nil {
-		t.Fatal(err)
+	if err != nil {
+		var body string
+		_ = chromedp.Run(bctx, chromedp.Evaluate(`document.body.innerText`, &body)) // best effort: the text only explains the failure
+		t.Errorf("%s: %v; page text: %.400s", p.path, err, body)
+		return false
 	}
-	member := busiestMember(t, base)
-	for _, p := range consolePages {
-		p.path = strings.Replace(p.path, "{member}", member, 1)
-		mu.Lock()
-		problems = problems[:0]
-		mu.Unlock()
-		load := func() error {
-			pctx, cancelP := context.WithTimeout(bctx, 20*time.Second)
-			defer cancelP()
-			return chromedp.Run(pctx, chromedp.Navigate(base+p.path), chromedp.WaitReady("#app", chromedp.ByID),
-				chromedp.Poll(fmt.Sprintf(`document.body.innerText.includes(%q) && !document.querySelector('.el-loading-mask:not([style*="display: none"])')`, p.want), nil),
-				chromedp.Sleep(400*time.Millisecond)) // charts draw after their data
-		}
-		err := load()
-		if err != nil && strings.Contains(err.Error(), "Cannot find context") { // the poll raced the new document
-			err = load()
-		}
-		if err != nil {
-			var body string
-			_ = chromedp.Run(bctx, chromedp.Evaluate(`document.body.innerText`, &body)) // best effort: the text only explains the failure
-			t.Errorf("%s: %v; page text: %.400s", p.path, err, body)
-			continue
-		}
-		// Cross-check with the page's own resource timings: CDP events this
-		// chromedp cannot decode would otherwise hide a failed request.
-		var bad []string
-		if err := chromedp.Run(bctx, chromedp.Evaluate(`performance.getEntriesByType('resource').filter(e => e.responseStatus >= 400).map(e => e.responseStatus + ' ' + e.name)`, &bad)); err != nil {
-			t.Errorf("%s: resource timings: %v", p.path, err)
-		}
-		mu.Lock()
-		problems = append(problems, bad...)
-		if len(problems) > 0 {
-			t.Errorf("%s: %s", p.path, strings.Join(problems, "; "))
-		}
-		mu.Unlock()
-		if shots != "" {
-			shoot(t, bctx, filepath.Join(shots, p.name+".png"))
-			if p.name == "overview" { // the charts below the fold
-				if err := chromedp.Run(bctx, chromedp.Evaluate(`document.querySelector('.el-main').scrollTop = 760`, nil), chromedp.Sleep(300*time.Millisecond)); err != nil {
-					t.Errorf("scroll the overview: %v", err)
-				}
-				shoot(t, bctx, filepath.Join(shots, "overview-charts.png"))
-			}
-		}
+	// Cross-check with the page's own resource timings: CDP events this
+	// chromedp cannot decode would otherwise hide a failed request.
+	var bad []string
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`performance.getEntriesByType('resource').filter(e => e.responseStatus >= 400).map(e => e.responseStatus + ' ' + e.name)`, &bad)); err != nil {
+		t.Errorf("%s: resource timings: %v", p.path, err)
 	}
-	consoleFlows(t, bctx, base, member)
+	if problems := append(rec.take(), bad...); len(problems) > 0 {
+		t.Errorf("%s: %s", p.path, strings.Join(problems, "; "))
+	}
+	return true
 }
 
 // consoleFlows drives two operator flows through the UI: a points
