@@ -100,9 +100,23 @@ func TestRolePolicy(t *testing.T) {
 	var chart struct {
 		Series map[string][]float64
 	}
-	e.hqAs(keys[model.OpStoreManager], "GET", "/api/hq/metrics/members", nil, &chart)
-	if len(chart.Series) != 0 {
-		t.Errorf("store manager's chart has brand-wide series %v", chart.Series)
+	sum := func(v []float64) (n float64) {
+		for _, x := range v {
+			n += x
+		}
+		return n
+	}
+	e.hqAs(keys[model.OpStoreManager], "GET", "/api/hq/metrics/members?store_code=bj001", nil, &chart)
+	if got := sum(chart.Series["new"]); got != 1 {
+		t.Errorf("store manager's new members = %v, want 1 (their store only)", got)
+	}
+	e.hqAs(keys[model.OpAdmin], "GET", "/api/hq/metrics/members", nil, &chart)
+	if got := sum(chart.Series["new"]); got != 2 {
+		t.Errorf("admin's new members = %v, want 2", got)
+	}
+	e.hqAs(keys[model.OpAdmin], "GET", "/api/hq/metrics/members?store_code=bj001", nil, &chart)
+	if got := sum(chart.Series["new"]); got != 1 {
+		t.Errorf("admin's new members of bj001 = %v, want 1", got)
 	}
 }
 

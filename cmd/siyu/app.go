@@ -156,7 +156,7 @@ func (a *app) handler() http.Handler {
 		SessionSecret:  a.cfg.SessionSecret,
 		Tasks:          a.hqTasks,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
-			AllowPlainOA: a.cfg.WeChat.AllowPlain},
+			AllowPlainOA: a.cfg.WeChat.AllowPlain, RunningConfig: a.cfg.Masked()},
 	})
 }
 
