@@ -21,6 +21,7 @@ import (
 
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx/wxtest"
 )
 
 // consolePages are the console's pages with a text each must show once loaded.
@@ -77,6 +78,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err := run(context.Background(), []string{"simulate", "populate", "--members", members, "--days", days}, getenv, io.Discard, os.Stderr); err != nil {
 		t.Fatalf("populate: %v", err)
 	}
+	// The Official Account's API is the fake upstream, so the console can make QR codes.
+	up := wxtest.NewServer(t)
+	env["SIYU_WECHAT_APPID"], env["SIYU_WECHAT_SECRET"], env["SIYU_WECHAT_API_BASE"] = "wxconsole000000000", "console-secret", up.URL()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()
@@ -141,6 +145,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	member := busiestMember(t, base)
+	consoleWriteFlows(t, bctx, base) // first, so the screenshots show the new scene, its code and the reward's image
 	for _, p := range consolePages {
 		p.path = strings.Replace(p.path, "{member}", member, 1)
 		mu.Lock()
@@ -182,6 +187,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	consoleFlows(t, bctx, base, member)
+	consoleRoleFlows(t, bctx, base)
 }
 
 // consoleFlows drives two operator flows through the UI: a points

@@ -181,6 +181,8 @@ export const mall = {
   createReward: (r: T.RewardInput) => post<T.Reward>('/api/hq/rewards', r),
   updateReward: (id: number, r: T.RewardInput) => put<T.Reward>(`/api/hq/rewards/${id}`, { ...r, stock: undefined }),
   restock: (id: number, delta: number) => post<T.Reward>(`/api/hq/rewards/${id}/stock`, { delta }),
+  /** imageURL reads a reward's picture with the caller's credentials and gives a local URL for <img>. */
+  imageURL: async (url: string) => URL.createObjectURL(await (await send('GET', url, { accept: 'image/*' })).blob()),
   uploadImage: (id: number, file: Blob, name = 'image') => {
     const form = new FormData()
     form.append('image', file, name)
