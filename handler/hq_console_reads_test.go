@@ -188,8 +188,12 @@ func (e *testEnv) upload(token, path, field string, data []byte) (int, string) {
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	fw, _ := w.CreateFormFile(field, "img.png")
-	fw.Write(data)
-	w.Close()
+	if _, err := fw.Write(data); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		e.t.Fatal(err)
+	}
 	req, _ := http.NewRequest("POST", e.srv.URL+path, &body)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", w.FormDataContentType())

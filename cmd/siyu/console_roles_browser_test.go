@@ -36,7 +36,7 @@ func consoleStep(t *testing.T, ctx context.Context, name string, actions ...chro
 		t.Logf("%s: attempt %d: %v", name, try+1, err)
 	}
 	var body string
-	chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body))
+	_ = chromedp.Run(ctx, chromedp.Evaluate(`document.body.innerText`, &body)) // only for the message
 	t.Fatalf("%s: %v; page text: %.600s", name, err, body)
 }
 
@@ -73,7 +73,9 @@ func consoleWriteFlows(t *testing.T, ctx context.Context, base string) {
 		}
 	}
 	var buf bytes.Buffer
-	png.Encode(&buf, im)
+	if err := png.Encode(&buf, im); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(pic, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -164,8 +164,13 @@ func (p *populator) feedback(ctx context.Context, first time.Time, d int, t *sim
 	if k >= len(t.feedback) {
 		return nil
 	}
-	st := p.stores[(int(t.id)+k)%len(p.stores)]
-	g := model.Guide{UserID: p.guides[st.Code][1], StoreCode: st.Code, Role: model.RoleGuide}
+	// A guide the task reached: feedback on another's task is refused.
+	var gts []model.GuideTask
+	if err := p.a.db.WithContext(ctx).Where("task_id = ?", t.id).Order("id").Find(&gts).Error; err != nil || len(gts) == 0 {
+		return err
+	}
+	gt := gts[(int(t.id)+k)%len(gts)]
+	g := model.Guide{UserID: gt.GuideUserID, StoreCode: gt.StoreCode, Role: model.RoleGuide}
 	p.clock.Set(p.at(first, d, 16, p.rnd.Intn(60)))
 	id := t.id
 	f, err := p.a.hqTasks.SendFeedback(ctx, g, &id, t.feedback[k])
