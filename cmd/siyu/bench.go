@@ -35,6 +35,7 @@ func benchmarks() map[string]benchmark {
 		"redeem":   {"contended redemptions of one reward (HQ API and direct) next to the bare guarded stock update; checks stock and ledger", benchRedeem},
 		"dispatch": {"one HQ task fanned out to guides × customers items through the queue and worker, next to a bare batched insert of the same rows; checks count and duplicates", benchDispatch},
 		"segments": {"generate members and orders, time a full segment recompute (twice) next to the bare RFM aggregation query", benchSegments},
+		"hq-reads": {"the console's reads (member list pages, a member's drawer, each 概览 metric for 30 and 90 days) at p50/p99 next to the bare SQL of the same queries", benchHQReads},
 		"orders":   {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
 	}
 }
