@@ -145,7 +145,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	member := busiestMember(t, base)
-	consoleWriteFlows(t, bctx, base) // first, so the screenshots show the new scene, its code and the reward's image
+	runFlow(func() { consoleWriteFlows(t, bctx, base) }) // first, so the screenshots show the new scene, its code and the reward's image
 	for _, p := range consolePages {
 		p.path = strings.Replace(p.path, "{member}", member, 1)
 		mu.Lock()
@@ -187,7 +187,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	consoleFlows(t, bctx, base, member)
-	consoleRoleFlows(t, bctx, base)
+	runFlow(func() { consoleRoleFlows(t, bctx, base) })
 }
 
 // consoleFlows drives two operator flows through the UI: a points
