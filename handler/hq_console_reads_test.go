@@ -34,10 +34,7 @@ func TestConsoleReads(t *testing.T) {
 	var sum struct {
 		Members, NewToday, Effective, CheckInsToday, PointsIssued, OpenTaskItems int64
 	}
-	get := func(token, path string, out any) int {
-		t.Helper()
-		return e.hqAs(token, "GET", path, nil, out)
-	}
+	get := e.getter(t)
 	decodeSummary := func(token, path string) {
 		t.Helper()
 		var raw map[string]int64
@@ -67,6 +64,23 @@ func TestConsoleReads(t *testing.T) {
 		t.Errorf("sh001 manager's summary = %+v, want their store's: 1 member, 0 check-ins, 50 points", sum)
 	}
 
+	checkMemberSearch(t, e, manager, sh, bj)
+	checkTaskProgress(t, e, manager, sh, bj)
+	checkSceneTimelineConfig(t, e, analyst, manager, sh, bj)
+}
+
+// getter is GET with a token, answering the status.
+func (e *testEnv) getter(t *testing.T) func(token, path string, out any) int {
+	return func(token, path string, out any) int {
+		t.Helper()
+		return e.hqAs(token, "GET", path, nil, out)
+	}
+}
+
+// checkMemberSearch: the targeting filter, the total, the old parameters,
+// and a store manager's store forced.
+func checkMemberSearch(t *testing.T, e *testEnv, manager string, sh, bj int64) {
+	get := e.getter(t)
 	// The member list: the targeting filter, the total, the old parameters.
 	var page struct {
 		Members []model.MemberView
@@ -105,6 +119,11 @@ func TestConsoleReads(t *testing.T) {
 		t.Errorf("activity_min=x = %d %v, want 400 naming it", st, bad)
 	}
 
+}
+
+// checkTaskProgress: items done and total in the list, a manager's store only.
+func checkTaskProgress(t *testing.T, e *testEnv, manager string, sh, bj int64) {
+	get := e.getter(t)
 	// Task progress in the list, the manager's store only.
 	task := e.storeTask("sh001")
 	e.db.Create(&model.TaskStore{TaskID: task, StoreCode: "bj001"})
@@ -133,6 +152,12 @@ func TestConsoleReads(t *testing.T) {
 		t.Errorf("manager's task list = %+v, want their 1 item, done", ts.Tasks)
 	}
 
+}
+
+// checkSceneTimelineConfig: a scene's stats, a member's timeline and the
+// admin-only configuration.
+func checkSceneTimelineConfig(t *testing.T, e *testEnv, analyst, manager string, sh, bj int64) {
+	get := e.getter(t)
 	// A scene's stats.
 	var stats struct {
 		Days    []string

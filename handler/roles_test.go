@@ -97,6 +97,12 @@ func TestRolePolicy(t *testing.T) {
 	if len(fb.Feedback) != 1 || fb.Feedback[0].StoreCode != "sh001" {
 		t.Errorf("store manager's feedback = %+v, want only sh001's", fb.Feedback)
 	}
+	checkStoreCharts(t, e, keys)
+}
+
+// checkStoreCharts: a store manager's chart counts their store only; an
+// admin gets the brand, or one store with store_code.
+func checkStoreCharts(t *testing.T, e *testEnv, keys map[string]string) {
 	var chart struct {
 		Series map[string][]float64
 	}
