@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/siyu/siyu/config"
 	"github.com/siyu/siyu/model"
 )
 
@@ -25,6 +26,9 @@ type AuthConfig struct {
 	// TrustedProxies may set X-Forwarded-For; nil trusts none, so the
 	// client address is the peer's.
 	TrustedProxies []string
+	// RunningConfig is the configuration with secrets masked, shown to
+	// admins at GET /api/hq/config.
+	RunningConfig []config.Setting
 }
 
 // requireMetrics admits /metrics with the metrics token or an admin's key

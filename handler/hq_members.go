@@ -7,33 +7,32 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 )
 
+// findMembers serves GET /api/hq/members: identities (openid,
+// external_userid, unionid), tag, store_code, guide_userid and the full
+// targeting filter (see targetQuery), limit/offset, with the total count.
 func (s *Server) findMembers(c *gin.Context) {
-	f := members.MemberFilter{
-		OpenID: c.Query("openid"), ExternalUserID: c.Query("external_userid"), UnionID: c.Query("unionid"),
-		Tag: c.Query("tag"), StoreCode: c.Query("store_code"), GuideUserID: c.Query("guide_userid"),
-	}
-	var err error
-	if f.Limit, err = queryInt(c, "limit", 50); err != nil {
+	f, err := memberQuery(c)
+	if err != nil {
 		writeError(c, err)
 		return
 	}
-	if f.Offset, err = queryInt(c, "offset", 0); err != nil {
+	t, err := targetQuery(c)
+	if err != nil {
 		writeError(c, err)
 		return
 	}
-	ms, err := s.members.FindMembers(c.Request.Context(), f)
+	page, err := s.members.SearchMembers(c.Request.Context(), f, t)
 	if err == nil {
-		err = s.loyalty.DecorateMembers(c.Request.Context(), ms)
+		err = s.loyalty.DecorateMembers(c.Request.Context(), page.Members)
 	}
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	respond(c, http.StatusOK, gin.H{"members": ms})
+	respond(c, http.StatusOK, page)
 }
 
 func (s *Server) getMember(c *gin.Context) {

@@ -11,7 +11,8 @@ import (
 
 // metric answers GET /api/hq/metrics/<name>?from=YYYY-MM-DD&to=YYYY-MM-DD
 // (business days in SIYU_TIMEZONE; default the last 30 days, at most 366)
-// with the chart of one metric.
+// and store_code= (a store manager always gets their own store) with the
+// chart of one metric.
 func (s *Server) metric(fn func(*metrics.Service) func(context.Context, metrics.DayRange) (metrics.Chart, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		r, err := metrics.NewDayRange(c.Query("from"), c.Query("to"), s.loyalty.Location(), s.now())
@@ -19,12 +20,13 @@ func (s *Server) metric(fn func(*metrics.Service) func(context.Context, metrics.
 			writeError(c, err)
 			return
 		}
+		r.Store = chartStore(c)
 		chart, err := fn(s.dash)(c.Request.Context(), r)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		respond(c, http.StatusOK, scopeChart(c, chart))
+		respond(c, http.StatusOK, chart)
 	}
 }
 

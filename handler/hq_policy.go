@@ -30,6 +30,7 @@ var (
 var hqPolicy = []rule{
 	{"*", "/operators*", adminOnly},
 	{"*", "/audit*", adminOnly},
+	{"*", "/config", adminOnly},
 
 	// What a store manager may read (scoped to their store) and answer.
 	{"GET", "/members", allRoles},
@@ -41,6 +42,7 @@ var hqPolicy = []rule{
 	{"GET", "/members/:id/coupons", allRoles},
 	{"GET", "/members/:id/redemptions", allRoles},
 	{"GET", "/members/:id/relations", allRoles},
+	{"GET", "/members/:id/timeline", allRoles},
 	{"GET", "/members/:id/groups", allRoles},
 	{"GET", "/groups", allRoles},
 	{"GET", "/groups/:chat_id", allRoles},

@@ -105,11 +105,15 @@ func (s *Server) restockReward(c *gin.Context) {
 
 func (s *Server) listRewards(c *gin.Context) {
 	rs, err := s.loyalty.Rewards(c.Request.Context(), c.Query("active") == "1" || c.Query("active") == "true")
+	var views []rewardView
+	if err == nil {
+		views, err = s.withImages(c, rs)
+	}
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	respond(c, http.StatusOK, gin.H{"rewards": rs})
+	respond(c, http.StatusOK, gin.H{"rewards": views})
 }
 
 func (s *Server) getReward(c *gin.Context) {

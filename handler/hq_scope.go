@@ -7,7 +7,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/hqtasks"
-	"github.com/siyu/siyu/metrics"
 	"github.com/siyu/siyu/model"
 )
 
@@ -113,23 +112,4 @@ func scopeReport(c *gin.Context, rep hqtasks.Report) hqtasks.Report {
 	}
 	rep.Stores = kept
 	return rep
-}
-
-// scopeChart keeps only the caller's store in a metrics chart: the
-// brand-wide series and totals are dropped, and of each breakdown only
-// the bucket keyed by the store stays.
-func scopeChart(c *gin.Context, ch metrics.Chart) metrics.Chart {
-	store := scopedStore(c)
-	if store == "" {
-		return ch
-	}
-	out := metrics.Chart{From: ch.From, To: ch.To, Days: ch.Days, Series: map[string][]float64{}, Breakdown: map[string][]metrics.Bucket{}}
-	for name, buckets := range ch.Breakdown {
-		for _, b := range buckets {
-			if b.Key == store {
-				out.Breakdown[name] = append(out.Breakdown[name], b)
-			}
-		}
-	}
-	return out
 }

@@ -51,7 +51,9 @@ func (s *Server) listStores(c *gin.Context) {
 	respond(c, http.StatusOK, gin.H{"stores": stores})
 }
 
-// importStores takes a JSON array of stores or a CSV with columns code,name.
+// importStores takes a JSON array of stores or a CSV with columns code,name:
+// all or nothing, or with ?partial=true the valid rows saved and each
+// rejected row listed with its reason.
 func (s *Server) importStores(c *gin.Context) {
 	var rows []storeRequest
 	if err := decodeImport(c, &rows, []string{"code", "name"}, []string{"code"}); err != nil {
@@ -61,6 +63,11 @@ func (s *Server) importStores(c *gin.Context) {
 	stores := make([]model.Store, len(rows))
 	for i, r := range rows {
 		stores[i] = model.Store{Code: r.Code, Name: r.Name}
+	}
+	if partialImport(c) {
+		res, err := s.guides.ImportStoresPartial(c.Request.Context(), stores)
+		respondImport(c, res, err)
+		return
 	}
 	res, err := s.guides.ImportStores(c.Request.Context(), stores)
 	if err != nil {
@@ -104,6 +111,11 @@ func (s *Server) importGuides(c *gin.Context) {
 	guides := make([]model.Guide, len(rows))
 	for i, r := range rows {
 		guides[i] = r.guide()
+	}
+	if partialImport(c) {
+		res, err := s.guides.ImportGuidesPartial(c.Request.Context(), guides)
+		respondImport(c, res, err)
+		return
 	}
 	res, err := s.guides.ImportGuides(c.Request.Context(), guides)
 	if err != nil {

@@ -81,7 +81,12 @@ func (s *Server) listTasks(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	respond(c, http.StatusOK, gin.H{"tasks": ts})
+	rows, err := s.withItemProgress(c, ts)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"tasks": rows})
 }
 
 // taskReport serves GET /api/hq/tasks/{id}/report: JSON, or CSV (with a

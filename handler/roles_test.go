@@ -98,12 +98,32 @@ func checkManagerLists(t *testing.T, e *testEnv, keys map[string]string, sh, shT
 	if len(fb.Feedback) != 1 || fb.Feedback[0].StoreCode != "sh001" {
 		t.Errorf("store manager's feedback = %+v, want only sh001's", fb.Feedback)
 	}
+	checkStoreCharts(t, e, keys)
+}
+
+// checkStoreCharts: a store manager's chart counts their store only; an
+// admin gets the brand, or one store with store_code.
+func checkStoreCharts(t *testing.T, e *testEnv, keys map[string]string) {
 	var chart struct {
 		Series map[string][]float64
 	}
-	e.hqAs(keys[model.OpStoreManager], "GET", "/api/hq/metrics/members", nil, &chart)
-	if len(chart.Series) != 0 {
-		t.Errorf("store manager's chart has brand-wide series %v", chart.Series)
+	sum := func(v []float64) (n float64) {
+		for _, x := range v {
+			n += x
+		}
+		return n
+	}
+	e.hqAs(keys[model.OpStoreManager], "GET", "/api/hq/metrics/members?store_code=bj001", nil, &chart)
+	if got := sum(chart.Series["new"]); got != 1 {
+		t.Errorf("store manager's new members = %v, want 1 (their store only)", got)
+	}
+	e.hqAs(keys[model.OpAdmin], "GET", "/api/hq/metrics/members", nil, &chart)
+	if got := sum(chart.Series["new"]); got != 2 {
+		t.Errorf("admin's new members = %v, want 2", got)
+	}
+	e.hqAs(keys[model.OpAdmin], "GET", "/api/hq/metrics/members?store_code=bj001", nil, &chart)
+	if got := sum(chart.Series["new"]); got != 1 {
+		t.Errorf("admin's new members of bj001 = %v, want 1", got)
 	}
 }
 

@@ -33,6 +33,7 @@ func (s *Server) routes(r *gin.Engine) {
 	hq.POST("/operators/:id/keys", s.createOperatorKey)
 	hq.DELETE("/operators/:id/keys/:prefix", s.revokeOperatorKey)
 	hq.GET("/audit", s.listAudit)
+	hq.GET("/config", s.runningConfig)
 	s.hqMemberRoutes(hq)
 	s.hqLoyaltyRoutes(hq)
 	s.hqOrganisationRoutes(hq)
@@ -71,6 +72,8 @@ func (s *Server) hqMemberRoutes(hq *gin.RouterGroup) {
 	hq.POST("/members/:id/redemptions", s.redeem)
 	hq.POST("/members/:id/tags", s.editMemberTags)
 	hq.GET("/members/:id/relations", s.memberRelations)
+	hq.GET("/members/:id/timeline", s.memberTimeline)
+	hq.GET("/scenes/:scene/stats", s.sceneStats)
 }
 
 // hqLoyaltyRoutes are orders, earning rules, levels, the points mall,
@@ -92,6 +95,8 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	hq.GET("/rewards/:id", s.getReward)
 	hq.PUT("/rewards/:id", s.updateReward)
 	hq.POST("/rewards/:id/stock", s.restockReward)
+	hq.POST("/rewards/:id/image", s.uploadRewardImage)
+	hq.GET("/rewards/:id/image", s.rewardImage)
 	hq.POST("/redemptions/pickup", s.pickUp)
 
 	hq.POST("/coupon-templates", s.createCouponTemplate)
@@ -104,6 +109,7 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 
 	hq.POST("/segments/recompute", s.recomputeSegments)
 	hq.POST("/segments/preview", s.previewSegment)
+	hq.GET("/metrics/summary", s.metricsSummary)
 	for name, fn := range metricRoutes {
 		hq.GET("/metrics/"+name, s.metric(fn))
 	}

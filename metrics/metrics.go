@@ -17,8 +17,11 @@ const MaxMetricDays = 366
 type DayRange struct {
 	From, To string // YYYY-MM-DD
 	Location *time.Location
-	days     []string
-	bounds   []time.Time // len(days)+1 day starts, UTC
+	// Store, when set, limits the metric to that store's members (and
+	// its task items); empty is the whole brand.
+	Store  string
+	days   []string
+	bounds []time.Time // len(days)+1 day starts, UTC
 }
 
 // NewDayRange parses from and to (YYYY-MM-DD, business days in loc);
@@ -131,9 +134,13 @@ func (s *Service) byDay(ctx context.Context, r DayRange, from, col, agg, where s
 	if where != "" {
 		q += " AND " + where
 	}
-	q += " GROUP BY d.day"
 	all := append(dargs, r.Start(), r.End())
 	all = append(all, args...)
+	if r.Store != "" {
+		q += " AND " + storeCond(from)
+		all = append(all, r.Store)
+	}
+	q += " GROUP BY d.day"
 	var rows []struct {
 		Day string
 		V   float64

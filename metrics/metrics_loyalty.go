@@ -23,7 +23,12 @@ func (s *Service) CheckInMetrics(ctx context.Context, r DayRange) (Chart, error)
 		Day string
 		N   float64
 	}
-	if err := db.Raw("SELECT day, COUNT(*) AS n FROM check_ins WHERE day >= ? AND day <= ? GROUP BY day", r.From, r.To).
+	where, args := "x.day >= ? AND x.day <= ?", []any{r.From, r.To}
+	if r.Store != "" {
+		where += " AND " + storeCond("check_ins x")
+		args = append(args, r.Store)
+	}
+	if err := db.Raw("SELECT x.day AS day, COUNT(*) AS n FROM check_ins x WHERE "+where+" GROUP BY x.day", args...).
 		Scan(&rows).Error; err != nil {
 		return c, err
 	}
@@ -36,8 +41,8 @@ func (s *Service) CheckInMetrics(ctx context.Context, r DayRange) (Chart, error)
 		S int
 		N int64
 	}
-	if err := db.Raw(`SELECT s, COUNT(*) AS n FROM (SELECT member_id, MAX(streak) AS s FROM check_ins
-		WHERE day >= ? AND day <= ? GROUP BY member_id) x GROUP BY s`, r.From, r.To).Scan(&streaks).Error; err != nil {
+	if err := db.Raw(`SELECT s, COUNT(*) AS n FROM (SELECT x.member_id, MAX(x.streak) AS s FROM check_ins x
+		WHERE `+where+` GROUP BY x.member_id) y GROUP BY s`, args...).Scan(&streaks).Error; err != nil {
 		return c, err
 	}
 	dist := map[string]int64{}

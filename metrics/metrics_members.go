@@ -52,13 +52,14 @@ func (s *Service) MemberMetrics(ctx context.Context, r DayRange) (Chart, error) 
 	db := s.db.WithContext(ctx)
 	for dim, expr := range memberDims {
 		q := `SELECT ` + expr + ` AS k, 'new' AS name, COUNT(*) AS v FROM members x
-				WHERE x.created_at >= ? AND x.created_at < ? AND x.merged_into IS NULL GROUP BY k
+				WHERE x.created_at >= ? AND x.created_at < ? AND x.merged_into IS NULL AND (? = '' OR x.store_code = ?) GROUP BY k
 			UNION ALL SELECT ` + expr + ` AS k, 'effective' AS name, COUNT(*) AS v FROM members x
-				WHERE x.created_at >= ? AND x.created_at < ? AND x.merged_into IS NULL AND ` + effectiveSQL + ` GROUP BY k
+				WHERE x.created_at >= ? AND x.created_at < ? AND x.merged_into IS NULL AND ` + effectiveSQL + ` AND (? = '' OR x.store_code = ?) GROUP BY k
 			UNION ALL SELECT ` + expr + ` AS k, 'churned' AS name, COUNT(DISTINCT e.member_id) AS v FROM member_events e
-				JOIN members x ON x.id = e.member_id WHERE e.created_at >= ? AND e.created_at < ? AND e.kind IN ? GROUP BY k
+				JOIN members x ON x.id = e.member_id WHERE e.created_at >= ? AND e.created_at < ? AND e.kind IN ? AND (? = '' OR x.store_code = ?) GROUP BY k
 			ORDER BY k`
-		b, err := scanBuckets(db, q, r.Start(), r.End(), r.Start(), r.End(), true, r.Start(), r.End(), churnKinds)
+		st := r.Store
+		b, err := scanBuckets(db, q, r.Start(), r.End(), st, st, r.Start(), r.End(), true, st, st, r.Start(), r.End(), churnKinds, st, st)
 		if err != nil {
 			return c, err
 		}
@@ -88,7 +89,7 @@ func (s *Service) RetentionMetrics(ctx context.Context, r DayRange) (Chart, erro
 	}
 	var base int64
 	if err := s.db.WithContext(ctx).Model(&model.Member{}).Where("created_at < ? AND merged_into IS NULL", r.Start()).
-		Count(&base).Error; err != nil {
+		Where("? = '' OR store_code = ?", r.Store, r.Store).Count(&base).Error; err != nil {
 		return c, err
 	}
 	rate, churnRate := map[string]float64{}, map[string]float64{}

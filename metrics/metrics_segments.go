@@ -26,7 +26,8 @@ func (s *Service) segmentMetrics(ctx context.Context, r DayRange, kind, col stri
 	c := newChart(r)
 	db := s.db.WithContext(ctx)
 	var snaps []model.SegmentSnapshot
-	if err := db.Where("kind = ? AND day >= ? AND day <= ?", kind, r.From, r.To).Find(&snaps).Error; err != nil {
+	// The daily snapshots are brand-wide: a store sees only the present.
+	if err := db.Where("kind = ? AND day >= ? AND day <= ? AND ? = ''", kind, r.From, r.To, r.Store).Find(&snaps).Error; err != nil {
 		return c, err
 	}
 	per := map[string]map[string]float64{}
@@ -49,8 +50,11 @@ func (s *Service) segmentMetrics(ctx context.Context, r DayRange, kind, col stri
 		Value string
 		N     int64
 	}
-	if err := db.Raw("SELECT " + col + " AS value, COUNT(*) AS n FROM members WHERE merged_into IS NULL AND " + col + " <> '' GROUP BY " + col).
-		Scan(&rows).Error; err != nil {
+	cur := db.Table("members").Select(col + " AS value, COUNT(*) AS n").Where("merged_into IS NULL AND " + col + " <> ''")
+	if r.Store != "" {
+		cur = cur.Where("store_code = ?", r.Store)
+	}
+	if err := cur.Group(col).Scan(&rows).Error; err != nil {
 		return c, err
 	}
 	for _, row := range rows {
@@ -64,7 +68,7 @@ func (s *Service) segmentMetrics(ctx context.Context, r DayRange, kind, col stri
 		return c, err
 	}
 	c.WeekAgo, c.Change = map[string]int64{}, map[string]int64{}
-	if day != "" {
+	if day != "" && r.Store == "" {
 		var old []model.SegmentSnapshot
 		if err := db.Where("kind = ? AND day = ?", kind, day).Find(&old).Error; err != nil {
 			return c, err

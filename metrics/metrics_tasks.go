@@ -29,10 +29,10 @@ func (s *Service) TaskMetrics(ctx context.Context, r DayRange) (Chart, error) {
 		c.setSeries(m.name, v)
 	}
 	byStore, err := scanBuckets(s.db.WithContext(ctx), `SELECT store_code AS k, status AS name, COUNT(*) AS v FROM task_items
-		WHERE created_at >= ? AND created_at < ? GROUP BY store_code, status
+		WHERE created_at >= ? AND created_at < ? AND (? = '' OR store_code = ?) GROUP BY store_code, status
 		UNION ALL SELECT store_code AS k, 'overdue' AS name, COUNT(*) AS v FROM task_items
-		WHERE created_at >= ? AND created_at < ? AND overdue = ? AND status = ? GROUP BY store_code
-		ORDER BY k`, r.Start(), r.End(), r.Start(), r.End(), true, model.ItemOpen)
+		WHERE created_at >= ? AND created_at < ? AND (? = '' OR store_code = ?) AND overdue = ? AND status = ? GROUP BY store_code
+		ORDER BY k`, r.Start(), r.End(), r.Store, r.Store, r.Start(), r.End(), r.Store, r.Store, true, model.ItemOpen)
 	if err != nil {
 		return c, err
 	}

@@ -21,7 +21,7 @@ func AllModels() []any {
 		&Level{}, &LevelChange{}, &EarningRule{}, &PointsCap{},
 		&Order{}, &OrderRefund{},
 		&CouponTemplate{}, &Coupon{}, &GuideCouponQuota{},
-		&Reward{}, &RewardClaim{}, &Redemption{},
+		&Reward{}, &RewardClaim{}, &Redemption{}, &RewardImage{},
 		&ExpiryReminder{},
 		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{}, &TaskHoldout{},
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{},

@@ -175,7 +175,7 @@ func (a *app) handler() http.Handler {
 		Materials:      a.materials,
 		Groups:         a.groups,
 		Auth: handler.AuthConfig{PublicURL: a.cfg.PublicURL, MetricsToken: a.cfg.MetricsToken,
-			AllowPlainOA: a.cfg.WeChat.AllowPlain},
+			AllowPlainOA: a.cfg.WeChat.AllowPlain, RunningConfig: a.cfg.Masked()},
 		Member: a.memberCentre(),
 	})
 }

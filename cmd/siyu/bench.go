@@ -36,6 +36,7 @@ func benchmarks() map[string]benchmark {
 		"dispatch": {"one HQ task fanned out to guides × customers items through the queue and worker, next to a bare batched insert of the same rows; checks count and duplicates", benchDispatch},
 		"segments": {"generate members and orders, time a full segment recompute (twice) next to the bare RFM aggregation query", benchSegments},
 		"effect":   {"one HQ task with a holdout over customers and orders: the effect report next to the bare SQL of the same aggregation; checks group sizes", benchEffect},
+		"hq-reads": {"the console's reads (member list pages, a member's drawer, each 概览 metric for 30 and 90 days) at p50/p99 next to the bare SQL of the same queries", benchHQReads},
 		"orders":   {"import orders through POST /api/hq/orders in batches, next to a bare batched insert of the same rows; checks counts and ledger", benchOrders},
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/tasks/taskstest"
+	"github.com/siyu/siyu/wx/wxtest"
 )
 
 // consolePages are the console's pages with a text each must show once loaded.
@@ -75,6 +76,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	member := busiestMember(t, base)
+	runFlow(func() { consoleWriteFlows(t, bctx, base) }) // first, so the screenshots show the new scene, its code and the reward's image
 	for _, p := range consolePages {
 		p.path = strings.Replace(p.path, "{member}", member, 1)
 		if !checkConsolePage(t, bctx, rec, base, p) || shots == "" {
@@ -89,6 +91,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	consoleFlows(t, bctx, base, member)
+	runFlow(func() { consoleRoleFlows(t, bctx, base) })
 }
 
 // startConsoleServer populates a brand (bigger when screenshots are taken)
@@ -117,6 +120,9 @@ func startConsoleServer(t *testing.T) string {
 	if err := run(context.Background(), []string{"simulate", "populate", "--members", members, "--days", days}, getenv, io.Discard, os.Stderr); err != nil {
 		t.Fatalf("populate: %v", err)
 	}
+	// The Official Account's API is the fake upstream, so the console can make QR codes.
+	up := wxtest.NewServer(t)
+	env["SIYU_WECHAT_APPID"], env["SIYU_WECHAT_SECRET"], env["SIYU_WECHAT_API_BASE"] = "wxconsole000000000", "console-secret", up.URL()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()

@@ -35,7 +35,7 @@ function qs(q?: Query): string {
   return s ? '?' + s : ''
 }
 
-interface Opts { body?: unknown; raw?: BodyInit; contentType?: string; accept?: string; quiet401?: boolean }
+interface Opts { body?: unknown; raw?: BodyInit; form?: FormData; contentType?: string; accept?: string; quiet401?: boolean }
 
 async function send(method: string, path: string, o: Opts = {}): Promise<Response> {
   const h: Record<string, string> = { Accept: o.accept ?? 'application/json' }
@@ -44,7 +44,8 @@ async function send(method: string, path: string, o: Opts = {}): Promise<Respons
   if (method !== 'GET' && csrf()) h['X-CSRF-Token'] = csrf()
   if (method === 'POST' && path.startsWith('/api/hq/')) h['Idempotency-Key'] = newKey()
   let body: BodyInit | undefined
-  if (o.raw !== undefined) { body = o.raw; h['Content-Type'] = o.contentType ?? 'text/plain' }
+  if (o.form !== undefined) body = o.form // the browser sets the multipart boundary
+  else if (o.raw !== undefined) { body = o.raw; h['Content-Type'] = o.contentType ?? 'text/plain' }
   else if (o.body !== undefined) { body = JSON.stringify(o.body); h['Content-Type'] = 'application/json' }
   const res = await fetch(path, { method, headers: h, body, credentials: 'same-origin' })
   if (!res.ok) {
@@ -119,7 +120,8 @@ export async function logout(): Promise<void> {
 // ---- members ----
 
 export const members = {
-  list: (q: T.MemberQuery) => get<{ members: T.Member[] }>('/api/hq/members', q as Query),
+  list: (q: T.MemberQuery) => get<T.MemberPage>('/api/hq/members', q as Query),
+  timeline: (id: number, limit = 100) => get<{ events: T.MemberEvent[] }>(`/api/hq/members/${id}/timeline`, { limit }),
   get: (id: number) => get<T.Member>(`/api/hq/members/${id}`),
   ledger: (id: number, limit = 50) => get<{ entries: T.PointsEntry[] }>(`/api/hq/members/${id}/ledger`, { limit }),
   orders: (id: number, limit = 50) => get<{ orders: T.Order[] }>(`/api/hq/members/${id}/orders`, { limit }),
@@ -135,7 +137,8 @@ export const members = {
 // ---- metrics and segments ----
 
 export const metrics = {
-  get: (name: T.MetricName, from?: string, to?: string) => get<T.Chart>(`/api/hq/metrics/${name}`, { from, to }),
+  get: (name: T.MetricName, from?: string, to?: string, store?: string) => get<T.Chart>(`/api/hq/metrics/${name}`, { from, to, store_code: store }),
+  summary: (from?: string, to?: string, store?: string) => get<T.Summary>('/api/hq/metrics/summary', { from, to, store_code: store }),
 }
 
 export const segments = {
@@ -148,10 +151,10 @@ export const segments = {
 export const stores = {
   list: () => get<{ stores: T.Store[] }>('/api/hq/stores'),
   save: (s: { code: string; name: string }) => post<T.Store>('/api/hq/stores', s),
-  importCSV: (csv: string) => json<T.ImportResult>('POST', '/api/hq/stores/import', { raw: csv, contentType: 'text/csv' }),
+  importCSV: (csv: string) => json<T.PartialImport>('POST', '/api/hq/stores/import?partial=true', { raw: csv, contentType: 'text/csv' }),
   guides: (storeCode?: string) => get<{ guides: T.Guide[] }>('/api/hq/guides', { store_code: storeCode }),
   saveGuide: (g: { userid: string; name: string; store_code: string; role: string }) => post<T.Guide>('/api/hq/guides', g),
-  importGuidesCSV: (csv: string) => json<T.ImportResult>('POST', '/api/hq/guides/import', { raw: csv, contentType: 'text/csv' }),
+  importGuidesCSV: (csv: string) => json<T.PartialImport>('POST', '/api/hq/guides/import?partial=true', { raw: csv, contentType: 'text/csv' }),
   syncGuides: (storeCode?: string) => json<T.ImportResult>('POST', '/api/hq/guides/sync' + qs({ store_code: storeCode }), { body: {} }),
 }
 
@@ -161,6 +164,7 @@ export const channels = {
   scenes: () => get<{ scenes: T.Scene[] }>('/api/hq/scenes'),
   saveScene: (s: T.SceneInput) => post<T.Scene>('/api/hq/scenes', s),
   deleteScene: (scene: string) => del(`/api/hq/scenes/${enc(scene)}`),
+  sceneStats: (scene: string, from?: string, to?: string) => get<T.Chart>(`/api/hq/scenes/${enc(scene)}/stats`, { from, to }),
   qrcodes: (scene?: string) => get<{ qrcodes: T.QRCode[] }>('/api/hq/qrcodes', { scene }),
   createQRCode: (scene: string, permanent: boolean, expireSeconds = 0) =>
     post<T.QRCode>('/api/hq/qrcodes', { scene, permanent, expire_seconds: expireSeconds }),
@@ -177,6 +181,13 @@ export const mall = {
   createReward: (r: T.RewardInput) => post<T.Reward>('/api/hq/rewards', r),
   updateReward: (id: number, r: T.RewardInput) => put<T.Reward>(`/api/hq/rewards/${id}`, { ...r, stock: undefined }),
   restock: (id: number, delta: number) => post<T.Reward>(`/api/hq/rewards/${id}/stock`, { delta }),
+  /** imageURL reads a reward's picture with the caller's credentials and gives a local URL for <img>. */
+  imageURL: async (url: string) => URL.createObjectURL(await (await send('GET', url, { accept: 'image/*' })).blob()),
+  uploadImage: (id: number, file: Blob, name = 'image') => {
+    const form = new FormData()
+    form.append('image', file, name)
+    return json<{ image_url: string }>('POST', `/api/hq/rewards/${id}/image`, { form })
+  },
   pickUp: (pickupCode: string, storeCode: string) => post<T.Redemption>('/api/hq/redemptions/pickup', { pickup_code: pickupCode, store_code: storeCode }),
   templates: () => get<{ templates: T.CouponTemplate[] }>('/api/hq/coupon-templates'),
   createTemplate: (t: T.CouponTemplateInput) => post<T.CouponTemplate>('/api/hq/coupon-templates', t),
@@ -235,4 +246,5 @@ export const system = {
   deleteOperator: (id: number) => del(`/api/hq/operators/${id}`),
   audit: (q: { operator?: string; action?: string; target?: string; from?: string; to?: string; limit?: number; offset?: number }) =>
     get<{ entries?: T.AuditRow[]; audit?: T.AuditRow[] }>('/api/hq/audit', q),
+  config: () => get<{ settings: T.Setting[] }>('/api/hq/config'),
 }

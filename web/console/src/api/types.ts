@@ -54,7 +54,51 @@ export interface MemberQuery {
   guide_userid?: string
   limit?: number
   offset?: number
+  // The targeting filter (comma-separated lists).
+  tags_any?: string
+  tags_all?: string
+  tags_none?: string
+  levels?: string
+  scenes?: string
+  lifecycles?: string
+  rfm_segments?: string
+  activity_min?: number
+  activity_max?: number
+  subscribed?: boolean
 }
+
+/** GET /api/hq/members: one page and how many members match. */
+export interface MemberPage { members: Member[]; total: number }
+
+/** GET /api/hq/metrics/summary: the 概览 KPI cards. */
+export interface Summary {
+  from: string
+  to: string
+  store_code?: string
+  members: number
+  new_today: number
+  new_7_days: number
+  effective: number
+  checkins_today: number
+  points_issued: number
+  points_redeemed: number
+  points_expired: number
+  coupons_used: number
+  open_task_items: number
+}
+
+/** A member event on the timeline (follows, scans, WeCom adds, tags). */
+export interface MemberEvent { id: number; member_id: number; kind: string; scene?: string; detail?: string; created_at: string }
+
+/** One rejected row of a row-by-row import. */
+export interface Rejection { row: number; key: string; reason: string }
+export interface PartialImport { created: number; updated: number; rejected: Rejection[] }
+
+/** A line of the running configuration (secrets masked by the server). */
+export interface Setting { name: string; value: string; secret?: boolean }
+
+/** Items done and total of a task in the list. */
+export interface ItemProgress { items: number; items_done: number; items_skipped: number }
 
 export interface PointsEntry {
   id: number
@@ -188,6 +232,7 @@ export interface Reward {
   pickup_stores: string[]
   active: boolean
   created_at: string
+  image_url?: string
 }
 
 export interface RewardInput {
@@ -342,6 +387,7 @@ export interface Task {
   guide_userids: string[]
   filter: TargetFilter
   progress?: TaskProgress
+  item_progress?: ItemProgress
 }
 
 export interface TaskInput {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Chart } from '../api/types'
+import * as o from './options'
 import { channelOption, last, lifecycleOption, memberGrowthOption, retentionOption, rfmCells, rfmOption, streakOption, taskStoresOption, total } from './options'
 
 const members: Chart = {
@@ -73,5 +74,15 @@ describe('retention, streaks, tasks', () => {
     expect(o.yAxis.data).toEqual(['bj001', '上海南京路店'])
     expect(o.series.map((s: any) => s.data)).toEqual([[2, 9], [1, 0], [7, 1]])
     expect(o.series[2].label.formatter({ dataIndex: 0 })).toBe('20.0%')
+  })
+})
+
+describe('sceneStatsOption', () => {
+  it('draws scans as bars and the rest as lines, named in Chinese', () => {
+    const c = { from: '2026-03-01', to: '2026-03-02', days: ['2026-03-01', '2026-03-02'], series: { scans: [3, 1], follows: [2, 1], adds: [0, 1], members: [2, 1] } }
+    const opt = o.sceneStatsOption(c) as { series: { name: string; type: string; data: number[] }[]; xAxis: { data: string[] } }
+    expect(opt.xAxis.data).toEqual(['03-01', '03-02'])
+    expect(opt.series.map((x) => [x.name, x.type])).toEqual([['扫码', 'bar'], ['关注', 'line'], ['加企微', 'line'], ['带来会员', 'line']])
+    expect(opt.series[0].data).toEqual([3, 1])
   })
 })

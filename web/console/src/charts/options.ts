@@ -12,6 +12,7 @@ const seriesNames: Record<string, string> = {
   new: '新增会员', effective: '有效会员', churned: '流失会员', retained: '留存', retention_rate: '留存率',
   churn_rate: '流失率', dau: '签到人数', issued: '发放', redeemed: '兑换/核销', expired: '过期',
   assigned: '已下发', done: '已完成', skipped: '已跳过', open: '未处理', overdue: '已逾期',
+  scans: '扫码', follows: '关注', adds: '加企微', members: '带来会员',
 }
 export const seriesName = (k: string) => seriesNames[k] ?? k
 
@@ -152,6 +153,16 @@ export function pointsOption(c: Chart): Option {
     xAxis: { type: 'category', data: c.days.map(shortDay) },
     yAxis: { type: 'value', name: '积分' },
     series: daySeries(c, ['issued', 'redeemed', 'expired'], 'line', '积分'),
+  }
+}
+
+/** sceneStatsOption: one channel code's scans, follows, WeCom adds and members brought per day. */
+export function sceneStatsOption(c: Chart): Option {
+  return {
+    ...base(),
+    xAxis: { type: 'category', data: c.days.map(shortDay) },
+    yAxis: { type: 'value', name: '次 / 人', minInterval: 1 },
+    series: [...daySeries(c, ['scans'], 'bar', '次'), ...daySeries(c, ['follows', 'adds', 'members'], 'line', '')],
   }
 }
 
