@@ -30,7 +30,7 @@ func (s *Server) hqMaterialRoutes(hq *gin.RouterGroup) {
 
 func (s *Server) needMaterials(c *gin.Context) {
 	if s.materials == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "the material library is not configured"))
+		writeError(c, model.Errorf(model.EUNAVAILABLE, "素材库未启用"))
 		return
 	}
 	c.Next()

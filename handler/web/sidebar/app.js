@@ -388,7 +388,13 @@
     var q = $('msearch').value.trim();
     return api('GET', '/api/sidebar/materials' + (q ? '?q=' + encodeURIComponent(q) : '')).then(function (r) {
       renderMaterials(r.materials || []);
-    }).catch(function (e) { notice(e.message); });
+    }).catch(function (e) {
+      if (e.status === 503) { // no material library on this server: no card to show
+        $('materials').closest('section').hidden = true;
+        return;
+      }
+      notice(e.message);
+    });
   }
 
   function renderMaterials(items) {
