@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
+	"github.com/siyu/siyu/tasks"
 )
 
 // TestHQTaskFlow: HQ previews, creates and dispatches a task over HTTP;
@@ -65,11 +68,43 @@ func TestHQTaskFlow(t *testing.T) {
 	if st := e.hq("POST", fmt.Sprintf("/api/hq/feedback/%d/reply", fb.Feedback[0].ID), map[string]string{"reply": "可以"}, nil); st != 200 {
 		t.Errorf("reply: %d", st)
 	}
+	checkReplyReachesGuide(t, e)
 	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/cancel", task.ID), nil, nil); st != 200 {
 		t.Errorf("cancel: %d", st)
 	}
 	if st := e.hq("POST", fmt.Sprintf("/api/hq/tasks/%d/close", task.ID), nil, nil); st != http.StatusConflict {
 		t.Errorf("close a cancelled task: %d, want 409", st)
+	}
+}
+
+// checkReplyReachesGuide: HQ's reply was recorded in the outbox with the
+// feedback (not queued by hand), so the guide hears of it only once the
+// relay runs — and once, however often the relay sends the event.
+func checkReplyReachesGuide(t *testing.T, e *sidebarEnv) {
+	t.Helper()
+	replies := func() int {
+		n := 0
+		for _, c := range e.upstream.Calls("/cgi-bin/message/send") {
+			if strings.Contains(string(c.Body), "总部回复了你的反馈") && strings.Contains(string(c.Body), "g_sh_1") {
+				n++
+			}
+		}
+		return n
+	}
+	e.idle()
+	if n := replies(); n != 0 {
+		t.Fatalf("reply sent %d times before the relay ran", n)
+	}
+	relay := tasks.NewRelay(e.db, e.enq, outbox.RelayOptions{})
+	for i := 0; i < 2; i++ {
+		if _, err := relay.RelayOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e.db.Model(&model.OutboxEvent{}).Where("kind = ?", outbox.KindGuideNotice).Update("sent_at", nil) // a relay that sends twice
+	}
+	e.idle()
+	if n := replies(); n != 1 {
+		t.Errorf("guide told of the reply %d times, want 1", n)
 	}
 }
 

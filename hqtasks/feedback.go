@@ -6,9 +6,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"gorm.io/gorm"
+
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/outbox"
 	"github.com/siyu/siyu/store"
-	"github.com/siyu/siyu/tasks"
 )
 
 // SendFeedback records a guide's feedback to HQ, on a task (taskID) or on
@@ -66,28 +68,28 @@ func (s *Service) ListFeedback(ctx context.Context, f FeedbackList) ([]model.Fee
 	return out, q.Find(&out).Error
 }
 
-// ReplyFeedback saves HQ's reply (replacing an earlier one) and queues an
-// app message with it to the guide. Errors: EINVALID, ErrFeedbackNotFound,
-// Redis's.
+// ReplyFeedback saves HQ's reply (replacing an earlier one) and, in the
+// same transaction, the app message that tells the guide: the reply is
+// saved and sent exactly when both are, even while Redis is down.
+// Errors: EINVALID, ErrFeedbackNotFound, the database's.
 func (s *Service) ReplyFeedback(ctx context.Context, id int64, reply, by string) (model.Feedback, error) {
 	var f model.Feedback
 	reply = strings.TrimSpace(reply)
 	if n := utf8.RuneCountInString(reply); n == 0 || n > 1000 {
 		return f, model.Errorf(model.EINVALID, "reply: want 1-1000 characters")
 	}
-	db := s.db.WithContext(ctx)
-	if err := db.Take(&f, id).Error; err != nil {
-		return f, store.NotFound(err, model.Detail(model.ErrFeedbackNotFound, "feedback %d not found", id))
-	}
 	now := s.now().UTC()
-	if err := db.Model(&f).Updates(map[string]any{"reply": reply, "replied_by": by, "replied_at": now}).Error; err != nil {
-		return f, err
-	}
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+		if err := store.ForUpdate(tx).Take(&f, id).Error; err != nil {
+			return store.NotFound(err, model.Detail(model.ErrFeedbackNotFound, "feedback %d not found", id))
+		}
+		if err := tx.Model(&f).Updates(map[string]any{"reply": reply, "replied_by": by, "replied_at": now}).Error; err != nil {
+			return err
+		}
+		return outbox.Record(tx, outbox.Event{Kind: outbox.KindGuideNotice, Payload: outbox.GuideNotice{
+			To: f.GuideUserID, Key: fmt.Sprintf("feedback:%d:%d", f.ID, now.UnixNano()),
+			Text: "总部回复了你的反馈：\n" + clip(f.Text, 40) + "\n——\n" + reply}})
+	})
 	f.Reply, f.RepliedBy, f.RepliedAt = reply, by, &now
-	t, err := tasks.NewNotifyGuideTask(tasks.NotifyPayload{To: f.GuideUserID, Key: fmt.Sprintf("feedback:%d:%d", f.ID, now.UnixNano()),
-		Text: "总部回复了你的反馈：\n" + clip(f.Text, 40) + "\n——\n" + reply})
-	if err == nil {
-		err = s.queue.Enqueue(ctx, t, tasks.QueueDefault)
-	}
 	return f, err
 }

@@ -31,7 +31,18 @@ const (
 	// KindHandoverStarted: HQ planned a handover of a guide's customers
 	// (HandoverStarted); the consumer asks WeCom to transfer them.
 	KindHandoverStarted = "handover.started"
+	// KindGuideNotice: an app message to a guide decided by a change (HQ's
+	// reply to their feedback), sent once per key (GuideNotice).
+	KindGuideNotice = "guide.notice"
 )
+
+// GuideNotice is the payload of KindGuideNotice: the message itself, since
+// the row that caused it may change again before the relay runs.
+type GuideNotice struct {
+	To   string `json:"to"`
+	Key  string `json:"key"`
+	Text string `json:"text"`
+}
 
 // HandoverStarted is the payload of KindHandoverStarted.
 type HandoverStarted struct {

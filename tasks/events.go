@@ -22,11 +22,22 @@ func OutboxRoutes() map[string]outbox.Route {
 			_ = outbox.Decode([]byte(e.Payload), &p)
 			return NewDispatchHQTask(p.TaskID), QueueDefault, DispatchOpts(p.TaskID)
 		},
+		outbox.KindGuideNotice: guideNoticeRoute,
 	}
 	for _, kind := range consumedKinds {
 		routes[kind] = outbox.EventTask(QueueDefault)
 	}
 	return routes
+}
+
+// guideNoticeRoute carries a guide notice as the app-message job itself;
+// its TaskID (from the notice's key) keeps a relay that sends twice from
+// messaging twice.
+func guideNoticeRoute(e model.OutboxEvent) (*asynq.Task, string, []asynq.Option) {
+	var p outbox.GuideNotice
+	_ = outbox.Decode([]byte(e.Payload), &p)
+	t, _ := NewNotifyGuideTask(NotifyPayload{To: p.To, Key: p.Key, Text: p.Text})
+	return t, QueueDefault, nil
 }
 
 // consumedKinds are the kinds carried by event tasks to a consumer below.
