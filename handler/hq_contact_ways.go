@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/guides"
-	"github.com/siyu/siyu/model"
 )
 
 // contactWayRequest is the body of POST /api/hq/contact-ways.
@@ -19,11 +18,7 @@ type contactWayRequest struct {
 
 // needChannels answers 503 when the channel service is not wired.
 func (s *Server) needChannels(c *gin.Context) bool {
-	if s.codes == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "contact-way and QR codes are not available: WeChat/WeCom are not configured"))
-		return false
-	}
-	return true
+	return serviceWired(c, s.codes != nil, "contact-way and QR codes are not available: WeChat/WeCom are not configured")
 }
 
 func (s *Server) createContactWay(c *gin.Context) {

@@ -33,11 +33,9 @@ func (s *Server) hqGroupRoutes(hq *gin.RouterGroup) {
 
 // needGroups answers 503 when the group service is not wired.
 func (s *Server) needGroups(c *gin.Context) {
-	if s.groups == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "customer groups are not available"))
-		return
+	if serviceWired(c, s.groups != nil, "customer groups are not available") {
+		c.Next()
 	}
-	c.Next()
 }
 
 // listGroups answers GET /api/hq/groups?store_code=&owner=&q=&limit=&offset=.

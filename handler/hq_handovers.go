@@ -21,11 +21,9 @@ func (s *Server) hqHandoverRoutes(hq *gin.RouterGroup) {
 }
 
 func (s *Server) needHandover(c *gin.Context) {
-	if s.handover == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "handover is not configured"))
-		return
+	if serviceWired(c, s.handover != nil, "handover is not configured") {
+		c.Next()
 	}
-	c.Next()
 }
 
 // departGuide serves POST /api/hq/guides/{userid}/depart.

@@ -29,11 +29,9 @@ func (s *Server) hqMaterialRoutes(hq *gin.RouterGroup) {
 }
 
 func (s *Server) needMaterials(c *gin.Context) {
-	if s.materials == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "素材库未启用"))
-		return
+	if serviceWired(c, s.materials != nil, "素材库未启用") {
+		c.Next()
 	}
-	c.Next()
 }
 
 func (s *Server) listMaterials(c *gin.Context) {

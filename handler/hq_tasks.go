@@ -15,11 +15,9 @@ import (
 // needTasks answers 503 on the task routes when the task service is not
 // wired, so their handlers can use s.tasks as given.
 func (s *Server) needTasks(c *gin.Context) {
-	if s.tasks == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "HQ tasks are not configured"))
-		return
+	if serviceWired(c, s.tasks != nil, "HQ tasks are not configured") {
+		c.Next()
 	}
-	c.Next()
 }
 
 // createTask serves POST /api/hq/tasks: 201 with the task (a draft, or
