@@ -23,8 +23,7 @@ func (s *Server) needChannels(c *gin.Context) bool {
 
 func (s *Server) createContactWay(c *gin.Context) {
 	var req contactWayRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if !s.needChannels(c) {
@@ -43,11 +42,7 @@ func (s *Server) createContactWay(c *gin.Context) {
 
 func (s *Server) listContactWays(c *gin.Context) {
 	ways, err := s.guides.ListContactWays(c.Request.Context(), c.Query("scene"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"contact_ways": ways})
+	reply(c, http.StatusOK, gin.H{"contact_ways": ways}, err)
 }
 
 // deleteContactWay deletes the code in WeCom too.

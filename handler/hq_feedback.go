@@ -42,14 +42,9 @@ func (s *Server) replyFeedback(c *gin.Context) {
 	var req struct {
 		Reply string `json:"reply"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	f, err := svc.ReplyFeedback(c.Request.Context(), id, req.Reply, "hq")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, f)
+	reply(c, http.StatusOK, f, err)
 }

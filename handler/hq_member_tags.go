@@ -24,8 +24,7 @@ func (s *Server) editMemberTags(c *gin.Context) {
 		return
 	}
 	var req memberTagsRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if len(req.Add)+len(req.Remove) == 0 {
@@ -40,11 +39,7 @@ func (s *Server) editMemberTags(c *gin.Context) {
 	}
 	s.queueTagMirror(c, memberID, req.Remove)
 	m, err := s.members.GetMember(ctx, memberID)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, m)
+	reply(c, http.StatusOK, m, err)
 }
 
 // memberRelations lists the member's guide relations, ended ones included.
@@ -55,11 +50,7 @@ func (s *Server) memberRelations(c *gin.Context) {
 		return
 	}
 	rels, err := s.members.Relations(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"relations": rels})
+	reply(c, http.StatusOK, gin.H{"relations": rels}, err)
 }
 
 // queueTagMirror queues the mirroring of a member's tags to WeCom after a

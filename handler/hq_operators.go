@@ -44,8 +44,7 @@ func (s *Server) getOperator(c *gin.Context) {
 // createOperator serves POST /api/hq/operators {"username","name","role","store_code","password"}.
 func (s *Server) createOperator(c *gin.Context) {
 	var in operators.NewOperator
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &in) {
 		return
 	}
 	op, err := s.ops.CreateOperator(c.Request.Context(), in, actor(c))
@@ -65,8 +64,7 @@ func (s *Server) updateOperator(c *gin.Context) {
 		return
 	}
 	var u operators.OperatorUpdate
-	if err := decodeJSON(c, &u); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &u) {
 		return
 	}
 	op, err := s.ops.UpdateOperator(c.Request.Context(), id, u, actor(c))

@@ -50,8 +50,7 @@ func (s *Server) adjustPoints(c *gin.Context) {
 		return
 	}
 	var req adjustRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	e, err := s.loyalty.AdjustPoints(c.Request.Context(), loyalty.Adjustment{MemberID: id, Delta: req.Delta, Reason: req.Reason, RequestID: req.RequestID})
@@ -123,8 +122,7 @@ func (s *Server) setBirthday(c *gin.Context) {
 	var req struct {
 		Birthday string `json:"birthday"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if err := s.loyalty.SetBirthday(c.Request.Context(), id, req.Birthday); err != nil {
@@ -162,8 +160,7 @@ type eventRequest struct {
 // order, interaction, feedback) are recorded for the score alone.
 func (s *Server) postEvent(c *gin.Context) {
 	var req eventRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	ev := intake.Event{EventID: req.EventID, Type: req.Type, MemberRef: req.MemberRef}
