@@ -47,9 +47,8 @@ func (s *Server) listContactWays(c *gin.Context) {
 
 // deleteContactWay deletes the code in WeCom too.
 func (s *Server) deleteContactWay(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if !s.needChannels(c) {

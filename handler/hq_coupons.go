@@ -42,9 +42,8 @@ func (s *Server) createCouponTemplate(c *gin.Context) {
 }
 
 func (s *Server) updateCouponTemplate(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req templateRequest
@@ -53,7 +52,7 @@ func (s *Server) updateCouponTemplate(c *gin.Context) {
 	}
 	t := req.template()
 	t.ID = id
-	t, err = s.loyalty.UpdateCouponTemplate(c.Request.Context(), t)
+	t, err := s.loyalty.UpdateCouponTemplate(c.Request.Context(), t)
 	reply(c, http.StatusOK, t, err)
 }
 
@@ -63,9 +62,8 @@ func (s *Server) listCouponTemplates(c *gin.Context) {
 }
 
 func (s *Server) getCouponTemplate(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	t, err := s.loyalty.CouponTemplate(c.Request.Context(), id)
@@ -132,9 +130,8 @@ func (s *Server) getCoupon(c *gin.Context) {
 
 // memberCoupons lists a member's coupons; ?valid=1 only those usable now.
 func (s *Server) memberCoupons(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	limit, err := queryInt(c, "limit", 100)

@@ -34,9 +34,8 @@ func (s *Server) listFeedback(c *gin.Context) {
 // guide gets the reply as an app message.
 func (s *Server) replyFeedback(c *gin.Context) {
 	svc := s.tasks
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {

@@ -18,9 +18,8 @@ type memberTagsRequest struct {
 // editMemberTags adds and removes manual tags, then queues their mirroring
 // to WeCom (removals included). It answers the member as it now is.
 func (s *Server) editMemberTags(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req memberTagsRequest
@@ -44,9 +43,8 @@ func (s *Server) editMemberTags(c *gin.Context) {
 
 // memberRelations lists the member's guide relations, ended ones included.
 func (s *Server) memberRelations(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	rels, err := s.members.Relations(c.Request.Context(), id)

@@ -23,9 +23,8 @@ func (s *Server) listOperators(c *gin.Context) {
 
 // getOperator serves GET /api/hq/operators/{id}, with its keys.
 func (s *Server) getOperator(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	op, err := s.ops.GetOperator(c.Request.Context(), id)
@@ -58,9 +57,8 @@ func (s *Server) createOperator(c *gin.Context) {
 
 // updateOperator serves PUT /api/hq/operators/{id}; absent fields stay.
 func (s *Server) updateOperator(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var u operators.OperatorUpdate
@@ -78,9 +76,8 @@ func (s *Server) updateOperator(c *gin.Context) {
 
 // deleteOperator serves DELETE /api/hq/operators/{id}.
 func (s *Server) deleteOperator(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if err := s.ops.DeleteOperator(c.Request.Context(), id, actor(c)); err != nil {
@@ -94,9 +91,8 @@ func (s *Server) deleteOperator(c *gin.Context) {
 // createOperatorKey serves POST /api/hq/operators/{id}/keys: the new key,
 // shown this once.
 func (s *Server) createOperatorKey(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	key, k, err := s.ops.CreateKey(c.Request.Context(), id, actor(c))

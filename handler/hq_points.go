@@ -44,9 +44,8 @@ func (s *Server) writeEarned(c *gin.Context, e loyalty.Earned) {
 
 // adjustPoints credits or debits a member by HQ, once per request id.
 func (s *Server) adjustPoints(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req adjustRequest
@@ -63,9 +62,8 @@ func (s *Server) adjustPoints(c *gin.Context) {
 
 // memberPoints is the member's balance and the points expiring soon.
 func (s *Server) memberPoints(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -89,9 +87,8 @@ func (s *Server) memberPoints(c *gin.Context) {
 // memberLevel is the member's level, what the next one needs, and the
 // level history.
 func (s *Server) memberLevel(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	info, err := s.loyalty.MemberLevel(c.Request.Context(), id)
@@ -114,9 +111,8 @@ func (s *Server) memberLevel(c *gin.Context) {
 
 // setBirthday records the member's birthday (MM-DD or YYYY-MM-DD).
 func (s *Server) setBirthday(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {
@@ -134,9 +130,8 @@ func (s *Server) setBirthday(c *gin.Context) {
 
 // memberInvite gives the member's personal invite scene, for a QR code.
 func (s *Server) memberInvite(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if _, err := s.loyalty.Balance(c.Request.Context(), id); err != nil {

@@ -52,9 +52,8 @@ func (s *Server) createReward(c *gin.Context) {
 // updateReward replaces a reward's fields; stock moves only through
 // POST /rewards/{id}/stock, so concurrent redemptions are never undone.
 func (s *Server) updateReward(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req rewardRequest
@@ -67,15 +66,14 @@ func (s *Server) updateReward(c *gin.Context) {
 	}
 	r := req.reward()
 	r.ID = id
-	r, err = s.loyalty.UpdateReward(c.Request.Context(), r)
+	r, err := s.loyalty.UpdateReward(c.Request.Context(), r)
 	reply(c, http.StatusOK, r, err)
 }
 
 // restockReward adds (or takes away) stock: {"delta": 50}.
 func (s *Server) restockReward(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {
@@ -102,9 +100,8 @@ func (s *Server) listRewards(c *gin.Context) {
 }
 
 func (s *Server) getReward(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	r, err := s.loyalty.Reward(c.Request.Context(), id)
@@ -122,9 +119,8 @@ type redeemRequest struct {
 // (and coupon), 200 with the same answer when the member's request id was
 // seen (request ids are scoped to the member).
 func (s *Server) redeem(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req redeemRequest

@@ -40,3 +40,14 @@ func bindJSON(c *gin.Context, v any) bool {
 	}
 	return true
 }
+
+// bindID reads the numeric path parameter name; on a bad one it has
+// answered 400 and reports false, and the handler stops.
+func bindID(c *gin.Context, name string) (int64, bool) {
+	id, err := pathID(c, name)
+	if err != nil {
+		writeError(c, err)
+		return 0, false
+	}
+	return id, true
+}
