@@ -50,11 +50,7 @@ func (s *Server) listGroups(c *gin.Context) {
 		store = scoped
 	}
 	gs, err := s.groups.List(c.Request.Context(), groups.Filter{StoreCode: store, Owner: c.Query("owner"), Q: c.Query("q"), Limit: limit, Offset: offset})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"groups": gs})
+	reply(c, http.StatusOK, gin.H{"groups": gs}, err)
 }
 
 // getGroup answers GET /api/hq/groups/{chat_id} with the members; a store
@@ -83,8 +79,7 @@ type syncGroupsRequest struct {
 func (s *Server) syncGroups(c *gin.Context) {
 	var req syncGroupsRequest
 	if c.Request.ContentLength > 0 {
-		if err := decodeJSON(c, &req); err != nil {
-			writeError(c, err)
+		if !bindJSON(c, &req) {
 			return
 		}
 	}

@@ -152,11 +152,7 @@ func (s *Server) materialUsage(c *gin.Context) {
 		return
 	}
 	out, err := s.materials.Usage(c.Request.Context(), from, to, c.Query("store_code"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"usage": out})
+	reply(c, http.StatusOK, gin.H{"usage": out}, err)
 }
 
 // optionalDay parses YYYY-MM-DD (UTC); "" is the zero time.
