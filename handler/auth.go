@@ -115,8 +115,7 @@ func (s *Server) login(c *gin.Context) {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	sess, err := s.ops.Login(c.Request.Context(), req.Username, req.Password, actor(c))

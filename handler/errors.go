@@ -44,6 +44,16 @@ func writeError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": msg}})
 }
 
+// serviceWired is the guard of routes whose service is optional: when it is
+// not wired it answers 503 with msg and reports false, so the handler stops
+// before it would use the missing service.
+func serviceWired(c *gin.Context, wired bool, msg string) bool {
+	if !wired {
+		writeError(c, model.Errorf(model.EUNAVAILABLE, "%s", msg))
+	}
+	return wired
+}
+
 // invalid is shorthand for an EINVALID error.
 func invalid(format string, args ...any) error { return model.Errorf(model.EINVALID, format, args...) }
 

@@ -160,20 +160,10 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	up := wxtest.NewServer(t)
 	corp := fmt.Sprintf("wwtest%d", corpSeq.Add(1))
-	client, err := wx.New(wx.Config{
-		WeChatAppID: testAppID, WeChatSecret: "oasecret",
-		WeComCorpID: corp, WeComAgentID: "1000002", WeComAgentSecret: "agentsecret", WeComContactSecret: "contactsecret",
-		WeChatAPIBase: up.URL(), WeComAPIBase: up.URL(), HTTPTimeout: 2 * time.Second, Redis: rdb.Client, KeyPrefix: prefix,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() {
-		if err := enq.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	cfg := taskstest.WXConfig(up, rdb, prefix, corp)
+	cfg.WeChatAppID = testAppID
+	client := taskstest.NewWX(t, cfg)
+	enq := taskstest.NewEnqueuer(t, rdb, prefix)
 	hqTasks := hqtasks.New(st, hqtasks.Options{Loyalty: l, Queue: enq, Now: clock.Now, PublicURL: "https://siyu.example.com"})
 	d := handler.Deps{Tasks: hqTasks, Groups: groups.New(st, groups.Options{Members: mem, Loyalty: l, WeCom: client, Now: clock.Now, Logger: log}),
 		DB: db, Redis: rdb.Client, Prefix: prefix, Bot: bot.New(tags, mem, l, log), Tagging: tags, Members: mem, Guides: dir, Segments: segments.New(st, clock.Now), Dashboards: metrics.New(st, clock.Now), Loyalty: l,

@@ -24,11 +24,7 @@ func (s *Server) metricsSummary(c *gin.Context) {
 		return
 	}
 	sum, err := s.dash.Summary(c.Request.Context(), r, chartStore(c))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, sum)
+	reply(c, http.StatusOK, sum, err)
 }
 
 // chartStore is the store a metrics read is limited to: a store manager's
@@ -49,11 +45,7 @@ func (s *Server) sceneStats(c *gin.Context) {
 		return
 	}
 	ch, err := s.dash.SceneStats(c.Request.Context(), r, c.Param("scene"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, ch)
+	reply(c, http.StatusOK, ch, err)
 }
 
 // memberTimeline serves GET /api/hq/members/{id}/timeline?limit=: the

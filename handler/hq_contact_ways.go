@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/siyu/siyu/guides"
-	"github.com/siyu/siyu/model"
 )
 
 // contactWayRequest is the body of POST /api/hq/contact-ways.
@@ -19,17 +18,12 @@ type contactWayRequest struct {
 
 // needChannels answers 503 when the channel service is not wired.
 func (s *Server) needChannels(c *gin.Context) bool {
-	if s.codes == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "contact-way and QR codes are not available: WeChat/WeCom are not configured"))
-		return false
-	}
-	return true
+	return serviceWired(c, s.codes != nil, "contact-way and QR codes are not available: WeChat/WeCom are not configured")
 }
 
 func (s *Server) createContactWay(c *gin.Context) {
 	var req contactWayRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if !s.needChannels(c) {
@@ -48,18 +42,13 @@ func (s *Server) createContactWay(c *gin.Context) {
 
 func (s *Server) listContactWays(c *gin.Context) {
 	ways, err := s.guides.ListContactWays(c.Request.Context(), c.Query("scene"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"contact_ways": ways})
+	reply(c, http.StatusOK, gin.H{"contact_ways": ways}, err)
 }
 
 // deleteContactWay deletes the code in WeCom too.
 func (s *Server) deleteContactWay(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if !s.needChannels(c) {

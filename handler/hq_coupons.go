@@ -34,59 +34,40 @@ func (r templateRequest) template() model.CouponTemplate {
 
 func (s *Server) createCouponTemplate(c *gin.Context) {
 	var req templateRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	t, err := s.loyalty.CreateCouponTemplate(c.Request.Context(), req.template())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, t)
+	reply(c, http.StatusCreated, t, err)
 }
 
 func (s *Server) updateCouponTemplate(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req templateRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	t := req.template()
 	t.ID = id
-	if t, err = s.loyalty.UpdateCouponTemplate(c.Request.Context(), t); err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, t)
+	t, err := s.loyalty.UpdateCouponTemplate(c.Request.Context(), t)
+	reply(c, http.StatusOK, t, err)
 }
 
 func (s *Server) listCouponTemplates(c *gin.Context) {
 	ts, err := s.loyalty.CouponTemplates(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"templates": ts})
+	reply(c, http.StatusOK, gin.H{"templates": ts}, err)
 }
 
 func (s *Server) getCouponTemplate(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	t, err := s.loyalty.CouponTemplate(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, t)
+	reply(c, http.StatusOK, t, err)
 }
 
 // issueRequest is the body of POST /api/hq/coupons/issue.
@@ -100,8 +81,7 @@ type issueRequest struct {
 // 200 with a result per member (a coupon, or an error).
 func (s *Server) issueCoupons(c *gin.Context) {
 	var req issueRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	res, err := s.loyalty.IssueCoupons(c.Request.Context(), req.TemplateID, req.MemberIDs, model.SourceHQ, req.RequestID)
@@ -136,32 +116,22 @@ type couponRedeemRequest struct {
 // code.
 func (s *Server) redeemCoupon(c *gin.Context) {
 	var req couponRedeemRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	cp, replay, err := s.loyalty.RedeemCoupon(c.Request.Context(), loyalty.CouponRedeem{Code: req.Code, StoreCode: req.StoreCode, RequestID: req.RequestID})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"coupon": cp, "duplicate": replay})
+	reply(c, http.StatusOK, gin.H{"coupon": cp, "duplicate": replay}, err)
 }
 
 func (s *Server) getCoupon(c *gin.Context) {
 	cp, err := s.loyalty.GetCoupon(c.Request.Context(), c.Param("code"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, cp)
+	reply(c, http.StatusOK, cp, err)
 }
 
 // memberCoupons lists a member's coupons; ?valid=1 only those usable now.
 func (s *Server) memberCoupons(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	limit, err := queryInt(c, "limit", 100)
@@ -170,9 +140,5 @@ func (s *Server) memberCoupons(c *gin.Context) {
 		return
 	}
 	cs, err := s.loyalty.MemberCoupons(c.Request.Context(), id, c.Query("valid") == "1" || c.Query("valid") == "true", limit)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"coupons": cs})
+	reply(c, http.StatusOK, gin.H{"coupons": cs}, err)
 }

@@ -34,22 +34,16 @@ func (s *Server) listFeedback(c *gin.Context) {
 // guide gets the reply as an app message.
 func (s *Server) replyFeedback(c *gin.Context) {
 	svc := s.tasks
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {
 		Reply string `json:"reply"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	f, err := svc.ReplyFeedback(c.Request.Context(), id, req.Reply, "hq")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, f)
+	reply(c, http.StatusOK, f, err)
 }

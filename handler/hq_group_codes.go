@@ -25,65 +25,44 @@ func (r groupCodeRequest) code() model.GroupCode {
 
 func (s *Server) createGroupCode(c *gin.Context) {
 	var req groupCodeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	gc, err := s.groups.CreateCode(c.Request.Context(), req.code())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, gc)
+	reply(c, http.StatusCreated, gc, err)
 }
 
 func (s *Server) updateGroupCode(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req groupCodeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	gc, err := s.groups.UpdateCode(c.Request.Context(), id, req.code())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gc)
+	reply(c, http.StatusOK, gc, err)
 }
 
 func (s *Server) getGroupCode(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	gc, err := s.groups.GetCode(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gc)
+	reply(c, http.StatusOK, gc, err)
 }
 
 func (s *Server) listGroupCodes(c *gin.Context) {
 	codes, err := s.groups.ListCodes(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"group_codes": codes})
+	reply(c, http.StatusOK, gin.H{"group_codes": codes}, err)
 }
 
 // deleteGroupCode deletes the code in WeCom too.
 func (s *Server) deleteGroupCode(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if err := s.groups.DeleteCode(c.Request.Context(), id); err != nil {

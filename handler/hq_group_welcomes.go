@@ -14,8 +14,7 @@ type groupWelcomeRequest struct {
 // saveGroupWelcome creates (201) or replaces (200) a scene's group welcome.
 func (s *Server) saveGroupWelcome(c *gin.Context) {
 	var req groupWelcomeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	w, created, err := s.groups.SaveWelcome(c.Request.Context(), c.Param("scene"), req.Text)
@@ -28,20 +27,12 @@ func (s *Server) saveGroupWelcome(c *gin.Context) {
 
 func (s *Server) getGroupWelcome(c *gin.Context) {
 	w, err := s.groups.GetWelcome(c.Request.Context(), c.Param("scene"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, w)
+	reply(c, http.StatusOK, w, err)
 }
 
 func (s *Server) listGroupWelcomes(c *gin.Context) {
 	ws, err := s.groups.ListWelcomes(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"group_welcomes": ws})
+	reply(c, http.StatusOK, gin.H{"group_welcomes": ws}, err)
 }
 
 func (s *Server) deleteGroupWelcome(c *gin.Context) {

@@ -33,11 +33,9 @@ func (s *Server) hqGroupRoutes(hq *gin.RouterGroup) {
 
 // needGroups answers 503 when the group service is not wired.
 func (s *Server) needGroups(c *gin.Context) {
-	if s.groups == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "customer groups are not available"))
-		return
+	if serviceWired(c, s.groups != nil, "customer groups are not available") {
+		c.Next()
 	}
-	c.Next()
 }
 
 // listGroups answers GET /api/hq/groups?store_code=&owner=&q=&limit=&offset=.
@@ -52,11 +50,7 @@ func (s *Server) listGroups(c *gin.Context) {
 		store = scoped
 	}
 	gs, err := s.groups.List(c.Request.Context(), groups.Filter{StoreCode: store, Owner: c.Query("owner"), Q: c.Query("q"), Limit: limit, Offset: offset})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"groups": gs})
+	reply(c, http.StatusOK, gin.H{"groups": gs}, err)
 }
 
 // getGroup answers GET /api/hq/groups/{chat_id} with the members; a store
@@ -85,8 +79,7 @@ type syncGroupsRequest struct {
 func (s *Server) syncGroups(c *gin.Context) {
 	var req syncGroupsRequest
 	if c.Request.ContentLength > 0 {
-		if err := decodeJSON(c, &req); err != nil {
-			writeError(c, err)
+		if !bindJSON(c, &req) {
 			return
 		}
 	}

@@ -21,92 +21,59 @@ func (s *Server) hqHandoverRoutes(hq *gin.RouterGroup) {
 }
 
 func (s *Server) needHandover(c *gin.Context) {
-	if s.handover == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "handover is not configured"))
-		return
+	if serviceWired(c, s.handover != nil, "handover is not configured") {
+		c.Next()
 	}
-	c.Next()
 }
 
 // departGuide serves POST /api/hq/guides/{userid}/depart.
 func (s *Server) departGuide(c *gin.Context) {
 	d, err := s.handover.Depart(c.Request.Context(), c.Param("userid"), model.DepartByHQ)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, d)
+	reply(c, http.StatusOK, d, err)
 }
 
 func (s *Server) listDeparted(c *gin.Context) {
 	out, err := s.handover.ListDeparted(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"guides": out})
+	reply(c, http.StatusOK, gin.H{"guides": out}, err)
 }
 
 func (s *Server) listHandovers(c *gin.Context) {
 	out, err := s.handover.List(c.Request.Context(), c.Query("from"), 0)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"handovers": out})
+	reply(c, http.StatusOK, gin.H{"handovers": out}, err)
 }
 
 // createHandover serves POST /api/hq/handovers: 201 with the handover and
 // its customers (the transfer runs on the queue).
 func (s *Server) createHandover(c *gin.Context) {
 	var p handover.Plan
-	if err := decodeJSON(c, &p); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &p) {
 		return
 	}
 	h, err := s.handover.Create(c.Request.Context(), p, "")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, h)
+	reply(c, http.StatusCreated, h, err)
 }
 
 // previewHandover serves POST /api/hq/handovers/preview: what the plan
 // would move, changing nothing.
 func (s *Server) previewHandover(c *gin.Context) {
 	var p handover.Plan
-	if err := decodeJSON(c, &p); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &p) {
 		return
 	}
 	pv, err := s.handover.Preview(c.Request.Context(), p)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, pv)
+	reply(c, http.StatusOK, pv, err)
 }
 
 func (s *Server) unassignedCustomers(c *gin.Context) {
 	out, err := s.handover.Unassigned(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"customers": out})
+	reply(c, http.StatusOK, gin.H{"customers": out}, err)
 }
 
 func (s *Server) getHandover(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	h, err := s.handover.Get(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, h)
+	reply(c, http.StatusOK, h, err)
 }

@@ -20,18 +20,13 @@ type levelRequest struct {
 
 func (s *Server) listLevels(c *gin.Context) {
 	ls, err := s.loyalty.Levels(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"levels": ls})
+	reply(c, http.StatusOK, gin.H{"levels": ls}, err)
 }
 
 // saveLevel creates (201) or updates (200) the named level.
 func (s *Server) saveLevel(c *gin.Context) {
 	var req levelRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	l, created, err := s.loyalty.SaveLevel(c.Request.Context(), model.Level{Name: c.Param("name"), Threshold: req.Threshold,
@@ -65,18 +60,13 @@ type ruleRequest struct {
 
 func (s *Server) listEarningRules(c *gin.Context) {
 	rs, err := s.loyalty.EarningRules(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"rules": rs})
+	reply(c, http.StatusOK, gin.H{"rules": rs}, err)
 }
 
 // saveEarningRule replaces a channel's rule.
 func (s *Server) saveEarningRule(c *gin.Context) {
 	var req ruleRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	r, err := s.loyalty.SaveEarningRule(c.Request.Context(), model.EarningRule{Channel: c.Param("channel"),

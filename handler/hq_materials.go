@@ -29,11 +29,9 @@ func (s *Server) hqMaterialRoutes(hq *gin.RouterGroup) {
 }
 
 func (s *Server) needMaterials(c *gin.Context) {
-	if s.materials == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "素材库未启用"))
-		return
+	if serviceWired(c, s.materials != nil, "素材库未启用") {
+		c.Next()
 	}
-	c.Next()
 }
 
 func (s *Server) listMaterials(c *gin.Context) {
@@ -154,11 +152,7 @@ func (s *Server) materialUsage(c *gin.Context) {
 		return
 	}
 	out, err := s.materials.Usage(c.Request.Context(), from, to, c.Query("store_code"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"usage": out})
+	reply(c, http.StatusOK, gin.H{"usage": out}, err)
 }
 
 // optionalDay parses YYYY-MM-DD (UTC); "" is the zero time.

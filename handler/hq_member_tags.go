@@ -18,14 +18,12 @@ type memberTagsRequest struct {
 // editMemberTags adds and removes manual tags, then queues their mirroring
 // to WeCom (removals included). It answers the member as it now is.
 func (s *Server) editMemberTags(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req memberTagsRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if len(req.Add)+len(req.Remove) == 0 {
@@ -40,26 +38,17 @@ func (s *Server) editMemberTags(c *gin.Context) {
 	}
 	s.queueTagMirror(c, memberID, req.Remove)
 	m, err := s.members.GetMember(ctx, memberID)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, m)
+	reply(c, http.StatusOK, m, err)
 }
 
 // memberRelations lists the member's guide relations, ended ones included.
 func (s *Server) memberRelations(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	rels, err := s.members.Relations(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"relations": rels})
+	reply(c, http.StatusOK, gin.H{"relations": rels}, err)
 }
 
 // queueTagMirror queues the mirroring of a member's tags to WeCom after a

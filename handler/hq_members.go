@@ -36,9 +36,8 @@ func (s *Server) findMembers(c *gin.Context) {
 }
 
 func (s *Server) getMember(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	m, err := s.members.GetMember(c.Request.Context(), id)
@@ -80,9 +79,8 @@ func queryInt(c *gin.Context, name string, def int) (int, error) {
 // latest rows of one kind, as {key: [...]}.
 func memberList[T any](key string, fetch func(ctx context.Context, memberID int64, limit int) ([]T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := pathID(c, "id")
-		if err != nil {
-			writeError(c, err)
+		id, ok := bindID(c, "id")
+		if !ok {
 			return
 		}
 		limit, err := queryInt(c, "limit", 50)

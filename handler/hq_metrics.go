@@ -76,11 +76,7 @@ func (s *Server) funnel(c *gin.Context) {
 		return
 	}
 	f, err := s.dash.FunnelMetrics(c.Request.Context(), r, cohortFilter(c))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, f)
+	reply(c, http.StatusOK, f, err)
 }
 
 // cohorts answers GET /api/hq/metrics/cohorts?from=&to=&by=week|month&channel=&scene=&store_code=
@@ -92,11 +88,7 @@ func (s *Server) cohorts(c *gin.Context) {
 		return
 	}
 	out, err := s.dash.CohortMetrics(c.Request.Context(), r, c.Query("by"), cohortFilter(c))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, out)
+	reply(c, http.StatusOK, out, err)
 }
 
 // couponTemplateStats answers GET /api/hq/metrics/coupon-templates?from=&to=

@@ -23,9 +23,8 @@ func (s *Server) listOperators(c *gin.Context) {
 
 // getOperator serves GET /api/hq/operators/{id}, with its keys.
 func (s *Server) getOperator(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	op, err := s.ops.GetOperator(c.Request.Context(), id)
@@ -44,8 +43,7 @@ func (s *Server) getOperator(c *gin.Context) {
 // createOperator serves POST /api/hq/operators {"username","name","role","store_code","password"}.
 func (s *Server) createOperator(c *gin.Context) {
 	var in operators.NewOperator
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &in) {
 		return
 	}
 	op, err := s.ops.CreateOperator(c.Request.Context(), in, actor(c))
@@ -59,14 +57,12 @@ func (s *Server) createOperator(c *gin.Context) {
 
 // updateOperator serves PUT /api/hq/operators/{id}; absent fields stay.
 func (s *Server) updateOperator(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var u operators.OperatorUpdate
-	if err := decodeJSON(c, &u); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &u) {
 		return
 	}
 	op, err := s.ops.UpdateOperator(c.Request.Context(), id, u, actor(c))
@@ -80,9 +76,8 @@ func (s *Server) updateOperator(c *gin.Context) {
 
 // deleteOperator serves DELETE /api/hq/operators/{id}.
 func (s *Server) deleteOperator(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if err := s.ops.DeleteOperator(c.Request.Context(), id, actor(c)); err != nil {
@@ -96,9 +91,8 @@ func (s *Server) deleteOperator(c *gin.Context) {
 // createOperatorKey serves POST /api/hq/operators/{id}/keys: the new key,
 // shown this once.
 func (s *Server) createOperatorKey(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	key, k, err := s.ops.CreateKey(c.Request.Context(), id, actor(c))

@@ -49,8 +49,7 @@ type apiError struct {
 // duplicate or error) through intake.RecordOrders.
 func (s *Server) postOrders(c *gin.Context) {
 	var req ordersRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	single := len(req.Orders) == 0
@@ -105,11 +104,7 @@ func (s *Server) postOrders(c *gin.Context) {
 // getOrder returns an order with its refunds.
 func (s *Server) getOrder(c *gin.Context) {
 	o, refunds, err := s.loyalty.Order(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"order": o, "refunds": refunds})
+	reply(c, http.StatusOK, gin.H{"order": o, "refunds": refunds}, err)
 }
 
 // refundRequest is the body of POST /api/hq/orders/{id}/refund.
@@ -122,8 +117,7 @@ type refundRequest struct {
 // refund and the order, 200 when the refund was posted before.
 func (s *Server) refundOrder(c *gin.Context) {
 	var req refundRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if req.RefundID == "" {

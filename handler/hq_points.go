@@ -44,14 +44,12 @@ func (s *Server) writeEarned(c *gin.Context, e loyalty.Earned) {
 
 // adjustPoints credits or debits a member by HQ, once per request id.
 func (s *Server) adjustPoints(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req adjustRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	e, err := s.loyalty.AdjustPoints(c.Request.Context(), loyalty.Adjustment{MemberID: id, Delta: req.Delta, Reason: req.Reason, RequestID: req.RequestID})
@@ -64,9 +62,8 @@ func (s *Server) adjustPoints(c *gin.Context) {
 
 // memberPoints is the member's balance and the points expiring soon.
 func (s *Server) memberPoints(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -90,9 +87,8 @@ func (s *Server) memberPoints(c *gin.Context) {
 // memberLevel is the member's level, what the next one needs, and the
 // level history.
 func (s *Server) memberLevel(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	info, err := s.loyalty.MemberLevel(c.Request.Context(), id)
@@ -115,16 +111,14 @@ func (s *Server) memberLevel(c *gin.Context) {
 
 // setBirthday records the member's birthday (MM-DD or YYYY-MM-DD).
 func (s *Server) setBirthday(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {
 		Birthday string `json:"birthday"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if err := s.loyalty.SetBirthday(c.Request.Context(), id, req.Birthday); err != nil {
@@ -136,9 +130,8 @@ func (s *Server) setBirthday(c *gin.Context) {
 
 // memberInvite gives the member's personal invite scene, for a QR code.
 func (s *Server) memberInvite(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	if _, err := s.loyalty.Balance(c.Request.Context(), id); err != nil {
@@ -162,8 +155,7 @@ type eventRequest struct {
 // order, interaction, feedback) are recorded for the score alone.
 func (s *Server) postEvent(c *gin.Context) {
 	var req eventRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	ev := intake.Event{EventID: req.EventID, Type: req.Type, MemberRef: req.MemberRef}

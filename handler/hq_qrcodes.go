@@ -19,8 +19,7 @@ type qrCodeRequest struct {
 
 func (s *Server) createQRCode(c *gin.Context) {
 	var req qrCodeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if !s.needChannels(c) {
@@ -31,18 +30,10 @@ func (s *Server) createQRCode(c *gin.Context) {
 		r.Expire = guides.MaxQRExpire
 	}
 	qr, err := s.codes.CreateQRCode(c.Request.Context(), r, s.now())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, qr)
+	reply(c, http.StatusCreated, qr, err)
 }
 
 func (s *Server) listQRCodes(c *gin.Context) {
 	codes, err := s.guides.ListQRCodes(c.Request.Context(), c.Query("scene"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"qrcodes": codes})
+	reply(c, http.StatusOK, gin.H{"qrcodes": codes}, err)
 }

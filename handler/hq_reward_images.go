@@ -16,9 +16,8 @@ import (
 // form whose "image" file (PNG, JPEG, WebP or GIF, at most 512 KB) becomes
 // the reward's picture. Answers the reward's image URL.
 func (s *Server) uploadRewardImage(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	fh, err := c.FormFile("image")
@@ -63,9 +62,8 @@ func rewardImageURL(id, v int64) string {
 
 // rewardImage serves GET /api/hq/rewards/{id}/image: the picture's bytes.
 func (s *Server) rewardImage(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	img, err := s.loyalty.RewardImage(c.Request.Context(), id)

@@ -42,29 +42,22 @@ func (r rewardRequest) reward() model.Reward {
 // createReward adds a reward to the points mall (201).
 func (s *Server) createReward(c *gin.Context) {
 	var req rewardRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	r, err := s.loyalty.CreateReward(c.Request.Context(), req.reward())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, r)
+	reply(c, http.StatusCreated, r, err)
 }
 
 // updateReward replaces a reward's fields; stock moves only through
 // POST /rewards/{id}/stock, so concurrent redemptions are never undone.
 func (s *Server) updateReward(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req rewardRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if req.Stock != nil {
@@ -73,34 +66,24 @@ func (s *Server) updateReward(c *gin.Context) {
 	}
 	r := req.reward()
 	r.ID = id
-	r, err = s.loyalty.UpdateReward(c.Request.Context(), r)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, r)
+	r, err := s.loyalty.UpdateReward(c.Request.Context(), r)
+	reply(c, http.StatusOK, r, err)
 }
 
 // restockReward adds (or takes away) stock: {"delta": 50}.
 func (s *Server) restockReward(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {
 		Delta int64 `json:"delta"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	r, err := s.loyalty.RestockReward(c.Request.Context(), id, req.Delta)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, r)
+	reply(c, http.StatusOK, r, err)
 }
 
 func (s *Server) listRewards(c *gin.Context) {
@@ -117,17 +100,12 @@ func (s *Server) listRewards(c *gin.Context) {
 }
 
 func (s *Server) getReward(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	r, err := s.loyalty.Reward(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, r)
+	reply(c, http.StatusOK, r, err)
 }
 
 // redeemRequest is the body of POST /api/hq/members/{id}/redemptions.
@@ -141,14 +119,12 @@ type redeemRequest struct {
 // (and coupon), 200 with the same answer when the member's request id was
 // seen (request ids are scoped to the member).
 func (s *Server) redeem(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req redeemRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if !model.ValidOrderNo(req.RequestID) {
@@ -170,14 +146,9 @@ func (s *Server) pickUp(c *gin.Context) {
 		PickupCode string `json:"pickup_code"`
 		StoreCode  string `json:"store_code"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	red, err := s.loyalty.PickUp(c.Request.Context(), req.PickupCode, req.StoreCode)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, red)
+	reply(c, http.StatusOK, red, err)
 }

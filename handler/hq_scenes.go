@@ -38,8 +38,7 @@ func decodeJSON(c *gin.Context, v any) error {
 
 func (s *Server) saveScene(c *gin.Context) {
 	var req sceneRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	sc, created, err := s.tags.SaveScene(c.Request.Context(), model.Scene{
@@ -55,20 +54,12 @@ func (s *Server) saveScene(c *gin.Context) {
 
 func (s *Server) listScenes(c *gin.Context) {
 	scenes, err := s.tags.ListScenes(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"scenes": scenes})
+	reply(c, http.StatusOK, gin.H{"scenes": scenes}, err)
 }
 
 func (s *Server) getScene(c *gin.Context) {
 	sc, err := s.tags.GetScene(c.Request.Context(), c.Param("scene"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, sc)
+	reply(c, http.StatusOK, sc, err)
 }
 
 func (s *Server) deleteScene(c *gin.Context) {

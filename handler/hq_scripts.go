@@ -49,8 +49,7 @@ func (s *Server) deleteScript(c *gin.Context) { deleteByID(c, s.scripts.DeleteSc
 // with the id (0 on create), to save.
 func saveByID[Req, Out any](c *gin.Context, save func(ctx context.Context, id int64, req Req) (Out, error)) {
 	var req Req
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	id, status, err := createOrUpdate(c)
@@ -82,11 +81,7 @@ func deleteByID(c *gin.Context, del func(ctx context.Context, id int64) error) {
 // listScripts serves GET /api/hq/scripts?q=&group=: every script, by group.
 func (s *Server) listScripts(c *gin.Context) {
 	groups, err := s.scripts.List(c.Request.Context(), scripts.ScriptQuery{Query: c.Query("q"), Group: c.Query("group")})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"groups": groups})
+	reply(c, http.StatusOK, gin.H{"groups": groups}, err)
 }
 
 // scriptUsage serves GET /api/hq/scripts/usage?from=&to=: sends per script
@@ -98,11 +93,7 @@ func (s *Server) scriptUsage(c *gin.Context) {
 		return
 	}
 	usage, err := s.scripts.Usage(c.Request.Context(), from, to)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"from": from, "to": to, "usage": usage})
+	reply(c, http.StatusOK, gin.H{"from": from, "to": to, "usage": usage}, err)
 }
 
 // createOrUpdate tells a POST (create: id 0, 201) from a PUT …/{id}

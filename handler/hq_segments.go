@@ -32,8 +32,7 @@ func (s *Server) recomputeSegments(c *gin.Context) {
 // and per store, before HQ dispatches a task or coupon push to them.
 func (s *Server) previewSegment(c *gin.Context) {
 	var f segments.TargetFilter
-	if err := decodeJSON(c, &f); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &f) {
 		return
 	}
 	n, stores, err := s.segments.CountTargetsByStore(c.Request.Context(), f)

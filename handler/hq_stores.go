@@ -30,8 +30,7 @@ func (r guideRequest) guide() model.Guide {
 
 func (s *Server) saveStore(c *gin.Context) {
 	var req storeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	st, isNew, err := s.guides.SaveStore(c.Request.Context(), model.Store{Code: req.Code, Name: req.Name})
@@ -44,11 +43,7 @@ func (s *Server) saveStore(c *gin.Context) {
 
 func (s *Server) listStores(c *gin.Context) {
 	stores, err := s.guides.ListStores(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"stores": stores})
+	reply(c, http.StatusOK, gin.H{"stores": stores}, err)
 }
 
 // importStores takes a JSON array of stores or a CSV with columns code,name:
@@ -70,17 +65,12 @@ func (s *Server) importStores(c *gin.Context) {
 		return
 	}
 	res, err := s.guides.ImportStores(c.Request.Context(), stores)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, res)
+	reply(c, http.StatusOK, res, err)
 }
 
 func (s *Server) saveGuide(c *gin.Context) {
 	var req guideRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	g, isNew, err := s.guides.SaveGuide(c.Request.Context(), req.guide())
@@ -93,11 +83,7 @@ func (s *Server) saveGuide(c *gin.Context) {
 
 func (s *Server) listGuides(c *gin.Context) {
 	guides, err := s.guides.ListGuides(c.Request.Context(), guides.GuideFilter{StoreCode: c.Query("store_code"), Role: c.Query("role")})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"guides": guides})
+	reply(c, http.StatusOK, gin.H{"guides": guides}, err)
 }
 
 // importGuides takes a JSON array of guides or a CSV with columns
@@ -118,11 +104,7 @@ func (s *Server) importGuides(c *gin.Context) {
 		return
 	}
 	res, err := s.guides.ImportGuides(c.Request.Context(), guides)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, res)
+	reply(c, http.StatusOK, res, err)
 }
 
 // syncGuides reads guides from WeCom's address book:
@@ -142,9 +124,5 @@ func (s *Server) syncGuides(c *gin.Context) {
 		dept = n
 	}
 	res, err := s.codes.SyncGuides(c.Request.Context(), dept, c.Query("store_code"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, res)
+	reply(c, http.StatusOK, res, err)
 }

@@ -15,11 +15,9 @@ import (
 // needTasks answers 503 on the task routes when the task service is not
 // wired, so their handlers can use s.tasks as given.
 func (s *Server) needTasks(c *gin.Context) {
-	if s.tasks == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "HQ tasks are not configured"))
-		return
+	if serviceWired(c, s.tasks != nil, "HQ tasks are not configured") {
+		c.Next()
 	}
-	c.Next()
 }
 
 // createTask serves POST /api/hq/tasks: 201 with the task (a draft, or
@@ -27,33 +25,23 @@ func (s *Server) needTasks(c *gin.Context) {
 func (s *Server) createTask(c *gin.Context) {
 	svc := s.tasks
 	var in hqtasks.TaskInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &in) {
 		return
 	}
 	t, err := svc.CreateTask(c.Request.Context(), in)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, t)
+	reply(c, http.StatusCreated, t, err)
 }
 
 // taskAction calls a task method on the {id} of the path and answers 200
 // with the task.
 func (s *Server) taskAction(c *gin.Context, action func(*hqtasks.Service, context.Context, int64) (hqtasks.Task, error)) {
 	svc := s.tasks
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	t, err := action(svc, c.Request.Context(), id)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, t)
+	reply(c, http.StatusOK, t, err)
 }
 
 // dispatchTask serves POST /api/hq/tasks/{id}/dispatch.
@@ -82,20 +70,15 @@ func (s *Server) listTasks(c *gin.Context) {
 		return
 	}
 	rows, err := s.withItemProgress(c, ts)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"tasks": rows})
+	reply(c, http.StatusOK, gin.H{"tasks": rows}, err)
 }
 
 // taskReport serves GET /api/hq/tasks/{id}/report: JSON, or CSV (with a
 // UTF-8 BOM) for ?format=csv or Accept: text/csv.
 func (s *Server) taskReport(c *gin.Context) {
 	svc := s.tasks
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	rep, err := svc.TaskReport(c.Request.Context(), id)
@@ -155,8 +138,7 @@ func (s *Server) taskEffect(c *gin.Context) {
 func (s *Server) previewTask(c *gin.Context) {
 	svc := s.tasks
 	var in hqtasks.PreviewInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &in) {
 		return
 	}
 	reach, err := svc.Preview(c.Request.Context(), in)

@@ -2,7 +2,6 @@ package handler_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/siyu/siyu/handler"
@@ -162,26 +160,10 @@ func TestSidebarSendsMaterialInBrowser(t *testing.T) {
 	if code, body := e.upload(map[string]string{"type": "image", "title": "门店海报"}, "p.png", testPNG(t)); code != http.StatusCreated {
 		t.Fatalf("upload = %d %s", code, body)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(quietCDP(t)))
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
-	var state string
+	ctx := openChromium(t, chrome)
 	var sent []map[string]any
 	err := chromedp.Run(ctx,
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			_, err := page.AddScriptToEvaluateOnNewDocument(wxStub).Do(ctx)
-			return err
-		}),
-		chromedp.Navigate(e.srv.URL+"/api/sidebar/config"),
-		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return chromedp.Navigate(e.srv.URL + "/sidebar/?code=code_g_sh_1&state=" + state).Do(ctx)
-		}),
+		openSidebar(e.srv.URL, wxStub),
 		chromedp.Poll(`document.querySelectorAll('#materials li[data-material]').length === 1`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Click(`#materials li[data-material] button`, chromedp.ByQuery),
 		chromedp.Poll(`window.__sent.length === 1`, nil, chromedp.WithPollingTimeout(20*time.Second)),

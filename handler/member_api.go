@@ -151,16 +151,14 @@ func (s *Server) memberRewards(c *gin.Context) {
 // chat's exchange; the page makes one request id per confirmation, so a
 // retried tap redeems once.
 func (s *Server) memberRedeem(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct {
 		RequestID string `json:"request_id"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if req.RequestID == "" || len(req.RequestID) > 64 {
@@ -238,9 +236,8 @@ func (s *Server) couponJSON(cp model.Coupon, state string) gin.H {
 // memberCoupon serves GET /api/m/coupons/{id}: one of the member's own
 // coupons with its code (for the QR) and terms; another member's id is 404.
 func (s *Server) memberCoupon(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	cp, t, err := s.loyalty.MemberCoupon(c.Request.Context(), memberOf(c).ID, id)
@@ -282,8 +279,7 @@ func (s *Server) memberProfile(c *gin.Context) {
 	var req struct {
 		Birthday string `json:"birthday"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if err := s.loyalty.SetBirthdayOnce(c.Request.Context(), memberOf(c).ID, req.Birthday); err != nil {

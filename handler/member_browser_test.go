@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -273,19 +272,9 @@ func scanInSidebar(t *testing.T, e *testEnv, chrome string, coupon model.Coupon)
 	stub := wxStub + fmt.Sprintf(`
 window.wx.scanQRCode = function (o) { setTimeout(function () { o.success({ resultStr: %q }); }, 0); };`, coupon.Code)
 	ctx := newPhone(t, chrome)
-	var first, second, state string
+	var first, second string
 	err := chromedp.Run(ctx,
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			_, err := page.AddScriptToEvaluateOnNewDocument(stub).Do(ctx)
-			return err
-		}),
-		// As WeCom's OAuth round trip does: the page's state comes back
-		// (the sidebar refuses a code without this browser's state).
-		chromedp.Navigate(e.srv.URL+"/api/sidebar/config"),
-		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return chromedp.Navigate(e.srv.URL + "/sidebar/?code=code_g_sh_1&state=" + state).Do(ctx)
-		}),
+		openSidebar(e.srv.URL, stub),
 		chromedp.Poll(`!document.getElementById('app').hidden`, nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Click("#scanbtn", chromedp.ByID),
 		chromedp.Poll(`document.getElementById('notice').textContent.includes('已核销')`, nil, chromedp.WithPollingTimeout(10*time.Second)),

@@ -20,3 +20,34 @@ func respondSaved(c *gin.Context, created bool, body any) {
 	}
 	respond(c, status, body)
 }
+
+// reply is the ending of a handler that made one service call: the error
+// when the call failed, else status and body. body is not read on failure.
+func reply(c *gin.Context, status int, body any, err error) {
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, status, body)
+}
+
+// bindJSON decodes the request body into v; on a bad body it has answered
+// 400 and reports false, and the handler stops.
+func bindJSON(c *gin.Context, v any) bool {
+	if err := decodeJSON(c, v); err != nil {
+		writeError(c, err)
+		return false
+	}
+	return true
+}
+
+// bindID reads the numeric path parameter name; on a bad one it has
+// answered 400 and reports false, and the handler stops.
+func bindID(c *gin.Context, name string) (int64, bool) {
+	id, err := pathID(c, name)
+	if err != nil {
+		writeError(c, err)
+		return 0, false
+	}
+	return id, true
+}

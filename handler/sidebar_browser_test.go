@@ -16,10 +16,16 @@ import (
 	"github.com/siyu/siyu/model"
 )
 
-// wxStub stands in for WeCom's JS-SDK in the page: config and agentConfig
-// succeed, the open chat is with wm_alice, and sendChatMessage records what
-// the page sends.
-const wxStub = `
+// wxStub stands in for WeCom's JS-SDK in the page of a one-customer chat
+// with wm_alice.
+var wxStub = sidebarWXStub("single_chat_tools", "if (name === 'getCurExternalContact') r.userId = 'wm_alice';")
+
+// sidebarWXStub stands in for WeCom's JS-SDK in the page: config and
+// agentConfig succeed, getContext answers entry, the line current names the
+// open chat, and sendChatMessage records what the page sends in
+// window.__sent.
+func sidebarWXStub(entry, current string) string {
+	return `
 window.__sent = [];
 window.wx = {
   config: function () {},
@@ -28,12 +34,32 @@ window.wx = {
   agentConfig: function (o) { setTimeout(function () { o.success({}); }, 0); },
   invoke: function (name, args, cb) {
     var r = { err_msg: name + ':ok' };
-    if (name === 'getContext') r.entry = 'single_chat_tools';
-    if (name === 'getCurExternalContact') r.userId = 'wm_alice';
+    if (name === 'getContext') r.entry = '` + entry + `';
+    ` + current + `
     if (name === 'sendChatMessage') window.__sent.push(args);
     setTimeout(function () { cb(r); }, 0);
   }
 };`
+}
+
+// openSidebar opens the sidebar at base as guide g_sh_1 with the JS-SDK
+// stub in the page before any page script. As WeCom's OAuth round trip
+// does, the page's state comes back (the sidebar refuses a code without
+// this browser's state).
+func openSidebar(base, stub string) chromedp.Tasks {
+	var state string
+	return chromedp.Tasks{
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := page.AddScriptToEvaluateOnNewDocument(stub).Do(ctx)
+			return err
+		}),
+		chromedp.Navigate(base + "/api/sidebar/config"),
+		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return chromedp.Navigate(base + "/sidebar/?code=code_g_sh_1&state=" + state).Do(ctx)
+		}),
+	}
+}
 
 // chromiumPath finds the browser: TEST_CHROMIUM (CI sets it, and the test
 // then fails unless it names a Chromium that runs), else chromium on PATH,
@@ -83,20 +109,11 @@ func TestSidebarInBrowser(t *testing.T) {
 
 	ctx := openChromium(t, chrome)
 
-	var profileName, points, scriptsText, state string
+	var profileName, points, scriptsText string
 	var sent []map[string]any
 	err := chromedp.Run(ctx,
 		chromedp.EmulateViewport(390, 844),
-		chromedp.ActionFunc(func(ctx context.Context) error { // before any page script
-			_, err := page.AddScriptToEvaluateOnNewDocument(wxStub).Do(ctx)
-			return err
-		}),
-		// As WeCom's OAuth round trip does: the page's state comes back.
-		chromedp.Navigate(e.srv.URL+"/api/sidebar/config"),
-		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return chromedp.Navigate(e.srv.URL + "/sidebar/?code=code_g_sh_1&state=" + state).Do(ctx)
-		}),
+		openSidebar(e.srv.URL, wxStub),
 	)
 	if err == nil {
 		err = chromedp.Run(ctx, chromedp.Poll(`!document.getElementById('app').hidden`, nil, chromedp.WithPollingTimeout(15*time.Second)))
@@ -235,14 +252,7 @@ func seedSidebarBrowser(t *testing.T, e *sidebarEnv) {
 func TestSidebarOutsideWeCom(t *testing.T) {
 	chrome := chromiumPath(t)
 	e := newSidebarEnv(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(quietCDP(t)))
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelTimeout()
+	ctx := openChromium(t, chrome)
 	var text string
 	if err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/sidebar/"), chromedp.WaitVisible("#outside", chromedp.ByID),
 		chromedp.Text("#outside", &text, chromedp.ByID)); err != nil {

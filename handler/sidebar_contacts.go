@@ -14,11 +14,7 @@ func (s *Server) sidebarContact(c *gin.Context) {
 		return
 	}
 	p, err := s.profiles.Contact(c.Request.Context(), m.ID)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, p)
+	reply(c, http.StatusOK, p, err)
 }
 
 type tagChange struct {
@@ -35,8 +31,7 @@ func (s *Server) sidebarTags(c *gin.Context) {
 		return
 	}
 	var req tagChange
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if len(req.Add) == 0 && len(req.Remove) == 0 {

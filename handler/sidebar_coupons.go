@@ -11,11 +11,7 @@ import (
 func (s *Server) sidebarCouponTemplates(c *gin.Context) {
 	g, _ := guideOf(c)
 	ts, err := s.loyalty.GuideCouponTemplates(c.Request.Context(), g.UserID)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"templates": ts})
+	reply(c, http.StatusOK, gin.H{"templates": ts}, err)
 }
 
 type guideCouponRequest struct {
@@ -33,8 +29,7 @@ func (s *Server) sidebarIssueCoupon(c *gin.Context) {
 		return
 	}
 	var req guideCouponRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	if req.TemplateID <= 0 {

@@ -11,9 +11,5 @@ import (
 func (s *Server) sidebarGroup(c *gin.Context) {
 	g, _ := guideOf(c)
 	v, err := s.groups.ForGuide(c.Request.Context(), g, c.Param("chat_id"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, v)
+	reply(c, http.StatusOK, v, err)
 }

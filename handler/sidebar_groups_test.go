@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/siyu/siyu/wx"
@@ -16,21 +15,7 @@ import (
 
 // wxGroupStub is the JS-SDK of a sidebar opened from a customer group's
 // toolbar: the chat is group wr_side.
-const wxGroupStub = `
-window.__sent = [];
-window.wx = {
-  config: function () {},
-  ready: function (cb) { setTimeout(cb, 0); },
-  error: function () {},
-  agentConfig: function (o) { setTimeout(function () { o.success({}); }, 0); },
-  invoke: function (name, args, cb) {
-    var r = { err_msg: name + ':ok' };
-    if (name === 'getContext') r.entry = 'group_chat_tools';
-    if (name === 'getCurExternalChat') r.chatId = 'wr_side';
-    if (name === 'sendChatMessage') window.__sent.push(args);
-    setTimeout(function () { cb(r); }, 0);
-  }
-};`
+var wxGroupStub = sidebarWXStub("group_chat_tools", "if (name === 'getCurExternalChat') r.chatId = 'wr_side';")
 
 // seedSideGroup puts group wr_side (owner g_sh_1, with Alice, who is a
 // member with 120 points, and a customer who is not a member yet) in the
@@ -81,29 +66,12 @@ func TestSidebarGroupInBrowser(t *testing.T) {
 	if st := e.hq("POST", "/api/hq/scripts", map[string]any{"group_id": sg.ID, "title": "入会邀请", "content": "{{称呼}}好，回复「会员」即可入会领积分～"}, nil); st != 201 {
 		t.Fatalf("script = %d", st)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(quietCDP(t)))
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
-	var state, name, owner, size, joins, membersText, prospects string
+	ctx := openChromium(t, chrome)
+	var name, owner, size, joins, membersText, prospects string
 	var sent []map[string]any
 	err := chromedp.Run(ctx,
 		chromedp.EmulateViewport(390, 844),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			_, err := page.AddScriptToEvaluateOnNewDocument(wxGroupStub).Do(ctx)
-			return err
-		}),
-		chromedp.Navigate(e.srv.URL+"/api/sidebar/config"),
-		chromedp.Evaluate(`JSON.parse(document.body.innerText).state`, &state),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return chromedp.Navigate(e.srv.URL + "/sidebar/?code=code_g_sh_1&state=" + state).Do(ctx)
-		}),
+		openSidebar(e.srv.URL, wxGroupStub),
 		chromedp.Poll(`!document.getElementById('app').hidden && document.body.classList.contains('group-mode')`, nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Text("#gname", &name, chromedp.ByID), chromedp.Text("#gowner", &owner, chromedp.ByID),
 		chromedp.Text("#gsize", &size, chromedp.ByID), chromedp.Text("#gjoins", &joins, chromedp.ByID),

@@ -30,30 +30,23 @@ func (s *Server) sidebarMaterials(c *gin.Context) {
 // the send counted for the guide.
 func (s *Server) sidebarSendMaterial(c *gin.Context) {
 	var req sendMaterialRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	g, _ := guideOf(c)
 	p, err := s.materials.Send(c.Request.Context(), g, id, req.ExternalUserID)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"message": p})
+	reply(c, http.StatusOK, gin.H{"message": p}, err)
 }
 
 // sidebarMaterialContent serves GET /api/sidebar/materials/{id}/content:
 // the preview of an uploaded material open to the guide's store.
 func (s *Server) sidebarMaterialContent(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	g, _ := guideOf(c)

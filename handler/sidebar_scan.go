@@ -19,8 +19,7 @@ func (s *Server) sidebarRedeemCoupon(c *gin.Context) {
 		Code      string `json:"code"`
 		RequestID string `json:"request_id"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	g, _ := guideOf(c)

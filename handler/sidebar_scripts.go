@@ -47,9 +47,8 @@ func (s *Server) sidebarScripts(c *gin.Context) {
 // sidebarScriptSent serves POST /api/sidebar/scripts/{id}/sent: the page
 // calls it after sendChatMessage succeeded, for HQ's usage counts.
 func (s *Server) sidebarScriptSent(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	g, _ := guideOf(c)

@@ -27,34 +27,24 @@ func (s *Server) sidebarTasks(c *gin.Context) {
 		return
 	}
 	ts, err := svc.GuideTasks(c.Request.Context(), g.UserID)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, gin.H{"tasks": ts})
+	reply(c, http.StatusOK, gin.H{"tasks": ts}, err)
 }
 
 // sidebarTaskItem serves POST /api/sidebar/task-items/{id} {"status":
 // "done"|"skipped", "note": "…"}: only the item's guide may (403).
 func (s *Server) sidebarTaskItem(c *gin.Context) {
 	svc := s.tasks
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ok := bindID(c, "id")
+	if !ok {
 		return
 	}
 	var req struct{ Status, Note string }
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	g, _ := guideOf(c)
 	it, err := svc.CompleteItem(c.Request.Context(), g.UserID, id, req.Status, req.Note)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusOK, it)
+	reply(c, http.StatusOK, it, err)
 }
 
 // sidebarFeedback serves POST /api/sidebar/feedback {"task_id": 1?, "text": "…"}.
@@ -64,15 +54,10 @@ func (s *Server) sidebarFeedback(c *gin.Context) {
 		TaskID *int64 `json:"task_id"`
 		Text   string `json:"text"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	if !bindJSON(c, &req) {
 		return
 	}
 	g, _ := guideOf(c)
 	f, err := svc.SendFeedback(c.Request.Context(), g, req.TaskID, req.Text)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	respond(c, http.StatusCreated, f)
+	reply(c, http.StatusCreated, f, err)
 }

@@ -1,13 +1,8 @@
 package hqtasks_test
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"regexp"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,32 +42,13 @@ type env struct {
 	hq     *hqtasks.Service
 }
 
-var corpSeq atomic.Int64
-
-var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
-
 func newEnv(t *testing.T, o hqtasks.Options) *env {
 	t.Helper()
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
 	up := wxtest.NewServer(t)
-	// Ids unique per test, so token fetches reach this test's fake.
-	corp := fmt.Sprintf("ww%s%d", nonWord.ReplaceAllString(t.Name(), ""), corpSeq.Add(1))
-	client, err := wx.New(wx.Config{
-		WeChatAppID: "wx" + corp, WeChatSecret: "oasecret",
-		WeComCorpID: corp, WeComAgentID: "1000002", WeComAgentSecret: "agentsecret", WeComContactSecret: "contactsecret",
-		WeChatAPIBase: up.URL(), WeComAPIBase: up.URL(), HTTPTimeout: 2 * time.Second,
-		Redis: rdb.Client, KeyPrefix: prefix,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() {
-		if err := enq.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	client := taskstest.NewWX(t, taskstest.WXConfig(up, rdb, prefix, taskstest.UniqueCorp(t)))
+	enq := taskstest.NewEnqueuer(t, rdb, prefix)
 	st := store.New(db)
 	e := &env{t: t, db: db, up: up, rdb: rdb, prefix: prefix, enq: enq,
 		loy: loyalty.New(st, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules})}
@@ -80,22 +56,11 @@ func newEnv(t *testing.T, o hqtasks.Options) *env {
 	e.hq = hqtasks.New(st, o)
 	e.deps = tasks.Deps{Loyalty: e.loy, Tagging: tagging.New(st, nil), WeCom: client, OA: client, Queue: enq,
 		Redis: rdb.Client, Prefix: prefix, Logger: testLogger(), HQ: true}
-	t.Cleanup(func() {
-		bad, err := e.loy.CheckLedger(context.Background())
-		if err != nil || len(bad) > 0 {
-			t.Errorf("ledger check: %v %+v", err, bad)
-		}
-	})
+	taskstest.CheckLedgerAtEnd(t, e.loy)
 	return e
 }
 
-func testLogger() *slog.Logger {
-	var w io.Writer = io.Discard
-	if os.Getenv("SIYU_TEST_LOG") != "" {
-		w = os.Stderr
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
+func testLogger() *slog.Logger { return taskstest.Logger() }
 
 // start runs a worker on e's queues with tasks' and the HQ task handlers.
 func (e *env) start() {
@@ -118,11 +83,5 @@ func (e *env) must(err error) {
 
 func (e *env) count(table any, where ...any) int64 {
 	e.t.Helper()
-	var n int64
-	q := e.db.Model(table)
-	if len(where) > 0 {
-		q = q.Where(where[0], where[1:]...)
-	}
-	e.must(q.Count(&n).Error)
-	return n
+	return modeltest.Count(e.t, e.db, table, where...)
 }

@@ -112,15 +112,7 @@ func (e *env) get(memberID int64) model.Member {
 
 func (e *env) count(table any, where ...any) int64 {
 	e.t.Helper()
-	var n int64
-	q := e.db.Model(table)
-	if len(where) > 0 {
-		q = q.Where(where[0], where[1:]...)
-	}
-	if err := q.Count(&n).Error; err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return modeltest.Count(e.t, e.db, table, where...)
 }
 
 func (e *env) template(t model.CouponTemplate) model.CouponTemplate {

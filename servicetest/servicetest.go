@@ -75,15 +75,7 @@ func (e *Env) Scene(name string, tags []string, store, guide string) {
 // its arguments), failing the test on error.
 func (e *Env) Count(table any, where ...any) int64 {
 	e.T.Helper()
-	var n int64
-	q := e.DB.Model(table)
-	if len(where) > 0 {
-		q = q.Where(where[0], where[1:]...)
-	}
-	if err := q.Count(&n).Error; err != nil {
-		e.T.Fatal(err)
-	}
-	return n
+	return modeltest.Count(e.T, e.DB, table, where...)
 }
 
 // Add records that the customer ext added guide in TestCorp through the

@@ -2,11 +2,8 @@ package tasks_test
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,57 +60,31 @@ type env struct {
 	st       *store.Store
 }
 
+// corpSeq numbers the corp IDs of tests that build their own wx client.
 var corpSeq atomic.Int64
-
-var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 func newEnv(t *testing.T, opts ...func(*wx.Config)) *env {
 	t.Helper()
 	db := modeltest.NewDB(t)
 	rdb, prefix := taskstest.NewRedis(t)
 	up := wxtest.NewServer(t)
-	// Ids unique per test, so token fetches reach this test's fake.
-	corp := fmt.Sprintf("ww%s%d", nonWord.ReplaceAllString(t.Name(), ""), corpSeq.Add(1))
-	cfg := wx.Config{
-		WeChatAppID: "wx" + corp, WeChatSecret: "oasecret",
-		WeComCorpID: corp, WeComAgentID: "1000002", WeComAgentSecret: "agentsecret", WeComContactSecret: "contactsecret",
-		WeChatAPIBase: up.URL(), WeComAPIBase: up.URL(), HTTPTimeout: 2 * time.Second,
-		Redis: rdb.Client, KeyPrefix: prefix,
-	}
+	corp := taskstest.UniqueCorp(t)
+	cfg := taskstest.WXConfig(up, rdb, prefix, corp)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	client, err := wx.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enq := tasks.NewEnqueuer(rdb.ConnOpt, taskstest.Queues(prefix))
-	t.Cleanup(func() {
-		if err := enq.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	client := taskstest.NewWX(t, cfg)
+	enq := taskstest.NewEnqueuer(t, rdb, prefix)
 	st := store.New(db)
 	tags := tagging.New(st, nil)
 	e := &env{t: t, db: db, tags: tags, members: members.New(st, tags, nil), guides: guides.New(st, nil), segments: segments.New(st, nil), up: up, wx: client, rdb: rdb, prefix: prefix, enq: enq, corp: corp,
 		loy: loyalty.New(st, loyalty.Options{CheckIn: loyalty.DefaultCheckInRules}), st: st}
 	e.deps = tasks.Deps{Tagging: tags, Members: e.members, Guides: e.guides, Segments: e.segments, WeCom: client, OA: client, Queue: enq, Redis: rdb.Client, Prefix: prefix, Logger: testLogger()}
-	t.Cleanup(func() {
-		bad, err := e.loy.CheckLedger(context.Background())
-		if err != nil || len(bad) > 0 {
-			t.Errorf("ledger check: %v %+v", err, bad)
-		}
-	})
+	taskstest.CheckLedgerAtEnd(t, e.loy)
 	return e
 }
 
-func testLogger() *slog.Logger {
-	var w io.Writer = io.Discard
-	if os.Getenv("SIYU_TEST_LOG") != "" {
-		w = os.Stderr
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
+func testLogger() *slog.Logger { return taskstest.Logger() }
 
 // start runs a worker on e's queues.
 func (e *env) start() { taskstest.StartWorker(e.t, e.rdb, e.prefix, e.deps) }
@@ -181,13 +152,7 @@ func (e *env) scene(name string, tags []string, welcome string) {
 
 func (e *env) count(table any, where ...any) int64 {
 	e.t.Helper()
-	var n int64
-	q := e.db.Model(table)
-	if len(where) > 0 {
-		q = q.Where(where[0], where[1:]...)
-	}
-	e.must(q.Count(&n).Error)
-	return n
+	return modeltest.Count(e.t, e.db, table, where...)
 }
 
 // member returns the one member behind the external contact.

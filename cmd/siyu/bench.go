@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,6 +95,19 @@ func (b *benchEnv) storage() string {
 		q = "embedded Redis"
 	}
 	return db + " + " + q
+}
+
+// parsedApp is the preamble every bench shares: it parses the bench's
+// flags, answers usage when invalid() finds them out of range, and opens a
+// fresh app (see freshApp) that cleanup drops.
+func (b *benchEnv) parsedApp(ctx context.Context, fs *flag.FlagSet, args []string, invalid func() bool, usage string) (a *app, cleanup func(), err error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, err
+	}
+	if invalid() {
+		return nil, nil, usageError{usage}
+	}
+	return b.freshApp(ctx)
 }
 
 // freshApp opens a Siyu on a new, empty database: a database named

@@ -28,15 +28,11 @@ func benchDispatch(ctx context.Context, b *benchEnv, args []string) error {
 	guides := fs.Int("guides", 2000, "guides")
 	customers := fs.Int("customers", 250, "customers per guide")
 	perStore := fs.Int("per-store", 10, "guides per store")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *guides < 1 || *customers < 1 || *perStore < 1 {
-		return usageError{"bench dispatch: --guides, --customers and --per-store must be ≥ 1"}
-	}
 	// Notifications fail without WeCom credentials; keep their warnings quiet.
 	b.log = slog.New(slog.NewTextHandler(b.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, cleanup, err := b.freshApp(ctx)
+	a, cleanup, err := b.parsedApp(ctx, fs, args, func() bool {
+		return *guides < 1 || *customers < 1 || *perStore < 1
+	}, "bench dispatch: --guides, --customers and --per-store must be ≥ 1")
 	if err != nil {
 		return err
 	}

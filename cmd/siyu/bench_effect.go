@@ -26,13 +26,9 @@ func benchEffect(ctx context.Context, b *benchEnv, args []string) error {
 	orders := fs.Int("orders", 5000000, "orders over the window, paid by random customers")
 	days := fs.Int("days", 14, "the effect window in days")
 	holdout := fs.Int("holdout", 10, "holdout percent")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *customers < 1 || *orders < 0 || *days < 1 || *days > hqtasks.MaxEffectWindowDays || *holdout < 0 || *holdout > effect.MaxHoldoutPercent {
-		return usageError{"bench effect: --customers ≥ 1, --orders ≥ 0, --days 1..90, --holdout 0..50"}
-	}
-	a, cleanup, err := b.freshApp(ctx)
+	a, cleanup, err := b.parsedApp(ctx, fs, args, func() bool {
+		return *customers < 1 || *orders < 0 || *days < 1 || *days > hqtasks.MaxEffectWindowDays || *holdout < 0 || *holdout > effect.MaxHoldoutPercent
+	}, "bench effect: --customers ≥ 1, --orders ≥ 0, --days 1..90, --holdout 0..50")
 	if err != nil {
 		return err
 	}

@@ -31,13 +31,9 @@ func benchHQReads(ctx context.Context, b *benchEnv, args []string) error {
 	nMembers := fs.Int("members", 100000, "members to generate")
 	nOrders := fs.Int("orders", 500000, "orders to generate")
 	runs := fs.Int("runs", 30, "timed runs of each read")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *nMembers < 1 || *nOrders < 0 || *runs < 2 {
-		return usageError{"bench hq-reads: --members ≥ 1, --orders ≥ 0, --runs ≥ 2"}
-	}
-	a, cleanup, err := b.freshApp(ctx)
+	a, cleanup, err := b.parsedApp(ctx, fs, args, func() bool {
+		return *nMembers < 1 || *nOrders < 0 || *runs < 2
+	}, "bench hq-reads: --members ≥ 1, --orders ≥ 0, --runs ≥ 2")
 	if err != nil {
 		return err
 	}

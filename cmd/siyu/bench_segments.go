@@ -25,13 +25,9 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	orders := fs.Int("orders", 1000000, "orders to generate (paid over the last 60 days)")
 	batch := fs.Int("batch", 50000, "members per recompute batch")
 	changed := fs.Float64("changed", 0, "percent of members given a new order before a third run (0: no third run)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *members < 1 || *orders < 0 || *batch < 1 || *changed < 0 || *changed > 100 {
-		return usageError{"bench segments: --members and --batch must be ≥ 1, --orders ≥ 0, --changed 0..100"}
-	}
-	a, cleanup, err := b.freshApp(ctx)
+	a, cleanup, err := b.parsedApp(ctx, fs, args, func() bool {
+		return *members < 1 || *orders < 0 || *batch < 1 || *changed < 0 || *changed > 100
+	}, "bench segments: --members and --batch must be ≥ 1, --orders ≥ 0, --changed 0..100")
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -99,14 +98,7 @@ func TestConsoleInBrowser(t *testing.T) {
 func startConsoleServer(t *testing.T) string {
 	t.Helper()
 	_, prefix := taskstest.NewRedis(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil { // free the port for the server
-		t.Fatal(err)
-	}
+	addr := freeAddr(t)
 	env := map[string]string{
 		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
 		"SIYU_REDIS_URL": os.Getenv("TEST_REDIS_URL"), "SIYU_REDIS_PREFIX": prefix, "SIYU_HQ_TOKEN": "console-token",
@@ -123,24 +115,7 @@ func startConsoleServer(t *testing.T) string {
 	// The Official Account's API is the fake upstream, so the console can make QR codes.
 	up := wxtest.NewServer(t)
 	env["SIYU_WECHAT_APPID"], env["SIYU_WECHAT_SECRET"], env["SIYU_WECHAT_API_BASE"] = "wxconsole000000000", "console-secret", up.URL()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	base := "http://" + addr
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
-	return base
+	return serveReady(t, env)
 }
 
 // pageProblems collects what went wrong on the page being checked:

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -69,14 +68,7 @@ func TestEndToEndWeCom(t *testing.T) {
 // returns the server's base URL and its environment.
 func startE2EServer(t *testing.T, upURL, prefix string) (string, func(string) string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil { // free the port for the server
-		t.Fatal(err)
-	}
+	addr := freeAddr(t)
 	env := map[string]string{
 		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
 		"SIYU_REDIS_URL": os.Getenv("TEST_REDIS_URL"), "SIYU_REDIS_PREFIX": prefix, "SIYU_HQ_TOKEN": "e2e-hq-token",
@@ -84,29 +76,8 @@ func startE2EServer(t *testing.T, upURL, prefix string) (string, func(string) st
 		"SIYU_WECOM_CONTACT_SECRET": "contactsecret", "SIYU_WECOM_AGENT_ID": "1000002", "SIYU_WECOM_AGENT_SECRET": "agentsecret",
 		"SIYU_WECOM_API_BASE": upURL, "SIYU_WECHAT_API_BASE": upURL, "SIYU_LOG_LEVEL": "warn",
 	}
-	getenv := func(k string) string { return env[k] }
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, logs, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
-	return base, getenv
+	base := serveReady(t, env)
+	return base, func(k string) string { return env[k] }
 }
 
 // e2eHQ returns a caller of the HQ API at base: it sends in as JSON,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -26,14 +25,7 @@ import (
 func TestMemberCentreEndToEnd(t *testing.T) {
 	up := wxtest.NewServer(t)
 	_, prefix := taskstest.NewRedis(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil { // free the port for the server
-		t.Fatal(err)
-	}
+	addr := freeAddr(t)
 	base := "http://" + addr
 	env := map[string]string{
 		"SIYU_HTTP_ADDR": addr, "SIYU_DATA_DIR": t.TempDir(), "SIYU_MYSQL_DSN": modeltest.DSN(t),
@@ -42,26 +34,7 @@ func TestMemberCentreEndToEnd(t *testing.T) {
 		"SIYU_WECHAT_API_BASE": up.URL(), "SIYU_LOG_LEVEL": "warn",
 	}
 	getenv := func(k string) string { return env[k] }
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, logs, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
+	serveReady(t, env)
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}

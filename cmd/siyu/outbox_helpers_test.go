@@ -57,8 +57,31 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// startRun runs `siyu <args>` in-process until the test ends.
+// startRun runs `siyu <args>` in-process until the test ends; a server is
+// waited for until it answers /healthz.
 func startRun(t *testing.T, env map[string]string, args ...string) {
+	t.Helper()
+	runUntilEnd(t, env, args...)
+	if args[0] == "serve" {
+		waitReady(t, "http://"+env["SIYU_HTTP_ADDR"])
+	}
+}
+
+// serveReady runs `siyu serve` in-process until the test ends and waits
+// until it answers /readyz (its database and Redis reachable); it returns
+// the server's base URL.
+func serveReady(t *testing.T, env map[string]string) string {
+	t.Helper()
+	runUntilEnd(t, env, "serve")
+	base := "http://" + env["SIYU_HTTP_ADDR"]
+	waitAnswers(t, base+"/readyz")
+	return base
+}
+
+// runUntilEnd runs `siyu <args>` in-process and stops it when the test
+// ends, failing the test if it ended with an error of its own and showing
+// its log when the test failed.
+func runUntilEnd(t *testing.T, env map[string]string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
@@ -75,9 +98,6 @@ func startRun(t *testing.T, env map[string]string, args ...string) {
 			t.Logf("%v log:\n%s", args, logs.String())
 		}
 	})
-	if args[0] == "serve" {
-		waitReady(t, "http://"+env["SIYU_HTTP_ADDR"])
-	}
 }
 
 // stoppedByTest reports whether err is the cancellation the test's own end
@@ -88,8 +108,14 @@ func stoppedByTest(ctx context.Context, err error) bool {
 
 func waitReady(t *testing.T, base string) {
 	t.Helper()
+	waitAnswers(t, base+"/healthz")
+}
+
+// waitAnswers waits until a GET of url answers 200.
+func waitAnswers(t *testing.T, url string) {
+	t.Helper()
 	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
 		}

@@ -92,3 +92,18 @@ func NewDB(t testing.TB) *gorm.DB {
 
 // UsingMySQL reports whether tests run against MySQL.
 func UsingMySQL() bool { return os.Getenv("TEST_MYSQL_DSN") != "" }
+
+// Count counts rows of table matching the optional condition (a query and
+// its arguments), failing the test on error.
+func Count(t testing.TB, db *gorm.DB, table any, where ...any) int64 {
+	t.Helper()
+	var n int64
+	q := db.Model(table)
+	if len(where) > 0 {
+		q = q.Where(where[0], where[1:]...)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
