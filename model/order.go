@@ -29,7 +29,7 @@ type Order struct {
 	GrowthReversed int64     `gorm:"not null;default:0" json:"growth_reversed"`
 	Status         string    `gorm:"size:24;not null;default:'paid'" json:"status"`
 	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	UpdatedAt      time.Time `gorm:"index" json:"updated_at"`
 }
 
 // OrderRefund is one refund of an order, full or partial. (order, refund
@@ -45,7 +45,7 @@ type OrderRefund struct {
 	Points    int64     `gorm:"not null" json:"points_reversed"`
 	Growth    int64     `gorm:"not null" json:"growth_reversed"`
 	Shortfall int64     `gorm:"not null;default:0" json:"points_shortfall"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `gorm:"index" json:"created_at"`
 }
 
 // orderNoRe keeps order and refund numbers printable and key-safe.
