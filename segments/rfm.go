@@ -61,7 +61,7 @@ func rfmCase(recentCut time.Time, frequent int, thresholdFen float64) (string, [
 			for _, m := range []bool{true, false} {
 				b.WriteString("WHEN ")
 				b.WriteString(cond(r, "o.last_at >= ?", "o.last_at < ?"))
-				args = append(args, recentCut)
+				args = append(args, recentCut.UTC())
 				b.WriteString(" AND ")
 				b.WriteString(cond(f, "o.n >= ?", "o.n < ?"))
 				args = append(args, frequent)
