@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
@@ -77,17 +78,7 @@ func TestSegmentRunAskedDuringOutage(t *testing.T) {
 	go func() { defer wg.Done(); sw.Run(swCtx) }()
 	t.Cleanup(func() { cancel(); wg.Wait(); w.Shutdown() })
 
-	deadline := time.Now().Add(30 * time.Second)
-	var got model.SegmentRun
-	for {
-		if err := db.Take(&got, run.ID).Error; err != nil {
-			t.Fatal(err)
-		}
-		if got.State == model.SegmentRunDone || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := waitRunSettled(t, db, run.ID, 30*time.Second)
 	if got.State != model.SegmentRunDone || got.Members != 5 || got.RequestedBy != "ops" || got.Kind != model.SegmentRunFull {
 		t.Fatalf("run after Redis returned: %+v; want done over 5 members, asked by ops, full", got)
 	}
@@ -101,5 +92,22 @@ func TestSegmentRunAskedDuringOutage(t *testing.T) {
 	db.Model(&model.SegmentRun{}).Count(&rows)
 	if n := ran.Load(); n != 1 || !again.StartedAt.Equal(*got.StartedAt) || rows != 1 {
 		t.Errorf("the run did its work %d times (started %v, then %v), %d run rows; want once, one row", n, got.StartedAt, again.StartedAt, rows)
+	}
+}
+
+// waitRunSettled waits until the run is done (or the timeout passes) and
+// returns it.
+func waitRunSettled(t *testing.T, db *gorm.DB, id int64, timeout time.Duration) model.SegmentRun {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var got model.SegmentRun
+		if err := db.Take(&got, id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got.State == model.SegmentRunDone || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
