@@ -10,22 +10,53 @@ import (
 	"github.com/siyu/siyu/tasks"
 )
 
-// recomputeSegments queues a segment recompute (202). Requests within the
-// same minute share one run.
+// recomputeSegments saves a segment run and queues it (202 with the run).
+// Body (optional): {"kind": "full"|"incremental"}, default full. The run is
+// saved even while Redis is down (queued false): the sweeper queues it when
+// Redis is back.
 func (s *Server) recomputeSegments(c *gin.Context) {
-	if s.enq == nil {
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "the task queue is not available"))
+	body := struct {
+		Kind string `json:"kind"`
+	}{Kind: model.SegmentRunFull}
+	if c.Request.ContentLength > 0 {
+		if err := decodeJSON(c, &body); err != nil {
+			writeError(c, err)
+			return
+		}
+	}
+	if body.Kind == "" {
+		body.Kind = model.SegmentRunFull
+	}
+	who := actor(c).Username
+	if who == "" {
+		who = "hq"
+	}
+	run, queued, err := tasks.RequestSegmentRun(c.Request.Context(), s.segments, s.enq, body.Kind, who)
+	if err != nil {
+		writeError(c, err)
 		return
 	}
-	key := "hq-" + s.now().UTC().Format("20060102T1504")
-	if err := tasks.EnqueueRecomputeSegments(c.Request.Context(), s.enq, key); err != nil {
-		// Nothing was saved: refuse with 503 (retry later), never a 5xx
-		// that left half of a request behind.
-		logger(c).Warn("segment recompute not queued", "err", err)
-		writeError(c, model.Errorf(model.EUNAVAILABLE, "the task queue is unavailable; nothing was queued, try again later"))
+	if !queued {
+		logger(c).Warn("segment run saved, not queued yet: the sweeper queues it", "run", run.ID)
+	}
+	respond(c, http.StatusAccepted, gin.H{"run_id": run.ID, "state": run.State, "kind": run.Kind, "queued": queued,
+		"task_id": tasks.SegmentRunTaskID(run.ID)})
+}
+
+// listSegmentRuns answers the latest segment runs, newest first
+// (?limit=1..200, default 50).
+func (s *Server) listSegmentRuns(c *gin.Context) {
+	limit, err := queryInt(c, "limit", 50)
+	if err != nil {
+		writeError(c, err)
 		return
 	}
-	respond(c, http.StatusAccepted, gin.H{"queued": true, "task_id": "segments:" + key})
+	runs, err := s.segments.ListRuns(c.Request.Context(), limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"runs": runs})
 }
 
 // previewSegment counts the members a segments.TargetFilter matches, in all

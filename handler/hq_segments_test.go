@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -34,14 +35,30 @@ func TestHQSegmentsAndMetrics(t *testing.T) {
 		t.Errorf("behaviour rows = %d, want 1", n)
 	}
 
-	// Recompute through the API and the worker.
-	var queued map[string]any
-	if st := e.hq("POST", "/api/hq/segments/recompute", nil, &queued); st != http.StatusAccepted {
-		t.Fatalf("recompute: %d %v", st, queued)
+	// Recompute through the API and the worker: the run is saved (202 with
+	// its id) and listed with what it did.
+	var queued struct {
+		RunID  int64 `json:"run_id"`
+		Queued bool  `json:"queued"`
+	}
+	if st := e.hq("POST", "/api/hq/segments/recompute", map[string]any{"kind": "incremental"}, &queued); st != http.StatusAccepted || queued.RunID == 0 || !queued.Queued {
+		t.Fatalf("recompute: %d %+v", st, queued)
+	}
+	if st := e.hq("POST", "/api/hq/segments/recompute", map[string]any{"kind": "some"}, nil); st != http.StatusBadRequest {
+		t.Errorf("unknown kind: %d, want 400", st)
 	}
 	e.idle()
-	var got model.Member
-	e.db.Take(&got, m.ID)
+	var runs struct {
+		Runs []model.SegmentRun `json:"runs"`
+	}
+	if st := e.hq("GET", "/api/hq/segments/runs", nil, &runs); st != http.StatusOK || len(runs.Runs) != 1 || runs.Runs[0].ID != queued.RunID ||
+		runs.Runs[0].State != model.SegmentRunDone || runs.Runs[0].Kind != model.SegmentRunFull || runs.Runs[0].Members != 1 {
+		t.Errorf("runs = %d %+v, want the run done, full (the first run is), over 1 member", st, runs.Runs)
+	}
+	var got model.MemberView
+	if st := e.hq("GET", fmt.Sprintf("/api/hq/members/%d", m.ID), nil, &got); st != http.StatusOK {
+		t.Fatalf("member: %d", st)
+	}
 	if got.Lifecycle != segments.LifecycleActive || got.RFMSegment != segments.RFMNone || got.ActivityScore < 2.5 || got.ActivityScore > 3 {
 		t.Errorf("after recompute: %q %q %v, want 活跃, 无消费会员, 3 decayed by under a day", got.Lifecycle, got.RFMSegment, got.ActivityScore)
 	}

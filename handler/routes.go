@@ -108,6 +108,7 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	hq.GET("/coupons/:code", s.getCoupon)
 
 	hq.POST("/segments/recompute", s.recomputeSegments)
+	hq.GET("/segments/runs", s.listSegmentRuns)
 	hq.POST("/segments/preview", s.previewSegment)
 	hq.GET("/metrics/summary", s.metricsSummary)
 	for name, fn := range metricRoutes {

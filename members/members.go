@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/siyu/siyu/model"
+	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/store"
 )
 
@@ -183,7 +184,11 @@ func (s *Service) fill(ctx context.Context, ms []model.MemberView) error {
 	for _, r := range rows {
 		byID[r.MemberID].Tags = append(byID[r.MemberID].Tags, r.Name)
 	}
-	return nil
+	// The activity score is stored as log2 at an epoch: scale it to the
+	// last segment run's day, the day it always described.
+	sc, err := segments.LoadScoreScale(ctx, s.db)
+	sc.Fill(ms)
+	return err
 }
 
 // findOrCreateLocked is findOrCreate followed by store.LockMember.

@@ -28,19 +28,30 @@ type Member struct {
 	GuideUserID    string     `gorm:"size:64;not null;default:'';index" json:"guide_userid"`
 	StoreCode      string     `gorm:"size:64;not null;default:'';index" json:"store_code"`
 	MergedInto     *int64     `gorm:"index" json:"merged_into,omitempty"`
-	LastActiveAt   *time.Time `json:"last_active_at,omitempty"`
+	LastActiveAt   *time.Time `gorm:"index" json:"last_active_at,omitempty"`
 	// Birthday is MM-DD (set through the HQ API); the birthday bonus is
 	// credited on that business day once a year.
 	Birthday string `gorm:"size:5;not null;default:'';index" json:"birthday,omitempty"`
-	// Segments, recomputed daily (tagging): lifecycle state (新客, 活跃,
-	// 沉默, 睡眠, 流失), RFM cell and activity score. Empty until the first
-	// recompute.
-	Lifecycle     string     `gorm:"size:16;not null;default:'';index" json:"lifecycle,omitempty"`
-	RFMSegment    string     `gorm:"size:32;not null;default:'';index" json:"rfm_segment,omitempty"`
-	ActivityScore float64    `gorm:"not null;default:0;index" json:"activity_score"`
-	SegmentedAt   *time.Time `json:"segmented_at,omitempty"`
-	CreatedAt     time.Time  `gorm:"index" json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Segments, recomputed daily (package segments): lifecycle state (新客,
+	// 活跃, 沉默, 睡眠, 流失), RFM cell and activity score. Empty until the
+	// first recompute.
+	Lifecycle  string `gorm:"size:16;not null;default:'';index" json:"lifecycle,omitempty"`
+	RFMSegment string `gorm:"size:32;not null;default:'';index" json:"rfm_segment,omitempty"`
+	// ActivityLog2 is the activity score as log2 of its value at a fixed
+	// epoch (nil: no activity), so that passing time changes no row;
+	// ActivityScore is the score as of the last segment run's day, filled
+	// from it when a member is read (segments.ScoreScale), never stored.
+	ActivityLog2  *float64 `gorm:"index" json:"-"`
+	ActivityScore float64  `gorm:"-" json:"activity_score"`
+	// RFMAvgFen is the average net order value in the RFM window (nil: no
+	// order): a move of the average-based M threshold re-scores only the
+	// members between the old and the new threshold, found by this index.
+	RFMAvgFen   *float64   `gorm:"index" json:"-"`
+	SegmentedAt *time.Time `json:"segmented_at,omitempty"`
+	CreatedAt   time.Time  `gorm:"index" json:"created_at"`
+	// UpdatedAt is indexed: the incremental segment run finds members
+	// changed since its last run by it.
+	UpdatedAt time.Time `gorm:"index" json:"updated_at"`
 }
 
 // MemberView is a member as the HQ API and the sidebar show it: the row
@@ -89,7 +100,7 @@ type MemberEvent struct {
 	Kind      string    `gorm:"size:32;not null" json:"kind"`
 	Scene     string    `gorm:"size:64;not null;default:''" json:"scene,omitempty"`
 	Detail    string    `gorm:"size:512;not null;default:''" json:"detail,omitempty"`
-	CreatedAt time.Time `gorm:"index:idx_member_event_time,priority:2" json:"created_at"`
+	CreatedAt time.Time `gorm:"index:idx_member_event_time,priority:2;index" json:"created_at"`
 }
 
 // NormalizeTag trims a tag name; tags are compared as written (Chinese).

@@ -16,20 +16,23 @@ const (
 // points and growth once (ledger key order:<order no>) and is kept as the
 // input of RFM segments.
 type Order struct {
-	ID             int64     `gorm:"primaryKey" json:"-"`
-	OrderNo        string    `gorm:"size:64;not null;uniqueIndex" json:"order_id"`
-	MemberID       int64     `gorm:"not null;index:idx_order_member_paid,priority:1" json:"member_id"`
-	StoreCode      string    `gorm:"size:64;not null;default:'';index" json:"store_code"`
-	AmountFen      int64     `gorm:"not null" json:"amount_fen"`
-	RefundedFen    int64     `gorm:"not null;default:0" json:"refunded_fen"`
-	PaidAt         time.Time `gorm:"not null;index:idx_order_member_paid,priority:2;index" json:"paid_at"`
+	ID          int64  `gorm:"primaryKey" json:"-"`
+	OrderNo     string `gorm:"size:64;not null;uniqueIndex" json:"order_id"`
+	MemberID    int64  `gorm:"not null;index:idx_order_member_paid,priority:1" json:"member_id"`
+	StoreCode   string `gorm:"size:64;not null;default:'';index" json:"store_code"`
+	AmountFen   int64  `gorm:"not null;index:idx_order_paid_amount,priority:3" json:"amount_fen"`
+	RefundedFen int64  `gorm:"not null;default:0;index:idx_order_paid_amount,priority:4" json:"refunded_fen"`
+	// idx_order_paid_amount serves ranges of paid_at, and covers the
+	// window's average order value (the default M threshold) so that an
+	// incremental segment run reads no order row for it.
+	PaidAt         time.Time `gorm:"not null;index:idx_order_member_paid,priority:2;index:idx_order_paid_amount,priority:1" json:"paid_at"`
 	Points         int64     `gorm:"not null;default:0" json:"points"`
 	Growth         int64     `gorm:"not null;default:0" json:"growth"`
 	PointsReversed int64     `gorm:"not null;default:0" json:"points_reversed"`
 	GrowthReversed int64     `gorm:"not null;default:0" json:"growth_reversed"`
-	Status         string    `gorm:"size:24;not null;default:'paid'" json:"status"`
+	Status         string    `gorm:"size:24;not null;default:'paid';index:idx_order_paid_amount,priority:2" json:"status"`
 	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	UpdatedAt      time.Time `gorm:"index" json:"updated_at"`
 }
 
 // OrderRefund is one refund of an order, full or partial. (order, refund
@@ -45,7 +48,7 @@ type OrderRefund struct {
 	Points    int64     `gorm:"not null" json:"points_reversed"`
 	Growth    int64     `gorm:"not null" json:"growth_reversed"`
 	Shortfall int64     `gorm:"not null;default:0" json:"points_shortfall"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `gorm:"index" json:"created_at"`
 }
 
 // orderNoRe keeps order and refund numbers printable and key-safe.

@@ -46,5 +46,5 @@ type CheckIn struct {
 	Day       string    `gorm:"size:10;not null;uniqueIndex:uk_checkin_day;index" json:"day"` // YYYY-MM-DD in SIYU_TIMEZONE
 	Streak    int       `gorm:"not null" json:"streak"`
 	Points    int64     `gorm:"not null" json:"points"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `gorm:"index" json:"created_at"`
 }

@@ -48,7 +48,7 @@ type GuideRelation struct {
 	ActiveKey      *string    `gorm:"size:191;uniqueIndex" json:"-"`
 	EventKey       string     `gorm:"size:191;not null;uniqueIndex" json:"-"`
 	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	UpdatedAt      time.Time  `gorm:"index" json:"updated_at"`
 }
 
 // Active reports whether the relation has not ended.

@@ -34,7 +34,7 @@ type Reward struct {
 	SaleEnd      *time.Time `json:"sale_end,omitempty"`
 	PickupStores []string   `gorm:"serializer:json;type:text" json:"pickup_stores"`
 	Active       bool       `gorm:"not null" json:"active"`
-	CreatedAt    time.Time  `json:"created_at"`
+	CreatedAt    time.Time  `gorm:"index" json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 }
 

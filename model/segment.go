@@ -26,27 +26,68 @@ type BehaviorEvent struct {
 	MemberID   int64     `gorm:"not null;index:idx_behavior_member_at,priority:1" json:"member_id"`
 	Kind       string    `gorm:"size:32;not null" json:"kind"`
 	Class      string    `gorm:"size:16;not null" json:"class"`
-	OccurredAt time.Time `gorm:"not null;index:idx_behavior_member_at,priority:2" json:"occurred_at"`
-	CreatedAt  time.Time `json:"created_at"`
+	OccurredAt time.Time `gorm:"not null;index:idx_behavior_member_at,priority:2;index" json:"occurred_at"`
+	CreatedAt  time.Time `gorm:"index" json:"created_at"`
 }
 
 // SegmentStaging holds one recompute run's freshly computed values for a
 // member next to the stored ones; rows live only while the run does.
+// (The table is segment_work: an older segment_staging table, from before
+// the activity score was stored as log2, is no longer used.)
 type SegmentStaging struct {
-	RunID        string  `gorm:"primaryKey;size:32"`
-	MemberID     int64   `gorm:"primaryKey;autoIncrement:false"`
-	Lifecycle    string  `gorm:"size:16;not null"`
-	RFMSegment   string  `gorm:"size:32;not null"`
-	Score        float64 `gorm:"not null"`
-	OldLifecycle string  `gorm:"size:16;not null"`
-	OldRFM       string  `gorm:"size:32;not null"`
-	OldScore     float64 `gorm:"not null"`
-	Changed      bool    `gorm:"not null;default:false"` // any value differs
-	TagChanged   bool    `gorm:"not null;default:false"` // lifecycle or RFM differs
+	RunID        string   `gorm:"primaryKey;size:32"`
+	MemberID     int64    `gorm:"primaryKey;autoIncrement:false"`
+	Lifecycle    string   `gorm:"size:16;not null"`
+	RFMSegment   string   `gorm:"size:32;not null"`
+	ActivityLog2 *float64 //
+	RFMAvgFen    *float64 //
+	OldLifecycle string   `gorm:"size:16;not null"`
+	OldRFM       string   `gorm:"size:32;not null"`
+	Changed      bool     `gorm:"not null;default:false"` // any value differs
+	TagChanged   bool     `gorm:"not null;default:false"` // lifecycle or RFM differs
 }
 
 // TableName keeps the staging table's name short and fixed.
-func (SegmentStaging) TableName() string { return "segment_staging" }
+func (SegmentStaging) TableName() string { return "segment_work" }
+
+// Segment run kinds and states.
+const (
+	SegmentRunFull        = "full"        // every member
+	SegmentRunIncremental = "incremental" // members whose inputs changed or whose time-based state crosses a boundary
+	SegmentRunQueued      = "queued"
+	SegmentRunRunning     = "running"
+	SegmentRunDone        = "done"
+	SegmentRunFailed      = "failed"
+)
+
+// SegmentRun is one segment recompute, asked by HQ or the daily schedule.
+// It is saved before its job is queued, so a run asked while Redis is down
+// is found by the sweeper and runs once Redis is back. The last done run
+// is also the incremental run's watermark: what changed since InputsAt,
+// the cut-offs of Day, the M threshold in force and the activity score's
+// scale.
+type SegmentRun struct {
+	ID          int64      `gorm:"primaryKey" json:"id"`
+	Key         string     `gorm:"column:run_key;size:64;not null;uniqueIndex" json:"key"` // day:<day> for the schedule, hq:<…> for HQ
+	Kind        string     `gorm:"size:16;not null" json:"kind"`                           // asked: full or incremental; after the run, what ran
+	State       string     `gorm:"size:16;not null;index:idx_segment_run_state,priority:1" json:"state"`
+	RequestedBy string     `gorm:"size:64;not null;default:''" json:"requested_by"`
+	Day         string     `gorm:"size:10;not null;default:''" json:"day,omitempty"` // business day the values are as of
+	Members     int64      `gorm:"not null;default:0" json:"members"`                // members computed (touched)
+	Changed     int64      `gorm:"not null;default:0" json:"changed"`                // members whose values changed
+	TagChanged  int64      `gorm:"not null;default:0" json:"tag_changed"`            // members whose lifecycle or RFM changed
+	Error       string     `gorm:"size:512;not null;default:''" json:"error,omitempty"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	// InputsAt is the clock when the run began reading: the next
+	// incremental run looks at what changed from then (less an overlap).
+	InputsAt     *time.Time `json:"-"`
+	ThresholdFen float64    `gorm:"not null;default:0" json:"threshold_fen"` // the M threshold in force after the run
+	ScoreOffset  float64    `gorm:"not null;default:0" json:"-"`             // log2 scale of the activity score at Day
+	RulesHash    string     `gorm:"size:16;not null;default:''" json:"-"`    // rules the run used; a change forces a full run
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `gorm:"index:idx_segment_run_state,priority:2" json:"updated_at"`
+}
 
 // Segment snapshot kinds.
 const (

@@ -17,41 +17,6 @@ type ActivityWeights struct {
 	Light, Medium, Core float64
 }
 
-// scoreAgg is each member's decayed activity score at ref for ids [lo, hi):
-// Σ weight × 0.5^(age in days / halfLife) over the events since from:
-// behaviour events posted by HQ (their class's weight), paid orders and
-// redemptions (core), Official Account messages (core: an interaction),
-// check-ins and menu clicks (light).
-func scoreAgg(mysql bool, w ActivityWeights, halfLife float64, from, ref time.Time, lo, hi int64) (string, []any) {
-	age := func(col string) string {
-		if mysql {
-			return "TIMESTAMPDIFF(SECOND, " + col + ", ?) / 86400.0"
-		}
-		return "(julianday(?) - julianday(" + col + "))"
-	}
-	f, r := from.UTC(), ref.UTC()
-	q := `SELECT member_id, SUM(w * POWER(0.5, age / ?)) AS score FROM (
-			SELECT member_id, CASE class WHEN ? THEN ? WHEN ? THEN ? ELSE ? END AS w, ` + age("occurred_at") + ` AS age
-				FROM behavior_events WHERE member_id >= ? AND member_id < ? AND occurred_at >= ? AND occurred_at < ?
-			UNION ALL SELECT member_id, ?, ` + age("paid_at") + ` FROM orders
-				WHERE member_id >= ? AND member_id < ? AND paid_at >= ? AND paid_at < ? AND status <> ?
-			UNION ALL SELECT member_id, ?, ` + age("created_at") + ` FROM redemptions
-				WHERE member_id >= ? AND member_id < ? AND created_at >= ? AND created_at < ?
-			UNION ALL SELECT member_id, ?, ` + age("created_at") + ` FROM check_ins
-				WHERE member_id >= ? AND member_id < ? AND created_at >= ? AND created_at < ?
-			UNION ALL SELECT member_id, CASE kind WHEN ? THEN ? ELSE ? END, ` + age("created_at") + ` FROM member_events
-				WHERE member_id >= ? AND member_id < ? AND created_at >= ? AND created_at < ? AND kind IN (?, ?)
-		) e GROUP BY member_id`
-	args := []any{halfLife,
-		model.WeightLight, w.Light, model.WeightMedium, w.Medium, w.Core, r, lo, hi, f, r,
-		w.Core, r, lo, hi, f, r, model.OrderRefunded,
-		w.Core, r, lo, hi, f, r,
-		w.Light, r, lo, hi, f, r,
-		model.EventClick, w.Light, w.Core, r, lo, hi, f, r, model.EventClick, model.EventMessage,
-	}
-	return q, args
-}
-
 // Behavior is one behaviour event an HQ system reports for a member.
 type Behavior struct {
 	EventID    string    // unique per event; a repeat counts once

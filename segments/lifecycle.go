@@ -35,23 +35,30 @@ func lifecycleCase(newCut, activeCut, silentCut, sleepCut time.Time) (string, []
 			silentCut.UTC(), LifecycleSilent, sleepCut.UTC(), LifecycleSleeping, LifecycleChurned}
 }
 
-// touchAgg is each member's last interaction at or after since, for ids
-// [lo, hi): the member's last_active_at (check-ins, messages, menu clicks,
+// touchAgg is each member's last interaction at or after since, for the
+// members of sc: the member's last_active_at (check-ins, messages, menu clicks,
 // scans, follows and a guide's sidebar actions keep it), paid orders,
 // redemptions and behaviour events posted by HQ. Anything before since is
 // past the churn threshold and would not change the state.
-func touchAgg(since time.Time, lo, hi int64) (string, []any) {
+func touchAgg(since time.Time, sc memberScope) (string, []any) {
 	s := since.UTC()
+	id, idArgs := sc.cond("id")
+	mid, midArgs := sc.cond("member_id")
+	var args []any
+	for _, a := range [][]any{idArgs, {s}, midArgs, {s}, midArgs, {s}, midArgs, {s}} {
+		args = append(args, a...)
+	}
 	return `SELECT member_id, MAX(at) AS at FROM (
-			SELECT id AS member_id, last_active_at AS at FROM members WHERE id >= ? AND id < ? AND last_active_at >= ?
-			UNION ALL SELECT member_id, paid_at FROM orders WHERE member_id >= ? AND member_id < ? AND paid_at >= ?
-			UNION ALL SELECT member_id, created_at FROM redemptions WHERE member_id >= ? AND member_id < ? AND created_at >= ?
-			UNION ALL SELECT member_id, occurred_at FROM behavior_events WHERE member_id >= ? AND member_id < ? AND occurred_at >= ?
-		) u GROUP BY member_id`, []any{lo, hi, s, lo, hi, s, lo, hi, s, lo, hi, s}
+			SELECT id AS member_id, last_active_at AS at FROM members WHERE ` + id + ` AND last_active_at >= ?
+			UNION ALL SELECT member_id, paid_at FROM orders WHERE ` + mid + ` AND paid_at >= ?
+			UNION ALL SELECT member_id, created_at FROM redemptions WHERE ` + mid + ` AND created_at >= ?
+			UNION ALL SELECT member_id, occurred_at FROM behavior_events WHERE ` + mid + ` AND occurred_at >= ?
+		) u GROUP BY member_id`, args
 }
 
-// relationAgg counts each member's active WeCom guide relations in [lo, hi).
-func relationAgg(lo, hi int64) (string, []any) {
+// relationAgg counts the active WeCom guide relations of the members of sc.
+func relationAgg(sc memberScope) (string, []any) {
+	w, args := sc.cond("member_id")
 	return `SELECT member_id, COUNT(*) AS n FROM guide_relations
-		WHERE member_id >= ? AND member_id < ? AND ended_at IS NULL GROUP BY member_id`, []any{lo, hi}
+		WHERE ` + w + ` AND ended_at IS NULL GROUP BY member_id`, args
 }

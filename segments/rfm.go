@@ -61,7 +61,7 @@ func rfmCase(recentCut time.Time, frequent int, thresholdFen float64) (string, [
 			for _, m := range []bool{true, false} {
 				b.WriteString("WHEN ")
 				b.WriteString(cond(r, "o.last_at >= ?", "o.last_at < ?"))
-				args = append(args, recentCut)
+				args = append(args, recentCut.UTC())
 				b.WriteString(" AND ")
 				b.WriteString(cond(f, "o.n >= ?", "o.n < ?"))
 				args = append(args, frequent)
@@ -87,13 +87,14 @@ func cond(ok bool, yes, no string) string {
 	return no
 }
 
-// ordersAgg aggregates each member's paid orders in [from, to) of ids
-// [lo, hi): count n, net amount amt (fen, less refunds) and last paid_at.
-// Fully refunded orders do not count.
-func ordersAgg(from, to time.Time, lo, hi int64) (string, []any) {
+// ordersAgg aggregates each member's paid orders in [from, to) of the
+// members of sc: count n, net amount amt (fen, less refunds) and last
+// paid_at. Fully refunded orders do not count.
+func ordersAgg(from, to time.Time, sc memberScope) (string, []any) {
+	w, args := sc.cond("member_id")
 	return `SELECT member_id, COUNT(*) AS n, SUM(amount_fen - refunded_fen) AS amt, MAX(paid_at) AS last_at
-		FROM orders WHERE member_id >= ? AND member_id < ? AND paid_at >= ? AND paid_at < ? AND status <> ?
-		GROUP BY member_id`, []any{lo, hi, from.UTC(), to.UTC(), model.OrderRefunded}
+		FROM orders WHERE ` + w + ` AND paid_at >= ? AND paid_at < ? AND status <> ?
+		GROUP BY member_id`, append(args, from.UTC(), to.UTC(), model.OrderRefunded)
 }
 
 // averageOrderFen is the average net order value of the paid orders in

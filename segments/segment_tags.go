@@ -46,7 +46,7 @@ func concat(mysql bool, col string) string {
 // [lo, hi) whose values changed (two set-based statements per kind) and
 // returns what changed for each of them.
 func (s *Service) replaceSegmentTags(tx *gorm.DB, run segmentRun, lo, hi int64) ([]SegmentChange, error) {
-	changed := `SELECT member_id FROM segment_staging WHERE run_id = ? AND tag_changed = ? AND member_id >= ? AND member_id < ?`
+	changed := `SELECT member_id FROM segment_work WHERE run_id = ? AND tag_changed = ? AND member_id >= ? AND member_id < ?`
 	if err := tx.Exec(`DELETE FROM member_tags WHERE source = ? AND member_id IN (`+changed+`)
 		AND tag_id IN (SELECT id FROM tags WHERE name IN ?)`,
 		model.TagSourceSegment, run.id, true, lo, hi, segmentTagNames()).Error; err != nil {
@@ -55,7 +55,7 @@ func (s *Service) replaceSegmentTags(tx *gorm.DB, run segmentRun, lo, hi int64) 
 	now := s.now().UTC()
 	for prefix, col := range map[string]string{LifecycleTagPrefix: "s.lifecycle", RFMTagPrefix: "s.rfm_segment"} {
 		if err := tx.Exec(`INSERT INTO member_tags (member_id, tag_id, source, created_at)
-			SELECT s.member_id, t.id, ?, ? FROM segment_staging s JOIN tags t ON t.name = `+concat(run.mysql, col)+`
+			SELECT s.member_id, t.id, ?, ? FROM segment_work s JOIN tags t ON t.name = `+concat(run.mysql, col)+`
 			WHERE s.run_id = ? AND s.tag_changed = ? AND s.member_id >= ? AND s.member_id < ? AND `+col+` <> ''`,
 			model.TagSourceSegment, now, prefix, run.id, true, lo, hi).Error; err != nil {
 			return nil, err

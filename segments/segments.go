@@ -3,6 +3,8 @@ package segments
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -10,7 +12,6 @@ import (
 
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/store"
-	"github.com/siyu/siyu/tagging"
 )
 
 // SegmentRules are the thresholds of the daily segment recompute. Zero
@@ -65,6 +66,19 @@ func (r SegmentRules) withDefaults() SegmentRules {
 	return r
 }
 
+// rulesHash names the rules a run used: an incremental run after a change
+// of rules would mix values computed under both, so it runs in full.
+func (r SegmentRules) rulesHash() string {
+	loc := ""
+	if r.Location != nil {
+		loc = r.Location.String()
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s|%d|%d|%d|%d|%d|%d|%d|%d|%d|%g|%+v", loc, r.RFMWindowDays, r.RecentDays, r.FrequentOrders, r.MonetaryFen,
+		r.NewDays, r.ActiveDays, r.SilentDays, r.SleepingDays, r.ActivityWindowDays, r.HalfLifeDays, r.Weights)
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
 // SegmentChange is a member whose segment tags changed in a recompute.
 type SegmentChange struct {
 	MemberID int64    `json:"member_id"`
@@ -74,85 +88,67 @@ type SegmentChange struct {
 
 // RecomputeResult says what one recompute did.
 type RecomputeResult struct {
-	RunID      string        `json:"run_id"`
-	Day        string        `json:"day"`         // the business day the values are as of
-	Members    int64         `json:"members"`     // members computed (merged-away ones are skipped)
-	Changed    int64         `json:"changed"`     // members whose lifecycle, RFM or score changed
+	Run        int64         `json:"run"`    // the segment_runs row
+	RunID      string        `json:"run_id"` // the staging rows' id
+	Kind       string        `json:"kind"`   // what ran: full or incremental
+	Day        string        `json:"day"`    // the business day the values are as of
+	Members    int64         `json:"members"`
+	Changed    int64         `json:"changed"`     // members whose lifecycle, RFM, score or window average changed
 	TagChanged int64         `json:"tag_changed"` // members whose lifecycle or RFM (their tags) changed
 	Took       time.Duration `json:"took_ns"`
 }
 
-// segmentRun holds one run's cut-off times, all as of ref: the end of the
-// business day the run belongs to, so runs on the same day agree.
-type segmentRun struct {
-	id, day                                  string
+// cuts are the cut-off times of one business day, all as of ref: the end
+// of that day, so runs on the same day agree.
+type cuts struct {
 	ref, windowFrom, recentCut, activityFrom time.Time
 	newCut, activeCut, silentCut, sleepCut   time.Time
-	thresholdFen                             float64
-	rules                                    SegmentRules
-	mysql                                    bool
 }
 
-// RecomputeSegments computes every member's lifecycle, RFM cell and
-// activity score with set-based SQL, batch by batch of member ids, writes
-// only the values that changed, replaces the segment tags of members whose
-// lifecycle or RFM changed, records the day's distribution snapshot and
-// calls onChange (may be nil) once per batch with the members whose tags
-// changed, for syncing them out. A second run on the same day over the
-// same data changes nothing and reports no change. Errors: the database's
-// and onChange's.
-func (s *Service) RecomputeSegments(ctx context.Context, rules SegmentRules, onChange func(context.Context, []SegmentChange) error) (RecomputeResult, error) {
-	start := time.Now()
-	run, err := s.newSegmentRun(ctx, rules.withDefaults())
-	if err != nil {
-		return RecomputeResult{}, err
-	}
-	res := RecomputeResult{RunID: run.id, Day: run.day}
-	db := s.db.WithContext(ctx)
-	// Staging rows of runs that died more than a day ago are garbage.
-	if err := db.Where("run_id < ?", runID(s.now().Add(-24*time.Hour))).Delete(&model.SegmentStaging{}).Error; err != nil {
-		return res, err
-	}
-	if _, err := tagging.EnsureTags(db, segmentTagNames()); err != nil {
-		return res, err
-	}
-	var bounds struct{ Lo, Hi int64 }
-	if err := db.Raw("SELECT COALESCE(MIN(id), 0) AS lo, COALESCE(MAX(id), 0) AS hi FROM members").Scan(&bounds).Error; err != nil {
-		return res, err
-	}
-	step := int64(run.rules.BatchSize)
-	for lo := bounds.Lo; bounds.Hi > 0 && lo <= bounds.Hi; lo += step {
-		n, err := s.segmentBatch(ctx, run, lo, lo+step, &res, onChange)
-		if err != nil {
-			return res, fmt.Errorf("segments: batch from member %d: %w", lo, err)
-		}
-		res.Members += n
-	}
-	if err := s.writeSnapshot(ctx, run.day); err != nil {
-		return res, err
-	}
-	res.Took = time.Since(start)
-	return res, nil
-}
-
-// newSegmentRun fixes the run's cut-off times and the M threshold.
-func (s *Service) newSegmentRun(ctx context.Context, r SegmentRules) (segmentRun, error) {
-	now := s.now().In(r.Location)
-	y, m, d := now.Date()
-	ref := time.Date(y, m, d+1, 0, 0, 0, 0, r.Location) // end of today
-	// back(n) is the start of the business day n days before today: "at most
-	// n days ago" counts whole business days.
+// cutsOf returns the cut-offs of the business day of t.
+func cutsOf(t time.Time, r SegmentRules) cuts {
+	y, m, d := t.In(r.Location).Date()
+	// back(n) is the start of the business day n days before: "at most n
+	// days ago" counts whole business days.
 	back := func(days int) time.Time { return time.Date(y, m, d-days, 0, 0, 0, 0, r.Location) }
-	run := segmentRun{id: runID(s.now()), day: now.Format(time.DateOnly), ref: ref, rules: r, mysql: model.IsMySQL(s.db),
-		windowFrom: back(r.RFMWindowDays), recentCut: back(r.RecentDays), activityFrom: back(r.ActivityWindowDays),
+	return cuts{ref: back(-1), windowFrom: back(r.RFMWindowDays), recentCut: back(r.RecentDays), activityFrom: back(r.ActivityWindowDays),
 		newCut: back(r.NewDays), activeCut: back(r.ActiveDays), silentCut: back(r.SilentDays), sleepCut: back(r.SleepingDays)}
+}
+
+// segmentRun holds one run's cut-off times and the M threshold in force.
+type segmentRun struct {
+	id, day      string
+	cuts         cuts
+	thresholdFen float64
+	scale        scoreScale
+	rules        SegmentRules
+	mysql        bool
+}
+
+// thresholdSlack is how far (relative) the window's average order value
+// may drift from the M threshold in force before it becomes the new one:
+// see docs/segments.md, "The average-based monetary threshold".
+const thresholdSlack = 0.01
+
+// newSegmentRun fixes the run's cut-off times and the M threshold in force:
+// the fixed amount, or the window's average unless it stays within
+// thresholdSlack of the previous run's threshold (prev may be nil).
+func (s *Service) newSegmentRun(ctx context.Context, r SegmentRules, prev *model.SegmentRun) (segmentRun, error) {
+	now := s.now().In(r.Location)
+	c := cutsOf(now, r)
+	run := segmentRun{id: runID(s.now()), day: now.Format(time.DateOnly), cuts: c, rules: r, mysql: model.IsMySQL(s.db),
+		scale: newScoreScale(c.ref, r.HalfLifeDays)}
 	run.thresholdFen = float64(r.MonetaryFen)
 	if r.MonetaryFen == 0 {
-		avg, err := averageOrderFen(ctx, s.db, run.windowFrom, ref)
+		avg, err := averageOrderFen(ctx, s.db, c.windowFrom, c.ref)
 		if err != nil {
 			return run, err
 		}
 		run.thresholdFen = avg
+		if prev != nil && prev.RulesHash == r.rulesHash() && prev.ThresholdFen > 0 &&
+			math.Abs(avg-prev.ThresholdFen) <= thresholdSlack*prev.ThresholdFen {
+			run.thresholdFen = prev.ThresholdFen
+		}
 	}
 	return run, nil
 }
@@ -160,40 +156,39 @@ func (s *Service) newSegmentRun(ctx context.Context, r SegmentRules) (segmentRun
 // runID is sortable by start time, and unique enough for concurrent runs.
 func runID(t time.Time) string { return fmt.Sprintf("%013d%06d", t.UnixMilli(), rand.N(1000000)) }
 
-// segmentBatch computes members [lo, hi) into the staging table in one
+// segmentBatch computes the members of sc into the staging table in one
 // INSERT … SELECT, then applies the changes; it returns the members seen.
-func (s *Service) segmentBatch(ctx context.Context, run segmentRun, lo, hi int64, res *RecomputeResult, onChange func(context.Context, []SegmentChange) error) (seen int64, err error) {
+func (s *Service) segmentBatch(ctx context.Context, run segmentRun, sc memberScope, res *RecomputeResult, onChange func(context.Context, []SegmentChange) error) (seen int64, err error) {
 	db := s.db.WithContext(ctx)
-	oq, oargs := ordersAgg(run.windowFrom, run.ref, lo, hi)
-	tq, targs := touchAgg(run.sleepCut, lo, hi)
-	sq, sargs := scoreAgg(run.mysql, run.rules.Weights, run.rules.HalfLifeDays, run.activityFrom, run.ref, lo, hi)
-	rq, rargs := relationAgg(lo, hi)
-	lc, lcargs := lifecycleCase(run.newCut, run.activeCut, run.silentCut, run.sleepCut)
-	rfm, rfmargs := rfmCase(run.recentCut, run.rules.FrequentOrders, run.thresholdFen)
-	q := `INSERT INTO segment_staging (run_id, member_id, lifecycle, rfm_segment, score, old_lifecycle, old_rfm, old_score, changed, tag_changed)
-		SELECT ?, x.id, x.lc, x.rfm, x.score, x.old_lc, x.old_rfm, x.old_score,
-			CASE WHEN x.lc <> x.old_lc OR x.rfm <> x.old_rfm OR x.score <> x.old_score THEN ? ELSE ? END,
+	c := run.cuts
+	oq, oargs := ordersAgg(c.windowFrom, c.ref, sc)
+	tq, targs := touchAgg(c.sleepCut, sc)
+	sq, sargs := scoreAgg(run.mysql, run.rules.Weights, run.scale, c.activityFrom, c.ref, sc)
+	rq, rargs := relationAgg(sc)
+	lc, lcargs := lifecycleCase(c.newCut, c.activeCut, c.silentCut, c.sleepCut)
+	rfm, rfmargs := rfmCase(c.recentCut, run.rules.FrequentOrders, run.thresholdFen)
+	mc, margs := sc.cond("m.id")
+	q := `INSERT INTO segment_work (run_id, member_id, lifecycle, rfm_segment, activity_log2, rfm_avg_fen, old_lifecycle, old_rfm, changed, tag_changed)
+		SELECT ?, x.id, x.lc, x.rfm, x.l2, x.avg, x.old_lc, x.old_rfm,
+			CASE WHEN x.lc <> x.old_lc OR x.rfm <> x.old_rfm OR ` + distinct(run.mysql, "x.l2", "x.old_l2") + ` OR ` + distinct(run.mysql, "x.avg", "x.old_avg") + ` THEN ? ELSE ? END,
 			CASE WHEN x.lc <> x.old_lc OR x.rfm <> x.old_rfm THEN ? ELSE ? END
-		FROM (SELECT m.id, m.lifecycle AS old_lc, m.rfm_segment AS old_rfm, m.activity_score AS old_score,
-				` + lc + ` AS lc, ` + rfm + ` AS rfm, ROUND(COALESCE(sc.score, 0), 2) AS score
+		FROM (SELECT m.id, m.lifecycle AS old_lc, m.rfm_segment AS old_rfm, m.activity_log2 AS old_l2, m.rfm_avg_fen AS old_avg,
+				` + lc + ` AS lc, ` + rfm + ` AS rfm, sc.l2 AS l2, o.amt * 1.0 / o.n AS avg
 			FROM members m
 			LEFT JOIN (` + oq + `) o ON o.member_id = m.id
 			LEFT JOIN (` + tq + `) t ON t.member_id = m.id
 			LEFT JOIN (` + sq + `) sc ON sc.member_id = m.id
 			LEFT JOIN (` + rq + `) r ON r.member_id = m.id
-			WHERE m.id >= ? AND m.id < ? AND m.merged_into IS NULL) x`
+			WHERE ` + mc + ` AND m.merged_into IS NULL) x`
 	args := []any{run.id, true, false, true, false}
-	args = append(args, lcargs...)
-	args = append(args, rfmargs...)
-	args = append(args, oargs...)
-	args = append(args, targs...)
-	args = append(args, sargs...)
-	args = append(args, rargs...)
-	args = append(args, lo, hi)
+	for _, a := range [][]any{lcargs, rfmargs, oargs, targs, sargs, rargs, margs} {
+		args = append(args, a...)
+	}
 	ins := db.Exec(q, args...)
 	if ins.Error != nil {
 		return 0, ins.Error
 	}
+	lo, hi := sc.bounds()
 	defer func() { // the staged rows are scratch: a failure to clear them fails the batch
 		if derr := db.Where("run_id = ? AND member_id >= ? AND member_id < ?", run.id, lo, hi).Delete(&model.SegmentStaging{}).Error; derr != nil && err == nil {
 			err = derr
@@ -222,18 +217,26 @@ func (s *Service) segmentBatch(ctx context.Context, run segmentRun, lo, hi int64
 	return ins.RowsAffected, nil
 }
 
+// distinct is a NULL-safe "a differs from b".
+func distinct(mysql bool, a, b string) string {
+	if mysql {
+		return "NOT (" + a + " <=> " + b + ")"
+	}
+	return "(" + a + " IS NOT " + b + ")"
+}
+
 // applyStaged writes the changed values of [lo, hi) onto members. MySQL
 // and SQLite spell an UPDATE from another table differently.
 func (s *Service) applyStaged(tx *gorm.DB, run segmentRun, lo, hi int64) (int64, error) {
 	now := s.now().UTC()
 	var q string
 	if run.mysql {
-		q = `UPDATE members m JOIN segment_staging s ON s.member_id = m.id
-			SET m.lifecycle = s.lifecycle, m.rfm_segment = s.rfm_segment, m.activity_score = s.score, m.segmented_at = ?
+		q = `UPDATE members m JOIN segment_work s ON s.member_id = m.id
+			SET m.lifecycle = s.lifecycle, m.rfm_segment = s.rfm_segment, m.activity_log2 = s.activity_log2, m.rfm_avg_fen = s.rfm_avg_fen, m.segmented_at = ?
 			WHERE s.run_id = ? AND s.changed = ? AND s.member_id >= ? AND s.member_id < ?`
 	} else {
-		q = `UPDATE members SET lifecycle = s.lifecycle, rfm_segment = s.rfm_segment, activity_score = s.score, segmented_at = ?
-			FROM segment_staging s
+		q = `UPDATE members SET lifecycle = s.lifecycle, rfm_segment = s.rfm_segment, activity_log2 = s.activity_log2, rfm_avg_fen = s.rfm_avg_fen, segmented_at = ?
+			FROM segment_work s
 			WHERE s.member_id = members.id AND s.run_id = ? AND s.changed = ? AND s.member_id >= ? AND s.member_id < ?`
 	}
 	r := tx.Exec(q, now, run.id, true, lo, hi)
@@ -241,8 +244,16 @@ func (s *Service) applyStaged(tx *gorm.DB, run segmentRun, lo, hi int64) (int64,
 }
 
 // writeSnapshot records today's lifecycle and RFM distribution (replacing
-// an earlier run's of the same day).
-func (s *Service) writeSnapshot(ctx context.Context, day string) error {
+// an earlier run's of the same day). When no tag changed and the day has
+// one, it is still right and is kept (a run that changed nothing stays
+// cheap).
+func (s *Service) writeSnapshot(ctx context.Context, day string, changed bool) error {
+	if !changed {
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&model.SegmentSnapshot{}).Where("day = ?", day).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+	}
 	return s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
 		if err := tx.Where("day = ?", day).Delete(&model.SegmentSnapshot{}).Error; err != nil {
 			return err

@@ -81,11 +81,8 @@ func (f TargetFilter) Apply(q *gorm.DB, table string) *gorm.DB {
 	in("guide_user_id", f.GuideUserIDs)
 	in("lifecycle", f.Lifecycles)
 	in("rfm_segment", f.RFMSegments)
-	if f.ActivityMin != nil {
-		q = q.Where(col("activity_score")+" >= ?", *f.ActivityMin)
-	}
-	if f.ActivityMax != nil {
-		q = q.Where(col("activity_score")+" <= ?", *f.ActivityMax)
+	if f.ActivityMin != nil || f.ActivityMax != nil {
+		q = f.applyActivity(q, col("activity_log2"))
 	}
 	if f.LastActiveBefore != nil {
 		q = q.Where("("+col("last_active_at")+" IS NULL OR "+col("last_active_at")+" < ?)", f.LastActiveBefore.UTC())
@@ -95,6 +92,22 @@ func (f TargetFilter) Apply(q *gorm.DB, table string) *gorm.DB {
 	}
 	if f.Subscribed != nil {
 		q = q.Where(col("subscribed")+" = ?", *f.Subscribed)
+	}
+	return q
+}
+
+// applyActivity compares the stored log2 activity with the bounds scaled
+// to the last segment run's day (ScoreScale), so a filter matches the
+// scores the API shows.
+func (f TargetFilter) applyActivity(q *gorm.DB, col string) *gorm.DB {
+	if f.ActivityMin != nil {
+		if w, args := activityAtLeast(col, *f.ActivityMin); w != "" {
+			q = q.Where(w, args...)
+		}
+	}
+	if f.ActivityMax != nil {
+		w, args := activityAtMost(col, *f.ActivityMax)
+		q = q.Where(w, args...)
 	}
 	return q
 }

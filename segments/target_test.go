@@ -2,6 +2,7 @@ package segments_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -19,8 +20,15 @@ func TestTargetFilter(t *testing.T) {
 	ctx := context.Background()
 	old := time.Now().Add(-60 * 24 * time.Hour)
 	recent := time.Now().Add(-24 * time.Hour)
+	// Scores are stored as log2 at the epoch; the last done run's offset
+	// scales them to its day.
+	const offset = 123.25
+	if err := db.Create(&model.SegmentRun{Key: "t", Kind: model.SegmentRunFull, State: model.SegmentRunDone, InputsAt: &recent, ScoreOffset: offset}).Error; err != nil {
+		t.Fatal(err)
+	}
 	mk := func(level, store, lifecycle, rfm string, score float64, active time.Time, tags ...string) int64 {
-		m := model.Member{Level: level, StoreCode: store, Lifecycle: lifecycle, RFMSegment: rfm, ActivityScore: score, LastActiveAt: &active, Subscribed: true}
+		l2 := math.Log2(score) + offset
+		m := model.Member{Level: level, StoreCode: store, Lifecycle: lifecycle, RFMSegment: rfm, ActivityLog2: &l2, LastActiveAt: &active, Subscribed: true}
 		if err := db.Create(&m).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -32,6 +40,8 @@ func TestTargetFilter(t *testing.T) {
 	mk("银卡", "sh001", "活跃", "最好会员", 80, recent, "VIP", "爱运动")
 	mk("银卡", "sh001", "沉默", "一般会员", 10, old, "VIP")
 	mk("金卡", "bj001", "睡眠", "重点维护会员", 30, old, "爱运动")
+	mk("铜卡", "gz001", "流失", "一般会员", 19.996, old) // shown as 20.00: matches activity_min 20
+	mk("铜卡", "gz001", "流失", "一般会员", 85.004, old) // shown as 85.00: matches activity_max 85
 	merged := mk("金卡", "bj001", "活跃", "最好会员", 90, recent, "VIP")
 	db.Model(&model.Member{}).Where("id = ?", merged).Update("merged_into", 1)
 
@@ -42,15 +52,18 @@ func TestTargetFilter(t *testing.T) {
 		f    segments.TargetFilter
 		want int64
 	}{
-		{"everyone (merged excluded)", segments.TargetFilter{}, 3},
+		{"everyone (merged excluded)", segments.TargetFilter{}, 5},
 		{"tags any", segments.TargetFilter{TagsAny: []string{"VIP", "爱运动"}}, 3},
 		{"tags all", segments.TargetFilter{TagsAll: []string{"VIP", "爱运动"}}, 1},
-		{"tags none", segments.TargetFilter{TagsNone: []string{"VIP"}}, 1},
+		{"tags none", segments.TargetFilter{TagsNone: []string{"VIP"}}, 3},
 		{"level and store", segments.TargetFilter{Levels: []string{"银卡"}, StoreCodes: []string{"sh001"}}, 2},
 		{"lifecycle", segments.TargetFilter{Lifecycles: []string{"沉默", "睡眠"}}, 2},
 		{"rfm", segments.TargetFilter{RFMSegments: []string{"最好会员"}}, 1},
-		{"activity range", segments.TargetFilter{ActivityMin: f64(20), ActivityMax: f64(85)}, 2},
-		{"inactive for a month", segments.TargetFilter{LastActiveBefore: tm(time.Now().Add(-30 * 24 * time.Hour))}, 2},
+		{"activity range", segments.TargetFilter{ActivityMin: f64(20), ActivityMax: f64(85)}, 4},
+		{"activity above", segments.TargetFilter{ActivityMin: f64(20.01)}, 3},
+		{"activity below", segments.TargetFilter{ActivityMax: f64(19.99)}, 1},
+		{"activity at most 0", segments.TargetFilter{ActivityMax: f64(0)}, 0},
+		{"inactive for a month", segments.TargetFilter{LastActiveBefore: tm(time.Now().Add(-30 * 24 * time.Hour))}, 4},
 		{"active this week", segments.TargetFilter{LastActiveAfter: tm(time.Now().Add(-7 * 24 * time.Hour))}, 1},
 	} {
 		got, err := s.CountTargets(ctx, tc.f)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/segments"
 	"github.com/siyu/siyu/wx"
 )
@@ -34,24 +35,67 @@ var segmentSyncDelay = 5 * time.Second
 // syncBatch is how many changed members one sync task carries.
 const syncBatch = 200
 
-// RecomputeSegmentsPayload names the run: the business day for the daily
-// job, or an HQ request id.
+// RecomputeSegmentsPayload names the run: a saved segment run (RunID), or
+// the business day of the daily job (Key), whose run the job saves.
 type RecomputeSegmentsPayload struct {
-	Key string `json:"key"`
+	Key   string `json:"key,omitempty"`
+	RunID int64  `json:"run_id,omitempty"`
 }
 
-// NewRecomputeSegmentsTask returns the recompute task for key (a business
-// day or a request id).
+// NewRecomputeSegmentsTask returns the daily recompute task for key (a
+// business day).
 func NewRecomputeSegmentsTask(key string) *asynq.Task {
 	b, _ := json.Marshal(RecomputeSegmentsPayload{Key: key})
 	return asynq.NewTask(TypeRecomputeSegments, b)
 }
 
-// EnqueueRecomputeSegments queues a recompute once per key (TaskID
+// segmentJobOpts are the options of every recompute job.
+func segmentJobOpts(taskID string) []asynq.Option {
+	return []asynq.Option{asynq.TaskID(taskID), asynq.Retention(72 * time.Hour), asynq.Timeout(2 * time.Hour), asynq.MaxRetry(5)}
+}
+
+// EnqueueRecomputeSegments queues the daily recompute once per key (TaskID
 // segments:<key>) on the low queue. Errors: Redis's.
 func EnqueueRecomputeSegments(ctx context.Context, q TaskEnqueuer, key string) error {
-	return q.Enqueue(ctx, NewRecomputeSegmentsTask(key), QueueLow, asynq.TaskID("segments:"+key),
-		asynq.Retention(72*time.Hour), asynq.Timeout(2*time.Hour), asynq.MaxRetry(5))
+	return q.Enqueue(ctx, NewRecomputeSegmentsTask(key), QueueLow, segmentJobOpts("segments:"+key)...)
+}
+
+// SegmentRunTaskID is the job of a saved segment run.
+func SegmentRunTaskID(runID int64) string { return fmt.Sprintf("segments:run:%d", runID) }
+
+// EnqueueSegmentRun queues the job of a saved run (TaskID
+// SegmentRunTaskID) on the low queue. Errors: Redis's.
+func EnqueueSegmentRun(ctx context.Context, q TaskEnqueuer, runID int64) error {
+	b, _ := json.Marshal(RecomputeSegmentsPayload{RunID: runID})
+	return q.Enqueue(ctx, asynq.NewTask(TypeRecomputeSegments, b), QueueLow, segmentJobOpts(SegmentRunTaskID(runID))...)
+}
+
+// RequestSegmentRun saves a queued run of kind asked by who, then tries to
+// queue its job. The run is saved either way: while Redis is down the
+// sweeper (sweepSegmentRuns) queues it once Redis is back, so the request
+// succeeds with queued false. Errors: EINVALID for a bad kind, the
+// database's.
+func RequestSegmentRun(ctx context.Context, segs *segments.Service, q TaskEnqueuer, kind, who string) (run model.SegmentRun, queued bool, err error) {
+	run, err = segs.RequestRun(ctx, kind, who)
+	if err != nil {
+		return run, false, err
+	}
+	if q == nil {
+		return run, false, nil
+	}
+	return run, EnqueueSegmentRun(ctx, q, run.ID) == nil, nil
+}
+
+// weeklyFullDay is the weekday the daily run recomputes every member; on
+// other days it computes only what changed.
+const weeklyFullDay = time.Sunday
+
+// dailyRunKind is the kind of the daily run of a business day.
+func dailyRunKind(day string) string {
+	if t, err := time.Parse(time.DateOnly, day); err == nil && t.Weekday() == weeklyFullDay {
+		return model.SegmentRunFull
+	}
+	return model.SegmentRunIncremental
 }
 
 // SyncSegmentTagsPayload carries the members whose segment tags changed,
@@ -81,8 +125,15 @@ func (h *handlers) handleRecomputeSegments(ctx context.Context, t *asynq.Task) e
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return BadPayload(t, err)
 	}
-	runID := p.Key + ":" + fmt.Sprint(h.Now().UnixNano())
-	res, err := h.Segments.RecomputeSegments(ctx, h.SegmentRules, func(ctx context.Context, changes []segments.SegmentChange) error {
+	if p.RunID == 0 { // the daily job: its run is saved once per day
+		run, err := h.Segments.SaveRun(ctx, "day:"+p.Key, dailyRunKind(p.Key), "schedule")
+		if err != nil {
+			return err
+		}
+		p.RunID = run.ID
+	}
+	runID := fmt.Sprintf("%d:%d", p.RunID, h.Now().UnixNano())
+	res, err := h.Segments.RunSegments(ctx, h.SegmentRules, p.RunID, func(ctx context.Context, changes []segments.SegmentChange) error {
 		for start := 0; start < len(changes); start += syncBatch {
 			task, err := NewSyncSegmentTagsTask(runID, changes[start:min(start+syncBatch, len(changes))])
 			if err != nil {
@@ -97,7 +148,7 @@ func (h *handlers) handleRecomputeSegments(ctx context.Context, t *asynq.Task) e
 	if err != nil {
 		return fmt.Errorf("recompute segments: %w", err)
 	}
-	h.log.Info("segments recomputed", "key", p.Key, "day", res.Day, "members", res.Members, "changed", res.Changed,
+	h.log.Info("segments recomputed", "run", p.RunID, "kind", res.Kind, "day", res.Day, "members", res.Members, "changed", res.Changed,
 		"tags_changed", res.TagChanged, "took", res.Took)
 	return nil
 }

@@ -118,6 +118,11 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 		h, err = s.sweepHandovers(ctx)
 		n += h
 	}
+	if err == nil {
+		var r int
+		r, err = s.sweepSegmentRuns(ctx)
+		n += r
+	}
 	if err != nil || s.hq == nil {
 		return n, err
 	}

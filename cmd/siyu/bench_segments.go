@@ -16,15 +16,17 @@ import (
 
 // benchSegments generates members and orders with bulk multi-row INSERTs
 // (not timed), then times a full segment recompute (first run: every
-// member changes; second run: nothing does) next to the bare aggregation
-// query over the same orders, the floor any RFM computation pays.
+// member changes), an incremental run with nothing changed, a full run
+// over unchanged data and, with --changed P, an incremental run after P %
+// of the members got a new order, next to the bare aggregation query over
+// the same orders, the floor any RFM computation pays.
 func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	fs := newFlags("bench segments", "bench segments [--members N] [--orders M] [--batch B] [--changed P]",
 		"Times a full segment recompute next to the bare RFM aggregation query over the same data.", b.stderr)
 	members := fs.Int("members", 200000, "members to generate")
 	orders := fs.Int("orders", 1000000, "orders to generate (paid over the last 60 days)")
 	batch := fs.Int("batch", 50000, "members per recompute batch")
-	changed := fs.Float64("changed", 0, "percent of members given a new order before a third run (0: no third run)")
+	changed := fs.Float64("changed", 1, "percent of members given a new order before the incremental run after changes (0: no such run)")
 	a, cleanup, err := b.parsedApp(ctx, fs, args, func() bool {
 		return *members < 1 || *orders < 0 || *batch < 1 || *changed < 0 || *changed > 100
 	}, "bench segments: --members and --batch must be ≥ 1, --orders ≥ 0, --changed 0..100")
@@ -42,29 +44,32 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	rules := segments.SegmentRules{Location: a.cfg.Location, BatchSize: *batch}
 	var rows []row
 	var runs []segments.RecomputeResult
-	for _, name := range []string{"recompute, first run (all change)", "recompute, second run (none change)"} {
-		res, err := a.segs.RecomputeSegments(ctx, rules, nil)
+	for _, r := range []struct{ name, kind string }{{"full recompute, first run (all change)", model.SegmentRunFull},
+		{"incremental run, nothing changed", model.SegmentRunIncremental},
+		{"full recompute, nothing changed (weekly)", model.SegmentRunFull}} {
+		res, err := a.segs.Recompute(ctx, rules, r.kind, nil)
 		if err != nil {
 			return err
 		}
 		runs = append(runs, res)
-		rows = append(rows, row{name: name, n: int(res.Members), wall: res.Took})
-		fmt.Fprintf(b.stderr, "%s: %d members, %d changed, %d tag changes\n", name, res.Members, res.Changed, res.TagChanged)
+		rows = append(rows, row{name: r.name, n: int(res.Members), wall: res.Took})
+		fmt.Fprintf(b.stderr, "%s: %d members, %d changed, %d tag changes\n", r.name, res.Members, res.Changed, res.TagChanged)
 	}
 	if *changed > 0 {
-		// New activity for P % of the members, then a third run. It is a
-		// full recompute: the incremental run (docs/segments.md) is not
-		// built yet, so this row shows what it would save.
+		// New activity for P % of the members, then an incremental run.
 		n, err := touchMembers(ctx, a.db, *changed)
 		if err != nil {
 			return err
 		}
-		res, err := a.segs.RecomputeSegments(ctx, rules, nil)
+		res, err := a.segs.Recompute(ctx, rules, model.SegmentRunIncremental, nil)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, row{name: fmt.Sprintf("recompute after %g %% changed (full; incremental not built)", *changed), n: int(res.Members), wall: res.Took})
-		fmt.Fprintf(b.stderr, "third run: %d members given a new order; %d members, %d changed\n", n, res.Members, res.Changed)
+		rows = append(rows, row{name: fmt.Sprintf("incremental run, %g %% changed", *changed), n: int(res.Members), wall: res.Took})
+		fmt.Fprintf(b.stderr, "after changes: %d members given a new order; incremental run computed %d members, %d changed\n", n, res.Members, res.Changed)
+		if res.Kind != model.SegmentRunIncremental || res.Members < n {
+			return fmt.Errorf("correctness check failed: the run after changes was %s over %d members, want incremental over at least %d", res.Kind, res.Members, n)
+		}
 	}
 	since := time.Now().AddDate(0, 0, -30).UTC()
 	start := time.Now()
@@ -82,14 +87,15 @@ func benchSegments(ctx context.Context, b *benchEnv, args []string) error {
 	}
 	rows = append(rows, row{name: "bare RFM aggregation (baseline)", n: *members, wall: time.Since(start)})
 	printRows(b.out, rows)
-	fmt.Fprintf(b.out, "\nbaseline groups: %d members with orders in 30 days; ops = members covered; recompute ÷ baseline wall: %.1f×\n",
-		groups, rows[0].wall.Seconds()/rows[len(rows)-1].wall.Seconds())
+	base := rows[len(rows)-1].wall.Seconds()
+	fmt.Fprintf(b.out, "\nbaseline groups: %d members with orders in 30 days; ops = members computed; ÷ baseline wall: full first run %.1f×, full unchanged %.1f×\n",
+		groups, rows[0].wall.Seconds()/base, rows[2].wall.Seconds()/base)
 	return checkSegments(ctx, a.db, b, int64(*members), runs)
 }
 
 // checkSegments fails the bench unless the first run computed and changed
-// every member, the second changed none, and every member holds a known
-// lifecycle and RFM value.
+// every member, the incremental and the full run after it changed none,
+// and every member holds a known lifecycle and RFM value.
 func checkSegments(ctx context.Context, db *gorm.DB, b *benchEnv, members int64, runs []segments.RecomputeResult) error {
 	var unset, unknown int64
 	q := db.WithContext(ctx).Model(&model.Member{}).Where("merged_into IS NULL")
@@ -100,11 +106,11 @@ func checkSegments(ctx context.Context, db *gorm.DB, b *benchEnv, members int64,
 		Count(&unknown).Error; err != nil {
 		return err
 	}
-	first, second := runs[0], runs[1]
-	fmt.Fprintf(b.out, "check: first run %d members, %d changed; second run %d members, %d changed, %d tag changes (want %d, %d; %d, 0, 0); %d members without a segment, %d with an unknown one\n",
-		first.Members, first.Changed, second.Members, second.Changed, second.TagChanged, members, members, members, unset, unknown)
-	if first.Members != members || first.Changed != members || second.Members != members || second.Changed != 0 ||
-		second.TagChanged != 0 || unset != 0 || unknown != 0 {
+	first, inc, again := runs[0], runs[1], runs[2]
+	fmt.Fprintf(b.out, "check: first run %d members, %d changed; incremental %s %d changed; full again %d members, %d changed, %d tag changes (want %d, %d; incremental 0; %d, 0, 0); %d members without a segment, %d with an unknown one\n",
+		first.Members, first.Changed, inc.Kind, inc.Changed, again.Members, again.Changed, again.TagChanged, members, members, members, unset, unknown)
+	if first.Members != members || first.Changed != members || inc.Kind != model.SegmentRunIncremental || inc.Changed != 0 ||
+		again.Members != members || again.Changed != 0 || again.TagChanged != 0 || unset != 0 || unknown != 0 {
 		return fmt.Errorf("correctness check failed")
 	}
 	return nil
