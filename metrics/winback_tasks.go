@@ -37,14 +37,20 @@ const winbackTaskSQL = `SELECT g.grp AS grp, COUNT(*) AS members, SUM(g.back) AS
 // none of r.Store's customers are left out.
 func (s *Service) winbackTasks(ctx context.Context, r DayRange, window time.Duration) ([]WinbackTask, error) {
 	db := s.db.WithContext(ctx)
-	var tasks []WinbackTask
+	var tasks []struct {
+		TaskID         int64
+		Title, Kind    string
+		DispatchedAt   time.Time
+		HoldoutPercent int
+	}
 	err := db.Table("hq_tasks").Select("id AS task_id, title, kind, dispatched_at, holdout_percent").
 		Where("dispatched_at >= ? AND dispatched_at < ?", r.Start().UTC(), r.End().UTC()).Order("dispatched_at, id").Scan(&tasks).Error
 	if err != nil {
 		return nil, err
 	}
 	out := []WinbackTask{}
-	for _, t := range tasks {
+	for _, tk := range tasks {
+		t := WinbackTask{TaskID: tk.TaskID, Title: tk.Title, Kind: tk.Kind, DispatchedAt: tk.DispatchedAt, HoldoutPercent: tk.HoldoutPercent}
 		at := t.DispatchedAt.UTC()
 		var rows []struct {
 			Grp      string
