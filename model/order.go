@@ -16,13 +16,16 @@ const (
 // points and growth once (ledger key order:<order no>) and is kept as the
 // input of RFM segments.
 type Order struct {
-	ID             int64     `gorm:"primaryKey" json:"-"`
-	OrderNo        string    `gorm:"size:64;not null;uniqueIndex" json:"order_id"`
-	MemberID       int64     `gorm:"not null;index:idx_order_member_paid,priority:1" json:"member_id"`
+	ID      int64  `gorm:"primaryKey" json:"-"`
+	OrderNo string `gorm:"size:64;not null;uniqueIndex" json:"order_id"`
+	// (member_id, paid_at, amount_fen, refunded_fen) covers a member's
+	// orders in a time range with their amounts: the effect report, the
+	// segment job and the member's order list read no order rows for it.
+	MemberID       int64     `gorm:"not null;index:idx_order_member_paid_amount,priority:1" json:"member_id"`
 	StoreCode      string    `gorm:"size:64;not null;default:'';index" json:"store_code"`
-	AmountFen      int64     `gorm:"not null" json:"amount_fen"`
-	RefundedFen    int64     `gorm:"not null;default:0" json:"refunded_fen"`
-	PaidAt         time.Time `gorm:"not null;index:idx_order_member_paid,priority:2;index" json:"paid_at"`
+	AmountFen      int64     `gorm:"not null;index:idx_order_member_paid_amount,priority:3" json:"amount_fen"`
+	RefundedFen    int64     `gorm:"not null;default:0;index:idx_order_member_paid_amount,priority:4" json:"refunded_fen"`
+	PaidAt         time.Time `gorm:"not null;index:idx_order_member_paid_amount,priority:2;index" json:"paid_at"`
 	Points         int64     `gorm:"not null;default:0" json:"points"`
 	Growth         int64     `gorm:"not null;default:0" json:"growth"`
 	PointsReversed int64     `gorm:"not null;default:0" json:"points_reversed"`
