@@ -36,10 +36,7 @@ func TestTaskEffectOverHTTP(t *testing.T) {
 		e.db.Create(&model.TaskItem{TaskID: task.ID, MemberID: it.m, GuideUserID: "g", StoreCode: it.store, Status: model.ItemOpen})
 	}
 	e.db.Create(&model.Order{OrderNo: "eff1", MemberID: sh, StoreCode: "sh001", AmountFen: 500, PaidAt: at.Add(time.Hour), Status: model.OrderPaid})
-	// Before dispatch (within the 7 days before): both ordered; 8 days before: outside.
-	e.db.Create(&model.Order{OrderNo: "eff0a", MemberID: sh, StoreCode: "sh001", AmountFen: 300, PaidAt: at.Add(-time.Hour), Status: model.OrderPaid})
-	e.db.Create(&model.Order{OrderNo: "eff0b", MemberID: bj, StoreCode: "bj001", AmountFen: 700, PaidAt: at.AddDate(0, 0, -6), Status: model.OrderPaid})
-	e.db.Create(&model.Order{OrderNo: "eff0c", MemberID: bj, StoreCode: "bj001", AmountFen: 900, PaidAt: at.AddDate(0, 0, -8), Status: model.OrderPaid})
+	ordersBeforeDispatch(e, sh, bj, at)
 
 	var eff struct {
 		WindowDays int  `json:"window_days"`
@@ -57,11 +54,8 @@ func TestTaskEffectOverHTTP(t *testing.T) {
 		}
 		BeforeAfter *struct {
 			Note          string
-			Before, After struct {
-				Members, Ordered int64
-				RevenueFen       int64 `json:"revenue_fen"`
-			}
-			Change map[string]float64
+			Before, After effectGroupJSON
+			Change        map[string]float64
 		} `json:"before_after"`
 	}
 	path := fmt.Sprintf("/api/hq/tasks/%d/effect", task.ID)
@@ -118,4 +112,18 @@ func checkHoldoutPreview(t *testing.T, e *testEnv) {
 			t.Errorf("create with holdout %d = %d, want 400", p, st)
 		}
 	}
+}
+
+// effectGroupJSON is the part of an effect group the tests read.
+type effectGroupJSON struct {
+	Members, Ordered int64
+	RevenueFen       int64 `json:"revenue_fen"`
+}
+
+// ordersBeforeDispatch gives both customers an order within the 7 days
+// before dispatch (300 + 700 fen) and one 8 days before (outside).
+func ordersBeforeDispatch(e *testEnv, sh, bj int64, at time.Time) {
+	e.db.Create(&model.Order{OrderNo: "eff0a", MemberID: sh, StoreCode: "sh001", AmountFen: 300, PaidAt: at.Add(-time.Hour), Status: model.OrderPaid})
+	e.db.Create(&model.Order{OrderNo: "eff0b", MemberID: bj, StoreCode: "bj001", AmountFen: 700, PaidAt: at.AddDate(0, 0, -6), Status: model.OrderPaid})
+	e.db.Create(&model.Order{OrderNo: "eff0c", MemberID: bj, StoreCode: "bj001", AmountFen: 900, PaidAt: at.AddDate(0, 0, -8), Status: model.OrderPaid})
 }
