@@ -11,7 +11,8 @@ import (
 // recordLifecycleChanges writes a model.LifecycleChange for every member of
 // [lo, hi) whose staged lifecycle differs from the stored one, inside the
 // transaction that applies the staged values (call it before they are
-// applied, while the staging row still holds the old state). A member's
+// applied, while the staging row still holds the old state; the staging
+// table's name comes from the model, which owns it). A member's
 // first computed state (old value empty) is not a move. The cause: 流失
 // with no way left to reach the member is unreachable; a move to a more
 // active state is an interaction; anything else is time passing.
@@ -27,7 +28,7 @@ func recordLifecycleChanges(tx *gorm.DB, run segmentRun, lo, hi int64, now time.
 				WHEN ` + rank("s.lifecycle") + ` < ` + rank("s.old_lifecycle") + ` THEN ?
 				ELSE ? END,
 			?, ?, ?
-		FROM segment_staging s JOIN members m ON m.id = s.member_id
+		FROM ` + model.SegmentStaging{}.TableName() + ` s JOIN members m ON m.id = s.member_id
 		WHERE s.run_id = ? AND s.member_id >= ? AND s.member_id < ? AND s.old_lifecycle <> '' AND s.lifecycle <> s.old_lifecycle`
 	return tx.Exec(q, LifecycleChurned, false, model.LifecycleCauseUnreachable, model.LifecycleCauseInteraction,
 		model.LifecycleCauseAged, run.day, now.UTC(), run.id, run.id, lo, hi).Error
