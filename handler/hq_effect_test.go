@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,6 +36,7 @@ func TestTaskEffectOverHTTP(t *testing.T) {
 		e.db.Create(&model.TaskItem{TaskID: task.ID, MemberID: it.m, GuideUserID: "g", StoreCode: it.store, Status: model.ItemOpen})
 	}
 	e.db.Create(&model.Order{OrderNo: "eff1", MemberID: sh, StoreCode: "sh001", AmountFen: 500, PaidAt: at.Add(time.Hour), Status: model.OrderPaid})
+	ordersBeforeDispatch(e, sh, bj, at)
 
 	var eff struct {
 		WindowDays int  `json:"window_days"`
@@ -50,12 +52,20 @@ func TestTaskEffectOverHTTP(t *testing.T) {
 			TooSmall bool `json:"too_small"`
 			Note     string
 		}
-		BeforeAfter *struct{ Note string } `json:"before_after"`
+		BeforeAfter *struct {
+			Note          string
+			Before, After effectGroupJSON
+			Change        map[string]float64
+		} `json:"before_after"`
 	}
 	path := fmt.Sprintf("/api/hq/tasks/%d/effect", task.ID)
 	if st := e.hq("GET", path+"?window_days=7", nil, &eff); st != http.StatusOK || eff.WindowDays != 7 || eff.Treated.Members != 2 ||
 		eff.Treated.Ordered != 1 || eff.Control.Members != 0 || eff.Causal || eff.BeforeAfter == nil || !eff.Uplift["order_rate"].TooSmall {
 		t.Fatalf("effect = %d %+v", st, eff)
+	}
+	if b, a := eff.BeforeAfter.Before, eff.BeforeAfter.After; b.Members != 2 || b.Ordered != 2 || b.RevenueFen != 1000 ||
+		a.Members != 2 || a.Ordered != 1 || a.RevenueFen != 500 || math.Abs(eff.BeforeAfter.Change["order_rate"]+0.5) > 1e-9 {
+		t.Errorf("before/after = %+v, want 2 of 2 ordering 1000 fen before, 1 of 2 ordering 500 after", eff.BeforeAfter)
 	}
 	if !strings.Contains(eff.Summary, "不能说明是任务带来的效果") || eff.Uplift["order_rate"].Note != "没有对照组，无法判断" {
 		t.Errorf("summary %q, note %q: want the before/after said to be not causal", eff.Summary, eff.Uplift["order_rate"].Note)
@@ -102,4 +112,18 @@ func checkHoldoutPreview(t *testing.T, e *testEnv) {
 			t.Errorf("create with holdout %d = %d, want 400", p, st)
 		}
 	}
+}
+
+// effectGroupJSON is the part of an effect group the tests read.
+type effectGroupJSON struct {
+	Members, Ordered int64
+	RevenueFen       int64 `json:"revenue_fen"`
+}
+
+// ordersBeforeDispatch gives both customers an order within the 7 days
+// before dispatch (300 + 700 fen) and one 8 days before (outside).
+func ordersBeforeDispatch(e *testEnv, sh, bj int64, at time.Time) {
+	e.db.Create(&model.Order{OrderNo: "eff0a", MemberID: sh, StoreCode: "sh001", AmountFen: 300, PaidAt: at.Add(-time.Hour), Status: model.OrderPaid})
+	e.db.Create(&model.Order{OrderNo: "eff0b", MemberID: bj, StoreCode: "bj001", AmountFen: 700, PaidAt: at.AddDate(0, 0, -6), Status: model.OrderPaid})
+	e.db.Create(&model.Order{OrderNo: "eff0c", MemberID: bj, StoreCode: "bj001", AmountFen: 900, PaidAt: at.AddDate(0, 0, -8), Status: model.OrderPaid})
 }

@@ -117,6 +117,8 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	hq.GET("/metrics/funnel", s.funnel)
 	hq.GET("/metrics/cohorts", s.cohorts)
 	hq.GET("/metrics/coupon-templates", s.couponTemplateStats)
+	hq.GET("/metrics/winback", s.winback)
+	hq.GET("/metrics/winback/members", s.winbackMembers)
 }
 
 // hqOrganisationRoutes are stores, guides, contact ways, QR codes and the

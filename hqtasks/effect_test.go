@@ -183,3 +183,60 @@ func TestTaskEffectByHand(t *testing.T) {
 		t.Error("window_days 0: want an error")
 	}
 }
+
+// TestTaskEffectOtherMeasures scripts each non-order measure inside and
+// just outside the window (dispatch at 10:00 Shanghai; a check-in at 09:59
+// the same business day is before it) and checks every count by hand.
+func TestTaskEffectOtherMeasures(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
+	h, task, treated, control := holdoutTask(t, clk)
+	var dispatched model.HQTask
+	h.must(h.db.Take(&dispatched, task.ID).Error)
+	at := dispatched.DispatchedAt.UTC()
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	h.must(err)
+	in, before := at.Add(30*time.Hour), at.Add(-time.Minute)
+	checkin := func(m int64, when time.Time) {
+		h.must(h.db.Create(&model.CheckIn{MemberID: m, Day: when.In(shanghai).Format(time.DateOnly), Streak: 1, CreatedAt: when}).Error)
+	}
+	checkin(treated[0], in)
+	checkin(treated[1], in)
+	checkin(treated[1], in.Add(24*time.Hour)) // a second day: still one member
+	checkin(treated[2], before)               // same business day, before dispatch
+	checkin(control[0], in)
+	redeem := func(m int64, when time.Time) {
+		h.must(h.db.Create(&model.Redemption{RequestID: fmt.Sprintf("rq%d", m), MemberID: m, RewardName: "x", Kind: "gift",
+			Status: "done", CreatedAt: when}).Error)
+	}
+	redeem(treated[3], in)
+	redeem(control[1], in)
+	redeem(treated[4], at.AddDate(0, 0, 14)) // the window's end: outside
+	event := func(m int64, kind string, when time.Time) {
+		h.must(h.db.Create(&model.MemberEvent{MemberID: m, Kind: kind, CreatedAt: when}).Error)
+	}
+	event(treated[5], model.EventUnfollow, in)
+	event(treated[5], model.EventUnfollow, in.Add(time.Hour)) // twice: one member
+	event(treated[6], model.EventClick, in)                    // not an unfollow
+	event(control[2], model.EventUnfollow, before)
+	end := func(m int64, by string, when time.Time) {
+		h.must(h.db.Model(&model.GuideRelation{}).Where("member_id = ?", m).
+			Updates(map[string]any{"ended_at": when, "ended_by": by, "active_key": nil}).Error)
+	}
+	end(treated[7], "customer", in)
+	end(treated[8], "guide", in) // the guide deleted them: not counted
+	end(control[3], "customer", in)
+	clk.Set(t0.AddDate(0, 0, 20))
+
+	eff, err := h.hq.TaskEffect(context.Background(), task.ID, 14, "")
+	h.must(err)
+	got := fmt.Sprintf("treated ci %d red %d unf %d del %d; control ci %d red %d unf %d del %d",
+		eff.Treated.CheckedIn, eff.Treated.Redeemed, eff.Treated.Unfollowed, eff.Treated.DeletedGuide,
+		eff.Control.CheckedIn, eff.Control.Redeemed, eff.Control.Unfollowed, eff.Control.DeletedGuide)
+	if want := "treated ci 2 red 1 unf 1 del 1; control ci 1 red 1 unf 0 del 1"; got != want {
+		t.Errorf("%s\nwant %s", got, want)
+	}
+	if eff.Treated.Members+eff.Control.Members != 1000 || eff.Treated.Ordered != 0 {
+		t.Errorf("members %d + %d, ordered %d; want 1000 targeted, none ordering", eff.Treated.Members, eff.Control.Members, eff.Treated.Ordered)
+	}
+}

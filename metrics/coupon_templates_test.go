@@ -37,14 +37,20 @@ func TestCouponTemplateStats(t *testing.T) {
 	coupon(2, model.SourceTask, issued, nil)                         // push, not used
 	coupon(3, model.SourceGuide, issued, &used)                      // guide, used, no order
 	coupon(4, model.SourceRedemption, issued.AddDate(0, 0, -2), nil) // before the range
-	order(1, "sh001", used.Add(30*time.Minute), 5000)                // the order that used it
-	order(1, "sh002", used.Add(10*time.Minute), 7000)                // another store
-	order(1, "sh001", used.Add(3*time.Hour), 9000)                   // too late
+	// Business-day edges in Shanghai: 1 Mar 00:30 is in (28 Feb in UTC),
+	// 3 Mar 00:30 is out (2 Mar in UTC).
+	coupon(5, model.SourceRedemption, time.Date(2026, 2, 28, 16, 30, 0, 0, time.UTC), nil) // mall, in
+	coupon(6, model.SourceRedemption, time.Date(2026, 3, 2, 16, 30, 0, 0, time.UTC), nil)  // mall, out
+	coupon(7, model.SourceHQ, time.Date(2026, 3, 2, 15, 59, 0, 0, time.UTC), nil)          // push (HQ issue), in
+	coupon(8, model.SourceLevelUp, time.Date(2026, 2, 28, 15, 59, 0, 0, time.UTC), nil)    // level, 28 Feb 23:59: out
+	order(1, "sh001", used.Add(30*time.Minute), 5000)                                      // the order that used it
+	order(1, "sh002", used.Add(10*time.Minute), 7000)                                      // another store
+	order(1, "sh001", used.Add(3*time.Hour), 9000)                                         // too late
 	r, err := metrics.NewDayRange("2026-03-01", "2026-03-02", loc, e.Now)
 	e.Must(err)
 	got, err := e.Metrics.CouponTemplateStats(context.Background(), r)
 	e.Must(err)
-	want := fmt.Sprintf("[{%d 咖啡券 guide 1 1 1 0} {%d 咖啡券 push 2 1 0.5 5000}]", tpl.ID, tpl.ID)
+	want := fmt.Sprintf("[{%d 咖啡券 guide 1 1 1 0} {%d 咖啡券 mall 1 0 0 0} {%d 咖啡券 push 3 1 0.3333333333333333 5000}]", tpl.ID, tpl.ID, tpl.ID)
 	if fmt.Sprint(got) != want {
 		t.Errorf("stats = %v\nwant    %s", got, want)
 	}

@@ -24,7 +24,7 @@ func AllModels() []any {
 		&Reward{}, &RewardClaim{}, &Redemption{}, &RewardImage{},
 		&ExpiryReminder{},
 		&HQTask{}, &TaskStore{}, &GuideTask{}, &TaskItem{}, &Feedback{}, &TaskHoldout{},
-		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{}, &SegmentRun{},
+		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{}, &SegmentRun{}, &LifecycleChange{},
 		&OutboxEvent{}, &IdempotencyRecord{}, &CallbackReply{},
 		&Operator{}, &APIKey{}, &AuditEntry{},
 		&GuideDeparture{}, &Handover{}, &HandoverItem{},

@@ -16,16 +16,19 @@ const (
 // points and growth once (ledger key order:<order no>) and is kept as the
 // input of RFM segments.
 type Order struct {
-	ID          int64  `gorm:"primaryKey" json:"-"`
-	OrderNo     string `gorm:"size:64;not null;uniqueIndex" json:"order_id"`
-	MemberID    int64  `gorm:"not null;index:idx_order_member_paid,priority:1" json:"member_id"`
+	ID      int64  `gorm:"primaryKey" json:"-"`
+	OrderNo string `gorm:"size:64;not null;uniqueIndex" json:"order_id"`
+	// idx_order_member_paid_amount covers a member's orders in a time range
+	// with their amounts: the effect report, the segment job and the
+	// member's order list read no order rows for it.
+	MemberID    int64  `gorm:"not null;index:idx_order_member_paid_amount,priority:1" json:"member_id"`
 	StoreCode   string `gorm:"size:64;not null;default:'';index" json:"store_code"`
-	AmountFen   int64  `gorm:"not null;index:idx_order_paid_amount,priority:3" json:"amount_fen"`
-	RefundedFen int64  `gorm:"not null;default:0;index:idx_order_paid_amount,priority:4" json:"refunded_fen"`
+	AmountFen   int64  `gorm:"not null;index:idx_order_member_paid_amount,priority:3;index:idx_order_paid_amount,priority:3" json:"amount_fen"`
+	RefundedFen int64  `gorm:"not null;default:0;index:idx_order_member_paid_amount,priority:4;index:idx_order_paid_amount,priority:4" json:"refunded_fen"`
 	// idx_order_paid_amount serves ranges of paid_at, and covers the
 	// window's average order value (the default M threshold) so that an
 	// incremental segment run reads no order row for it.
-	PaidAt         time.Time `gorm:"not null;index:idx_order_member_paid,priority:2;index:idx_order_paid_amount,priority:1" json:"paid_at"`
+	PaidAt         time.Time `gorm:"not null;index:idx_order_member_paid_amount,priority:2;index:idx_order_paid_amount,priority:1" json:"paid_at"`
 	Points         int64     `gorm:"not null;default:0" json:"points"`
 	Growth         int64     `gorm:"not null;default:0" json:"growth"`
 	PointsReversed int64     `gorm:"not null;default:0" json:"points_reversed"`

@@ -106,3 +106,27 @@ type SegmentSnapshot struct {
 	Count     int64  `gorm:"not null"`
 	CreatedAt time.Time
 }
+
+// Lifecycle change causes (LifecycleChange.Cause).
+const (
+	LifecycleCauseInteraction = "interaction" // a new interaction made the member more active
+	LifecycleCauseAged        = "aged"        // time passed without one (or the 新客 days ran out)
+	LifecycleCauseUnreachable = "unreachable" // unfollowed and no WeCom guide relation left: 流失
+)
+
+// LifecycleChange is one move of a member's lifecycle state, written by the
+// segment recompute in the same transaction that stores the new state, so
+// the win-back view can tell who lapsed and who came back, and when. ChangedAt is
+// the run's time (a daily job sees a move up to a day late); Day is the
+// run's business day. A member's first computed state is not a move.
+type LifecycleChange struct {
+	ID        int64     `gorm:"primaryKey" json:"id"`
+	MemberID  int64     `gorm:"not null;index:idx_lifecycle_change_member,priority:1" json:"member_id"`
+	StoreCode string    `gorm:"size:64;not null;default:''" json:"store_code"` // the member's store at the move
+	FromState string    `gorm:"size:16;not null" json:"from"`
+	ToState   string    `gorm:"size:16;not null" json:"to"`
+	Cause     string    `gorm:"size:16;not null" json:"cause"`
+	Day       string    `gorm:"size:10;not null;index" json:"day"`
+	ChangedAt time.Time `gorm:"not null;index:idx_lifecycle_change_member,priority:2" json:"at"`
+	RunID     string    `gorm:"size:32;not null" json:"run_id"`
+}

@@ -197,6 +197,9 @@ func (s *Service) segmentBatch(ctx context.Context, run segmentRun, sc memberSco
 
 	var changes []SegmentChange
 	err = s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
+		if err := recordLifecycleChanges(tx, run, lo, hi, s.now()); err != nil { // win-back history; before the apply
+			return err
+		}
 		changed, err := s.applyStaged(tx, run, lo, hi)
 		if err != nil {
 			return err
