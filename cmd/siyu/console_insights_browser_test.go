@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"testing"
 
@@ -44,7 +46,7 @@ func consoleInsightFlows(t *testing.T, bctx context.Context, rec *pageProblems, 
 		chromedp.Click(`//*[@data-effect-window]//label[normalize-space(.)="30 天"]`, chromedp.BySearch),
 		chromedp.Poll(`document.body.innerText.includes('下发前 30 天')`, nil))
 	consoleStep(t, bctx, "task wizard from an RFM cell: 10% holdout, treated and control counts",
-		chromedp.Navigate(base+"/console/tasks/new?rfm="+"重点唤回会员"), chromedp.WaitReady("#app", chromedp.ByID),
+		chromedp.Navigate(base+"/console/tasks/new?rfm="+url.QueryEscape(biggestRFMCell(t, base))), chromedp.WaitReady("#app", chromedp.ByID),
 		chromedp.WaitVisible(`input[placeholder="如：双十一老客召回"]`, chromedp.ByQuery),
 		chromedp.SendKeys(`input[placeholder="如：双十一老客召回"]`, "召回重点会员", chromedp.ByQuery),
 		chromedp.SendKeys(`textarea[placeholder^="可用"]`, "好久不见，本周到店有礼", chromedp.ByQuery),
@@ -69,6 +71,28 @@ func consoleInsightFlows(t *testing.T, bctx context.Context, rec *pageProblems, 
 	if problems := rec.take(); len(problems) > 0 {
 		t.Errorf("insight flows: %v", problems)
 	}
+}
+
+// biggestRFMCell is the RFM cell with the most members now (so the wizard reaches customers).
+func biggestRFMCell(t *testing.T, base string) string {
+	req, _ := http.NewRequest("GET", base+"/api/hq/metrics/rfm", nil)
+	req.Header.Set("Authorization", "Bearer console-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var chart struct{ Current map[string]int64 }
+	if err := json.NewDecoder(resp.Body).Decode(&chart); err != nil {
+		t.Fatal(err)
+	}
+	best := ""
+	for cell, n := range chart.Current {
+		if best == "" || n > chart.Current[best] || (n == chart.Current[best] && cell < best) {
+			best = cell
+		}
+	}
+	return best
 }
 
 // hqEndpointExists reports whether an HQ read answers (not 404) with the test's token.

@@ -82,7 +82,8 @@ describe('interval chart', () => {
     expect(o.yAxis.data).toEqual(['签到率', '下单率']) // first measure at the top
     expect(o.series[0].data.map((d: any) => d.value)).toEqual([[-7, 3, -2, 0], [9.7, 20.3, 15, 1]])
     expect(o.xAxis.min).toBe(-o.xAxis.max)
-    expect(o.xAxis.max).toBeGreaterThan(20.3)
+    expect(o.xAxis.max).toBe(50) // 20.3 × 1.1 rounded up to a nice bound
+    expect([ci.niceCeil(0.11), ci.niceCeil(3), ci.niceCeil(12), ci.niceCeil(1)]).toEqual([0.2, 5, 20, 1])
     expect(o.series[0].markLine.data).toEqual([{ xAxis: 0 }])
   })
   it('renders a whisker from low to high with the dot at the estimate', () => {

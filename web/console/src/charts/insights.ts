@@ -117,7 +117,7 @@ const verdictColor: Record<Verdict, string> = { up: '#1fb58f', down: '#e5484d', 
  */
 export function intervalOption(points: IntervalPoint[], unit: string): Option {
   const rows = points.slice().reverse()
-  const bound = Math.max(0.1, ...rows.flatMap((p) => [Math.abs(p.low), Math.abs(p.high)])) * 1.15
+  const bound = niceCeil(Math.max(0.1, ...rows.flatMap((p) => [Math.abs(p.low), Math.abs(p.high)])) * 1.1)
   return {
     tooltip: {
       trigger: 'item',
@@ -127,7 +127,7 @@ export function intervalOption(points: IntervalPoint[], unit: string): Option {
       },
     },
     grid: { left: 8, right: 24, top: 16, bottom: 28, containLabel: true },
-    xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 24, min: -round2(bound), max: round2(bound), axisLabel: { formatter: (v: number) => (v > 0 ? '+' : '') + round2(v) } },
+    xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 24, min: -bound, max: bound, axisLabel: { formatter: (v: number) => (v > 0 ? '+' : '') + round2(v) } },
     yAxis: { type: 'category', data: rows.map((p) => p.name), axisTick: { show: false } },
     series: [{
       type: 'custom',
@@ -141,6 +141,13 @@ export function intervalOption(points: IntervalPoint[], unit: string): Option {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100
+
+/** niceCeil rounds up to 1, 2 or 5 times a power of ten, for an axis bound. */
+export function niceCeil(v: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(v)))
+  const m = [1, 2, 5, 10].find((k) => k * p >= v - 1e-9) ?? 10
+  return round2(m * p)
+}
 
 interface RenderAPI { value(i: number): number; coord(v: number[]): number[]; size(v: number[]): number[]; visual(k: string): string }
 /** renderInterval draws one whisker with end caps and a dot at the estimate. */
