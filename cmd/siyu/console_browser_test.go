@@ -89,6 +89,7 @@ func TestConsoleInBrowser(t *testing.T) {
 			shoot(t, bctx, filepath.Join(shots, "overview-charts.png"))
 		}
 	}
+	runFlow(func() { consoleInsightFlows(t, bctx, rec, base, shots) })
 	consoleFlows(t, bctx, base, member)
 	runFlow(func() { consoleRoleFlows(t, bctx, base) })
 }

@@ -30,6 +30,8 @@ type simMember struct {
 type pendingCoupon struct {
 	code, store string
 	day         int
+	member      int64 // set with withOrder
+	withOrder   bool  // a pushed coupon the customer comes in for: an order follows its 核销
 }
 
 // populator drives the services day by day on the moved clock.
@@ -325,6 +327,19 @@ func (p *populator) useCoupons(ctx context.Context, first time.Time, d int) erro
 			return fmt.Errorf("coupon: %w", err)
 		}
 		p.n.coupons++
+		if c.withOrder {
+			p.clock.Set(p.clock.Now().Add(40 * time.Minute)) // the order is paid after the 核销 (orders cannot be in the future)
+			line := loyalty.OrderLine{OrderNo: fmt.Sprintf("SIMC%d%s", d, c.code), MemberID: c.member, StoreCode: c.store,
+				AmountFen: 20000 + int64(p.rnd.Intn(200))*100, PaidAt: p.clock.Now()}
+			res, err := p.a.loyalty.RecordOrders(ctx, []loyalty.OrderLine{line})
+			if err == nil && res[0].Status != loyalty.OrderCreated {
+				err = res[0].Err
+			}
+			if err != nil {
+				return fmt.Errorf("coupon order: %w", err)
+			}
+			p.n.orders++
+		}
 	}
 	p.coupons = rest
 	return nil

@@ -57,8 +57,9 @@ func (p *populator) taskPlan(days int) []taskSpec {
 		{day: days - 32, closeAfter: 10, doneP: 0.2, in: hqtasks.TaskInput{Title: "沉睡会员电话回访", Kind: model.TaskKindFollowUp,
 			Instructions: "电话问候近 30 天没来的客户，邀请到店体验新品", Filter: filterOf("沉默", "睡眠")},
 			feedback: []string{"有几位客户电话打不通，能否改成企微消息？", "客户反馈希望周末有专场活动"}},
+		// With a 20 % holdout, so its 效果 tab has a control group to compare with.
 		{day: days - 18, closeAfter: 9, doneP: 0.3, in: hqtasks.TaskInput{Title: "老客满减券推送", Kind: model.TaskKindCoupon,
-			CouponTemplateID: &tmpl, Instructions: "把满200减30券发给活跃老客，提醒两周内到店", Filter: filterOf("活跃")},
+			CouponTemplateID: &tmpl, Instructions: "把满200减30券发给活跃老客，提醒两周内到店", Filter: filterOf("活跃"), HoldoutPercent: 20},
 			feedback: []string{"券已全部发出，客户问能否和会员折扣同享"}},
 		{day: days - 3, closeAfter: -1, doneP: 0.22, in: hqtasks.TaskInput{Title: "春季新品邀约", Kind: model.TaskKindMessage,
 			Instructions: "用话术邀请客户周六到店试用新品", Content: "{{称呼}}您好，春季新品已到店，周六会员日到店可领试用装～"},
@@ -154,7 +155,24 @@ func (p *populator) workItems(ctx context.Context, first time.Time, d int, t *si
 		if _, err := p.a.hqTasks.CompleteItem(ctx, it.GuideUserID, it.ID, status, notes[p.rnd.Intn(len(notes))]); err != nil {
 			return err
 		}
+		if err := p.comeInForCoupon(ctx, d, it, status); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// comeInForCoupon: most customers whose guide followed up a pushed coupon
+// come in within days, use it and buy — the effect a holdout then measures.
+func (p *populator) comeInForCoupon(ctx context.Context, d int, it model.TaskItem, status string) error {
+	if status != model.ItemDone || it.CouponID == nil || p.rnd.Float64() >= 0.7 {
+		return nil
+	}
+	var c model.Coupon
+	if err := p.a.db.WithContext(ctx).Where("id = ?", *it.CouponID).Take(&c).Error; err != nil {
+		return err
+	}
+	p.coupons = append(p.coupons, pendingCoupon{code: c.Code, store: it.StoreCode, day: d + 1 + p.rnd.Intn(5), member: it.MemberID, withOrder: true})
 	return nil
 }
 

@@ -21,6 +21,9 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', redirect: '/overview' },
       { path: 'overview', component: () => import('./pages/overview/OverviewPage.vue'), meta: { title: '概览' } },
+      { path: 'overview/funnel', component: () => import('./pages/insights/FunnelPage.vue'), meta: { title: '转化漏斗' } },
+      { path: 'overview/cohorts', component: () => import('./pages/insights/CohortsPage.vue'), meta: { title: '留存' } },
+      { path: 'overview/winback', component: () => import('./pages/insights/WinbackPage.vue'), meta: { title: '召回' } },
       { path: 'members', component: () => import('./pages/members/MembersPage.vue'), meta: { title: '会员' } },
       { path: 'members/:id', component: () => import('./pages/members/MembersPage.vue'), meta: { title: '会员' } },
       { path: 'tasks', component: () => import('./pages/tasks/TasksPage.vue'), meta: { title: '导购任务' } },

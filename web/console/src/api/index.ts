@@ -75,6 +75,9 @@ const put = <R>(path: string, body: unknown) => json<R>('PUT', path, { body })
 const del = (path: string) => json<void>('DELETE', path)
 const enc = encodeURIComponent
 
+/** For the API modules beside this one (insights.ts): the same reads and raw requests. */
+export { get as getJSON, send as sendRequest }
+
 // ---- sign-in ----
 
 /** login signs in with an operator account; the server sets the cookie. */
@@ -225,8 +228,8 @@ export const tasks = {
   list: (state?: string, limit = 50, offset = 0) => get<{ tasks: T.Task[] }>('/api/hq/tasks', { state, limit, offset }),
   get: (id: number) => get<T.Task>(`/api/hq/tasks/${id}`),
   create: (t: T.TaskInput) => post<T.Task>('/api/hq/tasks', t),
-  preview: (storeCodes: string[], guideUserIDs: string[], filter: T.TargetFilter) =>
-    post<T.TaskPreview>('/api/hq/tasks/preview', { store_codes: storeCodes, guide_userids: guideUserIDs, filter }),
+  preview: (storeCodes: string[], guideUserIDs: string[], filter: T.TargetFilter, holdoutPercent = 0) =>
+    post<T.TaskPreview>('/api/hq/tasks/preview', { store_codes: storeCodes, guide_userids: guideUserIDs, filter, holdout_percent: holdoutPercent }),
   dispatch: (id: number) => post<T.Task>(`/api/hq/tasks/${id}/dispatch`),
   cancel: (id: number) => post<T.Task>(`/api/hq/tasks/${id}/cancel`),
   close: (id: number) => post<T.Task>(`/api/hq/tasks/${id}/close`),

@@ -380,6 +380,7 @@ export interface Task {
   deadline: string
   state: TaskState
   dispatched_at?: string
+  holdout_percent?: number
   overdue_at?: string
   ended_at?: string
   created_at: string
@@ -404,9 +405,17 @@ export interface TaskInput {
   filter: TargetFilter
   deadline: string
   dispatch: boolean
+  /** 0–50: the share of the targeted customers held out as a control group. */
+  holdout_percent?: number
 }
 
-export interface TaskPreview { stores: { store_code: string; guides: number; customers: number }[]; customers: number }
+export interface TaskPreview {
+  stores: { store_code: string; guides: number; customers: number; treated?: number; control?: number }[]
+  customers: number
+  treated?: number
+  control?: number
+  holdout_percent?: number
+}
 
 export interface ExecCounts { assigned: number; done: number; skipped: number; open: number; overdue: number; rate: number }
 export interface GuideReport extends ExecCounts {
