@@ -24,6 +24,7 @@ func (s *Server) hqMaterialRoutes(hq *gin.RouterGroup) {
 	hq.POST("/materials", s.needMaterials, s.saveMaterial)
 	hq.GET("/materials/:id", s.needMaterials, s.getMaterial)
 	hq.GET("/materials/:id/content", s.needMaterials, s.materialContent)
+	hq.GET("/materials/:id/usage", s.needMaterials, s.oneMaterialUsage)
 	hq.PUT("/materials/:id", s.needMaterials, s.saveMaterial)
 	hq.DELETE("/materials/:id", s.needMaterials, s.deleteMaterial)
 }
@@ -139,20 +140,48 @@ func (s *Server) deleteMaterial(c *gin.Context) {
 
 // materialUsage serves GET /api/hq/materials/usage?from=&to=&store_code=.
 func (s *Server) materialUsage(c *gin.Context) {
-	from, err := optionalDay(c.Query("from"))
-	var to time.Time
-	if err == nil {
-		to, err = optionalDay(c.Query("to"))
-	}
-	if !to.IsZero() {
-		to = to.AddDate(0, 0, 1) // to is inclusive
-	}
+	from, to, err := usageRange(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	out, err := s.materials.Usage(c.Request.Context(), from, to, c.Query("store_code"))
 	reply(c, http.StatusOK, gin.H{"usage": out}, err)
+}
+
+// oneMaterialUsage serves GET /api/hq/materials/{id}/usage?from=&to=&store_code=:
+// the material's sends per guide and store.
+func (s *Server) oneMaterialUsage(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	from, to, err := usageRange(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out, err := s.materials.MaterialUsage(c.Request.Context(), id, from, to, c.Query("store_code"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"usage": out})
+}
+
+// usageRange reads from= and to= (inclusive days); to is returned as the
+// next day's start.
+func usageRange(c *gin.Context) (time.Time, time.Time, error) {
+	from, err := optionalDay(c.Query("from"))
+	var to time.Time
+	if err == nil {
+		to, err = optionalDay(c.Query("to"))
+	}
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+	}
+	return from, to, err
 }
 
 // optionalDay parses YYYY-MM-DD (UTC); "" is the zero time.

@@ -183,4 +183,18 @@ func TestSidebarSendsMaterialInBrowser(t *testing.T) {
 	if n := e.count(&model.MaterialUsage{}, "guide_user_id = ? AND external_user_id = ?", "g_sh_1", "wm_alice"); n != 1 {
 		t.Errorf("usage rows = %d, want 1", n)
 	}
+	var usage struct {
+		Usage []materials.UsageRow `json:"usage"`
+	}
+	var m model.Material
+	if err := e.db.Take(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	if code := e.hq("GET", "/api/hq/materials/"+itoa(m.ID)+"/usage", nil, &usage); code != 200 || len(usage.Usage) != 1 ||
+		usage.Usage[0].GuideUserID != "g_sh_1" || usage.Usage[0].Sends != 1 || usage.Usage[0].Customers != 1 {
+		t.Errorf("GET usage of the material: %d %+v, want g_sh_1 with 1 send to 1 customer", code, usage.Usage)
+	}
+	if code := e.hq("GET", "/api/hq/materials/999999/usage", nil, nil); code != http.StatusNotFound {
+		t.Errorf("usage of an unknown material: %d, want 404", code)
+	}
 }

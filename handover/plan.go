@@ -21,8 +21,11 @@ type Plan struct {
 	To              string   `json:"to"`
 	ByStore         bool     `json:"by_store"`
 	ExternalUserIDs []string `json:"external_userids"`
-	ChatIDs         []string `json:"chat_ids"`
-	Message         string   `json:"message"`
+	// ChatIDs limits the customer groups handed over to those; without it
+	// every group the guide owns goes, unless NoGroups.
+	ChatIDs  []string `json:"chat_ids"`
+	NoGroups bool     `json:"no_groups"`
+	Message  string   `json:"message"`
 }
 
 // Preview says what a plan would move: customers per new guide, groups and
@@ -37,9 +40,13 @@ type Preview struct {
 	// OverLimit are customers already handed over twice in 90 days while
 	// employed; WeCom would refuse them, so they fail at once.
 	OverLimit []string `json:"over_limit,omitempty"`
+	// GroupsPerGuide is how many groups each new owner takes.
+	GroupsPerGuide map[string]int `json:"groups_per_guide"`
 
-	assign map[string]string // external_userid -> new guide
-	member map[string]int64  // external_userid -> member id
+	assign      map[string]string // external_userid -> new guide
+	member      map[string]int64  // external_userid -> member id
+	groupAssign map[string]string // chat_id -> new owner
+	groupName   map[string]string // chat_id -> the group's name
 }
 
 // customer is one active relation of the departing guide.
@@ -59,8 +66,8 @@ func (s *Service) preview(tx *gorm.DB, p *Plan) (Preview, error) {
 	if err != nil {
 		return Preview{}, err
 	}
-	pv := Preview{From: from.UserID, Kind: model.HandoverOnJob, PerGuide: map[string]int{},
-		assign: map[string]string{}, member: map[string]int64{}}
+	pv := Preview{From: from.UserID, Kind: model.HandoverOnJob, PerGuide: map[string]int{}, GroupsPerGuide: map[string]int{},
+		assign: map[string]string{}, member: map[string]int64{}, groupAssign: map[string]string{}, groupName: map[string]string{}}
 	if gone, err := departed(tx, from.UserID); err != nil {
 		return pv, err
 	} else if gone {
@@ -85,6 +92,9 @@ func (s *Service) preview(tx *gorm.DB, p *Plan) (Preview, error) {
 		pv.PerGuide[g]++
 	}
 	pv.Customers = len(cs)
+	if err := s.previewGroups(tx, from, p, takers.ids, &pv); err != nil {
+		return pv, err
+	}
 	if err := s.countLimits(tx, &pv); err != nil {
 		return pv, err
 	}
@@ -109,8 +119,8 @@ func (s *Service) check(tx *gorm.DB, p *Plan) (model.Guide, error) {
 		return model.Guide{}, model.Errorf(model.EINVALID, "接替导购不能是原导购")
 	case utf8.RuneCountInString(p.Message) > MaxMessage:
 		return model.Guide{}, model.Errorf(model.EINVALID, "message: 最多 %d 个字", MaxMessage)
-	case len(p.ChatIDs) > 0:
-		return model.Guide{}, model.Errorf(model.EINVALID, "chat_ids: 客户群交接需要客户群功能，尚未接入")
+	case len(p.ChatIDs) > 0 && p.NoGroups:
+		return model.Guide{}, model.Errorf(model.EINVALID, "chat_ids 与 no_groups 只能选一个")
 	}
 	var from model.Guide
 	if err := tx.Where("user_id = ?", p.From).Take(&from).Error; err != nil {
@@ -125,6 +135,21 @@ func (s *Service) check(tx *gorm.DB, p *Plan) (model.Guide, error) {
 type takers struct {
 	ids  []string
 	load map[string]int
+}
+
+// guideLoad is how many customers or groups a guide holds.
+type guideLoad struct {
+	GuideUserID string
+	N           int
+}
+
+// newTakers returns takers over ids with the loads of rows.
+func newTakers(ids []string, rows []guideLoad) *takers {
+	t := &takers{ids: ids, load: map[string]int{}}
+	for _, l := range rows {
+		t.load[l.GuideUserID] = l.N
+	}
+	return t
 }
 
 func (t *takers) next() string {
@@ -167,10 +192,7 @@ func (s *Service) takers(tx *gorm.DB, from model.Guide, p *Plan) (*takers, error
 	if len(t.ids) == 0 {
 		return nil, model.Errorf(model.EINVALID, "门店 %s 没有在职导购可接替", from.StoreCode)
 	}
-	var loads []struct {
-		GuideUserID string
-		N           int
-	}
+	var loads []guideLoad
 	err = tx.Model(&model.GuideRelation{}).Select("guide_user_id, COUNT(*) AS n").
 		Where("guide_user_id IN ? AND active_key IS NOT NULL", t.ids).Group("guide_user_id").Scan(&loads).Error
 	for _, l := range loads {
@@ -207,11 +229,12 @@ func (s *Service) Create(ctx context.Context, p Plan, by string) (model.Handover
 		if err != nil {
 			return err
 		}
-		if pv.Customers == 0 {
-			return model.Errorf(model.EINVALID, "导购 %s 没有可交接的客户", p.From)
+		if pv.Customers == 0 && pv.Groups == 0 {
+			return model.Errorf(model.EINVALID, "导购 %s 没有可交接的客户或客户群", p.From)
 		}
 		h = model.Handover{FromUserID: p.From, ToUserID: p.To, ByStore: p.ByStore, Kind: pv.Kind, Message: p.Message,
-			State: model.HandoverTransferring, MoveStore: !s.opt.KeepStore, Customers: pv.Customers, OpenItems: pv.OpenItems, CreatedBy: by}
+			State: model.HandoverTransferring, MoveStore: !s.opt.KeepStore, Customers: pv.Customers, Groups: pv.Groups,
+			OpenItems: pv.OpenItems, CreatedBy: by}
 		if err := tx.Create(&h).Error; err != nil {
 			return err
 		}
@@ -235,13 +258,18 @@ func (s *Service) Create(ctx context.Context, p Plan, by string) (model.Handover
 			}
 			items = append(items, it)
 		}
-		if err := tx.CreateInBatches(items, 200).Error; err != nil {
-			return err
+		if len(items) > 0 {
+			if err := tx.CreateInBatches(items, 200).Error; err != nil {
+				return err
+			}
 		}
 		if err := tx.Model(&h).Update("failed", h.Failed).Error; err != nil {
 			return err
 		}
 		h.Items = items
+		if h.GroupItems, err = createGroupItems(tx, &h, pv, s.opt.Now().UTC()); err != nil {
+			return err
+		}
 		return outbox.Record(tx, outbox.Event{Kind: outbox.KindHandoverStarted, Payload: outbox.HandoverStarted{HandoverID: h.ID}})
 	})
 	return h, err

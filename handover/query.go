@@ -13,7 +13,11 @@ func (s *Service) Get(ctx context.Context, id int64) (model.Handover, error) {
 	if err != nil {
 		return h, err
 	}
-	err = s.db.WithContext(ctx).Where("handover_id = ?", id).Order("id").Find(&h.Items).Error
+	db := s.db.WithContext(ctx)
+	if err := db.Where("handover_id = ?", id).Order("id").Find(&h.Items).Error; err != nil {
+		return h, err
+	}
+	err = db.Where("handover_id = ?", id).Order("id").Find(&h.GroupItems).Error
 	return h, err
 }
 
@@ -35,14 +39,16 @@ func (s *Service) List(ctx context.Context, from string, limit int) ([]model.Han
 type Departed struct {
 	model.GuideDeparture
 	CustomersLeft int `json:"customers_left"`
+	GroupsLeft    int `json:"groups_left"`
 }
 
-// ListDeparted returns the departed guides with the customers left to
-// hand over, most first. Errors: the database's.
+// ListDeparted returns the departed guides with the customers and live
+// groups left to hand over, most customers first. Errors: the database's.
 func (s *Service) ListDeparted(ctx context.Context) ([]Departed, error) {
 	out := []Departed{}
 	err := s.db.WithContext(ctx).Table("guide_departures d").
-		Select("d.*, (SELECT COUNT(*) FROM guide_relations r WHERE r.guide_user_id = d.guide_user_id AND r.active_key IS NOT NULL) AS customers_left").
-		Order("customers_left DESC, d.id").Scan(&out).Error
+		Select("d.*, (SELECT COUNT(*) FROM guide_relations r WHERE r.guide_user_id = d.guide_user_id AND r.active_key IS NOT NULL) AS customers_left, " +
+			"(SELECT COUNT(*) FROM customer_groups g WHERE g.owner = d.guide_user_id AND g.dismissed_at IS NULL) AS groups_left").
+		Order("customers_left DESC, groups_left DESC, d.id").Scan(&out).Error
 	return out, err
 }

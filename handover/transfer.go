@@ -62,7 +62,8 @@ func (s *Service) handlePoll(ctx context.Context, t *asynq.Task) error {
 // Transfer asks WeCom to transfer the handover's pending customers, at
 // most wx.MaxTransferCustomers a call, and records each one's answer:
 // accepted customers wait for the takeover, refused ones fail with the
-// reason. Then it queues the first poll. A re-run sends only what is still
+// reason. Then it hands over the pending groups (decided at once) and
+// queues the first poll. A re-run sends only what is still
 // pending (WeCom answers 40129 for one already in transfer, which counts as
 // waiting). Errors: ErrHandoverNotFound, wx's (retried by the queue), the
 // database's.
@@ -84,6 +85,9 @@ func (s *Service) Transfer(ctx context.Context, id int64) error {
 		if err := s.sendBatch(ctx, h, sameTaker(items)); err != nil {
 			return err
 		}
+	}
+	if err := s.transferGroups(ctx, h); err != nil {
+		return err
 	}
 	return s.advance(ctx, id, 0)
 }

@@ -66,6 +66,20 @@ type UsageRow struct {
 // Usage returns sends per material, guide and store in [from, to), most
 // sent first; zero times leave that end open. Errors: the database's.
 func (s *Service) Usage(ctx context.Context, from, to time.Time, storeCode string) ([]UsageRow, error) {
+	return s.usage(ctx, 0, from, to, storeCode)
+}
+
+// MaterialUsage is one material's sends per guide and store in [from,
+// to). Errors: ErrMaterialNotFound (a deleted material's rows stay in
+// Usage), the database's.
+func (s *Service) MaterialUsage(ctx context.Context, id int64, from, to time.Time, storeCode string) ([]UsageRow, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.usage(ctx, id, from, to, storeCode)
+}
+
+func (s *Service) usage(ctx context.Context, materialID int64, from, to time.Time, storeCode string) ([]UsageRow, error) {
 	q := s.db.WithContext(ctx).Table("material_usages u").
 		Select("u.material_id, COALESCE(m.title, '') AS title, u.guide_user_id, u.store_code, COUNT(*) AS sends, COUNT(DISTINCT NULLIF(u.external_user_id, '')) AS customers").
 		Joins("LEFT JOIN materials m ON m.id = u.material_id")
@@ -77,6 +91,9 @@ func (s *Service) Usage(ctx context.Context, from, to time.Time, storeCode strin
 	}
 	if storeCode != "" {
 		q = q.Where("u.store_code = ?", storeCode)
+	}
+	if materialID != 0 {
+		q = q.Where("u.material_id = ?", materialID)
 	}
 	out := []UsageRow{}
 	err := q.Group("u.material_id, m.title, u.guide_user_id, u.store_code").Order("sends DESC, u.material_id").Scan(&out).Error

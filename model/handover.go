@@ -43,25 +43,49 @@ const (
 // guides. PollRound names the poll job that is queued (the sweeper looks
 // for handover:poll:<id>:<round>).
 type Handover struct {
-	ID         int64          `gorm:"primaryKey" json:"id"`
-	FromUserID string         `gorm:"size:64;not null;index" json:"from"`
-	ToUserID   string         `gorm:"size:64;not null;default:''" json:"to,omitempty"`
-	ByStore    bool           `gorm:"not null;default:false" json:"by_store"`
-	Kind       string         `gorm:"size:16;not null" json:"kind"`
-	Message    string         `gorm:"size:400;not null;default:''" json:"message,omitempty"`
-	State      string         `gorm:"size:16;not null;index" json:"state"`
-	MoveStore  bool           `gorm:"not null;default:true" json:"move_store"`
-	Customers  int            `gorm:"not null;default:0" json:"customers"`
-	Groups     int            `gorm:"not null;default:0" json:"groups"`
-	OpenItems  int            `gorm:"not null;default:0" json:"open_items"`
-	Succeeded  int            `gorm:"not null;default:0" json:"succeeded"`
-	Failed     int            `gorm:"not null;default:0" json:"failed"`
-	PollRound  int            `gorm:"not null;default:0" json:"-"`
-	CreatedBy  string         `gorm:"size:64;not null;default:''" json:"created_by,omitempty"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
-	CreatedAt  time.Time      `json:"created_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
-	Items      []HandoverItem `gorm:"-" json:"items,omitempty"`
+	ID         int64  `gorm:"primaryKey" json:"id"`
+	FromUserID string `gorm:"size:64;not null;index" json:"from"`
+	ToUserID   string `gorm:"size:64;not null;default:''" json:"to,omitempty"`
+	ByStore    bool   `gorm:"not null;default:false" json:"by_store"`
+	Kind       string `gorm:"size:16;not null" json:"kind"`
+	Message    string `gorm:"size:400;not null;default:''" json:"message,omitempty"`
+	State      string `gorm:"size:16;not null;index" json:"state"`
+	MoveStore  bool   `gorm:"not null;default:true" json:"move_store"`
+	Customers  int    `gorm:"not null;default:0" json:"customers"`
+	Groups     int    `gorm:"not null;default:0" json:"groups"`
+	// GroupsSucceeded and GroupsFailed count the groups WeCom handed over
+	// and refused (Succeeded and Failed count customers).
+	GroupsSucceeded int             `gorm:"not null;default:0" json:"groups_succeeded"`
+	GroupsFailed    int             `gorm:"not null;default:0" json:"groups_failed"`
+	OpenItems       int             `gorm:"not null;default:0" json:"open_items"`
+	Succeeded       int             `gorm:"not null;default:0" json:"succeeded"`
+	Failed          int             `gorm:"not null;default:0" json:"failed"`
+	PollRound       int             `gorm:"not null;default:0" json:"-"`
+	CreatedBy       string          `gorm:"size:64;not null;default:''" json:"created_by,omitempty"`
+	FinishedAt      *time.Time      `json:"finished_at,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	UpdatedAt       time.Time       `json:"updated_at"`
+	Items           []HandoverItem  `gorm:"-" json:"items,omitempty"`
+	GroupItems      []HandoverGroup `gorm:"-" json:"group_items,omitempty"`
+}
+
+// HandoverGroup is one customer group of a handover and what became of
+// it. WeCom answers a group transfer at once (no takeover period), so an
+// item goes from pending straight to succeeded or failed; the unique
+// (handover, chat_id) key makes a re-run write nothing twice.
+type HandoverGroup struct {
+	ID         int64      `gorm:"primaryKey" json:"id"`
+	HandoverID int64      `gorm:"not null;uniqueIndex:idx_handover_chat,priority:1;index:idx_handover_group_status,priority:1" json:"-"`
+	ChatID     string     `gorm:"size:64;not null;uniqueIndex:idx_handover_chat,priority:2;index" json:"chat_id"`
+	Name       string     `gorm:"size:128;not null;default:''" json:"name"`
+	FromUserID string     `gorm:"size:64;not null" json:"from"`
+	ToUserID   string     `gorm:"size:64;not null" json:"to"`
+	Status     string     `gorm:"size:16;not null;index:idx_handover_group_status,priority:2" json:"status"` // ItemPending, ItemSucceeded or ItemFailed
+	ErrCode    int        `gorm:"not null;default:0" json:"errcode,omitempty"`
+	Reason     string     `gorm:"size:255;not null;default:''" json:"reason,omitempty"`
+	DoneAt     *time.Time `json:"done_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // HandoverItem is one customer of a handover and what became of it. The

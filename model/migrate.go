@@ -27,7 +27,7 @@ func AllModels() []any {
 		&BehaviorEvent{}, &SegmentStaging{}, &SegmentSnapshot{}, &SegmentRun{}, &LifecycleChange{},
 		&OutboxEvent{}, &IdempotencyRecord{}, &CallbackReply{},
 		&Operator{}, &APIKey{}, &AuditEntry{},
-		&GuideDeparture{}, &Handover{}, &HandoverItem{},
+		&GuideDeparture{}, &Handover{}, &HandoverItem{}, &HandoverGroup{},
 		&Material{}, &MaterialContent{}, &MaterialUsage{},
 		&Group{}, &GroupMember{}, &GroupCode{}, &GroupWelcome{},
 	}

@@ -40,6 +40,9 @@ type WeComTransfer interface {
 	// UnassignedCustomers lists customers of departed members that WeCom
 	// holds as not yet assigned (all pages).
 	UnassignedCustomers(ctx context.Context) ([]Unassigned, error)
+	// TransferGroupChats hands at most MaxTransferGroups customer groups to
+	// newOwner (resigned: the owner has left) and returns those refused.
+	TransferGroupChats(ctx context.Context, chatIDs []string, newOwner string, resigned bool) (map[string]GroupTransferFailure, error)
 }
 
 var _ WeComTransfer = (*Client)(nil)
@@ -143,4 +146,65 @@ func (c *Client) UnassignedCustomers(ctx context.Context) ([]Unassigned, error) 
 		}
 		cursor = resp.NextCursor
 	}
+}
+
+// WeCom group-transfer (客户群继承) API paths and limit.
+const (
+	pathGroupChatTransfer      = "/cgi-bin/externalcontact/groupchat/transfer"
+	pathGroupChatOnJobTransfer = "/cgi-bin/externalcontact/groupchat/onjob_transfer"
+
+	// MaxTransferGroups is how many groups one group-transfer call takes.
+	MaxTransferGroups = 100
+)
+
+// Group-transfer errcodes WeCom answers per group in failed_chat_list.
+const (
+	GroupOwnerNotLeft     = 90500 // 群主并未离职 (groupchat/transfer of an employed owner)
+	GroupNotCustomerGroup = 90501 // 该群不是客户群
+	GroupOwnerLeft        = 90502 // 群主已经离职 (onjob_transfer of a departed owner)
+	GroupTakerFull        = 90503 // 满人 & 99个上限: the new owner cannot take more groups
+	GroupOwnerUnchanged   = 90504 // 群主没变: the new owner already owns it
+	GroupInTransfer       = 90507 // 离职群正在继承处理中
+	GroupAlreadyInherited = 90508 // 离职群已经继承
+)
+
+// GroupTransferFailure is one group WeCom did not hand over.
+type GroupTransferFailure struct {
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+// TransferGroupChats hands at most MaxTransferGroups customer groups to
+// newOwner: groupchat/transfer when their owner has left (resigned), else
+// groupchat/onjob_transfer. It returns the groups WeCom refused, by
+// chat_id; every other group now belongs to newOwner. It returns an error
+// for more than MaxTransferGroups groups, ErrNotConfigured and *Error for
+// a refusal of the whole call.
+func (c *Client) TransferGroupChats(ctx context.Context, chatIDs []string, newOwner string, resigned bool) (map[string]GroupTransferFailure, error) {
+	if len(chatIDs) > MaxTransferGroups {
+		return nil, fmt.Errorf("wx: group transfer takes at most %d groups, got %d", MaxTransferGroups, len(chatIDs))
+	}
+	req := struct {
+		ChatIDs  []string `json:"chat_id_list"`
+		NewOwner string   `json:"new_owner"`
+	}{chatIDs, newOwner}
+	path := pathGroupChatOnJobTransfer
+	if resigned {
+		path = pathGroupChatTransfer
+	}
+	var resp struct {
+		Failed []struct {
+			ChatID  string `json:"chat_id"`
+			ErrCode int    `json:"errcode"`
+			ErrMsg  string `json:"errmsg"`
+		} `json:"failed_chat_list"`
+	}
+	if err := c.do(ctx, c.contactCall(path, nil, req), &resp); err != nil {
+		return nil, err
+	}
+	out := make(map[string]GroupTransferFailure, len(resp.Failed))
+	for _, f := range resp.Failed {
+		out[f.ChatID] = GroupTransferFailure{ErrCode: f.ErrCode, ErrMsg: f.ErrMsg}
+	}
+	return out, nil
 }

@@ -90,6 +90,12 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	runFlow(func() { consoleInsightFlows(t, bctx, rec, base, shots) })
+	seedLibrary(t, base)
+	for _, p := range libraryPages {
+		if checkConsolePage(t, bctx, rec, base, p) && shots != "" {
+			shoot(t, bctx, filepath.Join(shots, p.name+".png"))
+		}
+	}
 	consoleFlows(t, bctx, base, member)
 	runFlow(func() { consoleRoleFlows(t, bctx, base) })
 }

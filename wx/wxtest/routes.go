@@ -58,6 +58,8 @@ var routes = map[string]route{
 	// WeCom customer groups.
 	"/cgi-bin/externalcontact/groupchat/list":              {platform: "wecom", post: true, handle: (*Server).groupChatList},
 	"/cgi-bin/externalcontact/groupchat/get":               {platform: "wecom", post: true, handle: (*Server).groupChatGet},
+	"/cgi-bin/externalcontact/groupchat/transfer":          {platform: "wecom", post: true, handle: (*Server).groupChatTransfer},
+	"/cgi-bin/externalcontact/groupchat/onjob_transfer":    {platform: "wecom", post: true, handle: (*Server).groupChatOnJobTransfer},
 	"/cgi-bin/externalcontact/groupchat/add_join_way":      {platform: "wecom", post: true, handle: (*Server).addJoinWay},
 	"/cgi-bin/externalcontact/groupchat/get_join_way":      {platform: "wecom", post: true, handle: (*Server).getJoinWay},
 	"/cgi-bin/externalcontact/groupchat/update_join_way":   {platform: "wecom", post: true, handle: (*Server).updateJoinWay},

@@ -15,10 +15,13 @@ type groupState struct {
 	chats    map[string]*wx.GroupChat
 	ways     map[string]wx.JoinWay
 	welcomes map[string]string // group welcome templates by id
+	departed map[string]bool   // userids that have left the corp
+	refuse   map[string]int    // chat_id -> errcode a group transfer answers
 }
 
 func newGroupState() groupState {
-	return groupState{chats: map[string]*wx.GroupChat{}, ways: map[string]wx.JoinWay{}, welcomes: map[string]string{}}
+	return groupState{chats: map[string]*wx.GroupChat{}, ways: map[string]wx.JoinWay{}, welcomes: map[string]string{},
+		departed: map[string]bool{}, refuse: map[string]int{}}
 }
 
 // SetGroupChat creates or replaces a customer group as groupchat/get will

@@ -9,6 +9,8 @@ export const navItems = [
   { path: '/channels', title: '渠道活码', icon: 'Grid' },
   { path: '/mall', title: '积分商城与权益', icon: 'Present' },
   { path: '/scripts', title: '话术库', icon: 'ChatLineSquare' },
+  { path: '/materials', title: '素材库', icon: 'Picture' },
+  { path: '/handover', title: '导购交接', icon: 'Switch' },
   { path: '/stores', title: '门店与导购', icon: 'Shop' },
   { path: '/system', title: '系统', icon: 'Setting' },
 ]
@@ -32,6 +34,8 @@ const routes: RouteRecordRaw[] = [
       { path: 'channels', component: () => import('./pages/channels/ChannelsPage.vue'), meta: { title: '渠道活码' } },
       { path: 'mall', component: () => import('./pages/mall/MallPage.vue'), meta: { title: '积分商城与权益' } },
       { path: 'scripts', component: () => import('./pages/scripts/ScriptsPage.vue'), meta: { title: '话术库' } },
+      { path: 'materials', component: () => import('./pages/materials/MaterialsPage.vue'), meta: { title: '素材库' } },
+      { path: 'handover', component: () => import('./pages/handover/HandoverPage.vue'), meta: { title: '导购交接' } },
       { path: 'stores', component: () => import('./pages/stores/StoresPage.vue'), meta: { title: '门店与导购' } },
       { path: 'system', component: () => import('./pages/system/SystemPage.vue'), meta: { title: '系统' } },
       { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '找不到页面' } },

@@ -251,3 +251,27 @@ export const system = {
     get<{ entries?: T.AuditRow[]; audit?: T.AuditRow[] }>('/api/hq/audit', q),
   config: () => get<{ settings: T.Setting[] }>('/api/hq/config'),
 }
+
+// ---- handover (交接) ----
+
+export const handovers = {
+  departed: () => get<{ guides: T.Departed[] }>('/api/hq/guides/departed'),
+  depart: (userid: string) => post<T.Departed>(`/api/hq/guides/${enc(userid)}/depart`),
+  list: (from?: string) => get<{ handovers: T.Handover[] }>('/api/hq/handovers', { from }),
+  get: (id: number) => get<T.Handover>(`/api/hq/handovers/${id}`),
+  preview: (p: T.HandoverPlan) => post<T.HandoverPreview>('/api/hq/handovers/preview', p),
+  create: (p: T.HandoverPlan) => post<T.Handover>('/api/hq/handovers', p),
+}
+
+// ---- material library (素材库) ----
+
+export const materials = {
+  list: (q: { q?: string; group?: string; type?: string; store_code?: string } = {}) => get<{ materials: T.Material[] }>('/api/hq/materials', q),
+  /** save sends a multipart form (with the file, when one is picked). */
+  save: (form: FormData, id?: number) => json<T.Material>(id ? 'PUT' : 'POST', id ? `/api/hq/materials/${id}` : '/api/hq/materials', { form }),
+  delete: (id: number) => del(`/api/hq/materials/${id}`),
+  usage: (from?: string, to?: string) => get<{ usage: T.MaterialUse[] }>('/api/hq/materials/usage', { from, to }),
+  usageOf: (id: number) => get<{ usage: T.MaterialUse[] }>(`/api/hq/materials/${id}/usage`),
+  /** preview fetches an uploaded material's bytes as an object URL (works with the bearer token too). */
+  preview: async (id: number) => URL.createObjectURL(await (await send('GET', `/api/hq/materials/${id}/content`, { accept: '*/*' })).blob()),
+}

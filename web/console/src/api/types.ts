@@ -441,3 +441,30 @@ export interface Feedback {
 
 export interface OperatorInput { username: string; name: string; role: Role; store_code: string; password?: string }
 export interface AuditRow { [key: string]: unknown }
+
+// ---- handover (交接) ----
+
+export interface Departed { guide_userid: string; store_code: string; source: string; departed_at: string; customers_left: number; groups_left: number }
+export interface HandoverPlan { from: string; to?: string; by_store?: boolean; external_userids?: string[]; chat_ids?: string[]; no_groups?: boolean; message?: string }
+export interface HandoverPreview {
+  from: string; kind: string; customers: number; groups: number; open_items: number
+  per_guide: Record<string, number>; groups_per_guide: Record<string, number>; over_limit?: string[]
+}
+export interface HandoverItem { id: number; member_id: number; external_userid: string; from: string; to: string; status: string; errcode?: number; reason?: string; open_items_moved: number; done_at?: string }
+export interface HandoverGroupItem { id: number; chat_id: string; name: string; from: string; to: string; status: string; errcode?: number; reason?: string; done_at?: string }
+export interface Handover {
+  id: number; from: string; to?: string; by_store: boolean; kind: string; message?: string; state: string
+  customers: number; groups: number; open_items: number; succeeded: number; failed: number
+  groups_succeeded: number; groups_failed: number; created_at: string; finished_at?: string
+  items?: HandoverItem[]; group_items?: HandoverGroupItem[]
+}
+
+// ---- material library (素材库) ----
+
+export type MaterialType = 'image' | 'video' | 'file' | 'link' | 'miniprogram'
+export interface Material {
+  id: number; type: MaterialType; title: string; description?: string; group?: string; tags: string[]; store_codes: string[]
+  enabled: boolean; file_name?: string; content_type?: string; size?: number; url?: string; cover_url?: string; appid?: string; page?: string
+  created_at: string; updated_at: string
+}
+export interface MaterialUse { material_id: number; title: string; guide_userid: string; store_code: string; sends: number; customers: number }
