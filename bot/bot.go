@@ -207,7 +207,7 @@ const helpText = `可以回复以下指令：
 const unknownText = `没太明白您的意思～回复「签到」领今日积分，回复「积分」查看积分，回复「帮助」查看全部指令。`
 
 func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
-	r, err := b.loyalty.CheckIn(ctx, m.ID)
+	r, err := b.loyalty.CheckInMember(ctx, m) // m was just read by openid
 	if err != nil {
 		return Reply{}, err
 	}
