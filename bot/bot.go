@@ -4,7 +4,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -173,7 +172,7 @@ func (b *Bot) command(ctx context.Context, m model.Member, msg Message, cmd comm
 	}
 	switch cmd {
 	case cmdCheckIn:
-		return b.checkIn(ctx, m, msg)
+		return b.checkIn(ctx, m)
 	case cmdPoints:
 		return b.points(ctx, m)
 	case cmdMall:
@@ -207,15 +206,8 @@ const helpText = `可以回复以下指令：
 
 const unknownText = `没太明白您的意思～回复「签到」领今日积分，回复「积分」查看积分，回复「帮助」查看全部指令。`
 
-func (b *Bot) checkIn(ctx context.Context, m model.Member, msg Message) (Reply, error) {
-	r, err := b.loyalty.CheckInMember(ctx, m) // m was just read by openid
-	if errors.Is(err, model.ErrMemberMerged) {
-		// Merged (by unionid) since it was read: the openid now leads to
-		// the surviving member, who checks in instead.
-		if m, err = b.members.FindOrCreateOAMember(ctx, msg.AppID, msg.OpenID); err == nil {
-			r, err = b.loyalty.CheckIn(ctx, m.ID)
-		}
-	}
+func (b *Bot) checkIn(ctx context.Context, m model.Member) (Reply, error) {
+	r, err := b.loyalty.CheckIn(ctx, m.ID)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -98,7 +98,7 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := a.loyalty.CheckInMember(ctx, m) // as the chat bot does
+		r, err := a.loyalty.CheckIn(ctx, m.ID)
 		if err == nil && r.Already {
 			err = fmt.Errorf("member %d already checked in", m.ID)
 		}
