@@ -68,6 +68,9 @@ func (s *Server) postOrders(c *gin.Context) {
 	for i, l := range lines {
 		in[i] = intake.Order{OrderNo: l.OrderID, MemberRef: l.MemberRef, StoreCode: l.StoreCode, AmountFen: l.AmountFen, PaidAt: l.PaidAt}
 	}
+	if !single {
+		auditCommitStatus(c, http.StatusOK) // a batch answers 200 only when every chunk committed
+	}
 	res, err := s.intake.RecordOrders(c.Request.Context(), in)
 	if err != nil {
 		writeError(c, err)

@@ -131,6 +131,7 @@ func (s *Server) redeem(c *gin.Context) {
 		writeError(c, invalid("request_id %q: want 1-64 letters, digits or _-.:#/", req.RequestID))
 		return
 	}
+	auditCommitStatus(c, http.StatusCreated) // 201 only after Redeem's transaction committed
 	res, err := s.loyalty.Redeem(c.Request.Context(), loyalty.RedeemRequest{MemberID: id, RewardID: req.RewardID,
 		RequestID: fmt.Sprintf("hq:%d:%s", id, req.RequestID), PickupStore: req.PickupStore})
 	if err != nil {

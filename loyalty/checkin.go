@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,6 @@ type CheckInResult struct {
 func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, error) {
 	now := s.now()
 	day := s.BusinessDay(now)
-	yesterday := s.BusinessDay(now.In(s.loc).AddDate(0, 0, -1))
 	var res CheckInResult
 	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
 		res = CheckInResult{Day: day}
@@ -66,39 +66,76 @@ func (s *Service) CheckIn(ctx context.Context, memberID int64) (CheckInResult, e
 		if m.LastCheckinDay == day {
 			return s.alreadyCheckedIn(&res, m)
 		}
-		streak := 1
-		if m.LastCheckinDay == yesterday {
-			streak = m.CheckinStreak + 1
-		}
-		points := s.rules.Points(streak)
-		ci := model.CheckIn{MemberID: memberID, Day: day, Streak: streak, Points: points}
-		if err := tx.Create(&ci).Error; err != nil {
-			if model.IsDuplicate(err) {
-				// A concurrent check-in won the unique index (possible only
-				// where rows are not locked); re-read its result.
-				if err := tx.Select("id, points, checkin_streak, last_checkin_day").First(&m, memberID).Error; err != nil {
-					return err
-				}
-				return s.alreadyCheckedIn(&res, m)
-			}
-			return err
-		}
-		p, err := s.post(tx, &m, Entry{
-			MemberID: memberID, Delta: points, Growth: s.rules.Growth, Kind: model.PointsCheckIn,
-			IdemKey: fmt.Sprintf("checkin:%d:%s", memberID, day), Note: fmt.Sprintf("签到第%d天", streak),
-		}, map[string]any{"checkin_streak": streak, "last_checkin_day": day, "last_active_at": now.UTC()})
-		if err != nil {
-			return err
-		}
-		if !p.Applied { // the check-in row was new, so its ledger key must be too
-			return fmt.Errorf("check-in ledger key for member %d on %s already used", memberID, day)
-		}
-		res.Credited, res.Growth, res.Streak = points, s.rules.Growth, streak
-		res.Balance, res.LevelUp = m.Points, p.LevelUp
-		res.NextPoints = s.rules.Points(streak + 1)
-		return nil
+		return s.creditCheckIn(tx, &m, &res, now, false)
 	})
 	return res, err
+}
+
+// CheckInMember is CheckIn for a member row the caller has just read
+// without a lock (the chat bot finds the member by openid first). It
+// answers a second check-in the same day from that row, with no
+// transaction, and otherwise skips the locking read: the transaction is
+// the check-in row, the ledger entry and one member UPDATE guarded by the
+// values read (points, growth, level, streak, last check-in day, not
+// merged) — the same three statements as a bare check-in. When the row
+// changed in between, it runs CheckIn instead. Errors: CheckIn's.
+func (s *Service) CheckInMember(ctx context.Context, seen model.Member) (CheckInResult, error) {
+	now := s.now()
+	day := s.BusinessDay(now)
+	if seen.ID == 0 || seen.MergedInto != nil {
+		return s.CheckIn(ctx, seen.ID) // it reports the merge or the missing member
+	}
+	res := CheckInResult{Day: day}
+	if seen.LastCheckinDay == day {
+		return res, s.alreadyCheckedIn(&res, seen)
+	}
+	err := s.st.Tx(ctx, func(tx *gorm.DB) error {
+		m := seen
+		res = CheckInResult{Day: day}
+		return s.creditCheckIn(tx, &m, &res, now, true)
+	})
+	if errors.Is(err, errMemberChanged) {
+		return s.CheckIn(ctx, seen.ID)
+	}
+	return res, err
+}
+
+// creditCheckIn records today's check-in of m (locked, or as read when
+// unlocked: then the member UPDATE is guarded by m's values and
+// errMemberChanged rolls back when they moved) and fills res.
+func (s *Service) creditCheckIn(tx *gorm.DB, m *model.Member, res *CheckInResult, now time.Time, unlocked bool) error {
+	day := s.BusinessDay(now)
+	streak := 1
+	if m.LastCheckinDay == s.BusinessDay(now.In(s.loc).AddDate(0, 0, -1)) {
+		streak = m.CheckinStreak + 1
+	}
+	points := s.rules.Points(streak)
+	ci := model.CheckIn{MemberID: m.ID, Day: day, Streak: streak, Points: points}
+	if err := tx.Create(&ci).Error; err != nil {
+		if model.IsDuplicate(err) {
+			// A concurrent check-in won the unique index (possible only
+			// where rows are not locked); re-read its result.
+			if err := tx.Select("id, points, checkin_streak, last_checkin_day").First(m, m.ID).Error; err != nil {
+				return err
+			}
+			return s.alreadyCheckedIn(res, *m)
+		}
+		return err
+	}
+	p, err := s.post(tx, m, Entry{
+		MemberID: m.ID, Delta: points, Growth: s.rules.Growth, Kind: model.PointsCheckIn,
+		IdemKey: fmt.Sprintf("checkin:%d:%s", m.ID, day), Note: fmt.Sprintf("签到第%d天", streak), ifUnchanged: unlocked,
+	}, map[string]any{"checkin_streak": streak, "last_checkin_day": day, "last_active_at": now.UTC()})
+	if err != nil {
+		return err
+	}
+	if !p.Applied { // the check-in row was new, so its ledger key must be too
+		return fmt.Errorf("check-in ledger key for member %d on %s already used", m.ID, day)
+	}
+	res.Credited, res.Growth, res.Streak = points, s.rules.Growth, streak
+	res.Balance, res.LevelUp = m.Points, p.LevelUp
+	res.NextPoints = s.rules.Points(streak + 1)
+	return nil
 }
 
 func (s *Service) alreadyCheckedIn(res *CheckInResult, m model.Member) error {

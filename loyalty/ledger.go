@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -26,7 +27,15 @@ type Entry struct {
 	// Source, for a spend, is a credit entry to consume before the oldest
 	// ones (a refund takes back its own order's points first).
 	Source int64
+	// ifUnchanged: the member row was read without a lock; the balance
+	// UPDATE applies only while the row still holds the values read, else
+	// post fails with errMemberChanged (the caller then locks and retries).
+	ifUnchanged bool
 }
+
+// errMemberChanged rolls back a post on a member row read without a lock
+// that changed before the UPDATE.
+var errMemberChanged = errors.New("member changed since it was read")
 
 // posting is what post did.
 type posting struct {
@@ -92,9 +101,16 @@ func (s *Service) post(tx *gorm.DB, m *model.Member, e Entry, extra map[string]a
 		if e.Growth < 0 {
 			q = q.Where("growth >= ?", -e.Growth)
 		}
+		if e.ifUnchanged {
+			q = q.Where("merged_into IS NULL AND points = ? AND growth = ? AND level = ? AND checkin_streak = ? AND last_checkin_day = ?",
+				m.Points, m.Growth, m.Level, m.CheckinStreak, m.LastCheckinDay)
+		}
 		res := q.Updates(updates)
 		if res.Error != nil {
 			return posting{}, res.Error
+		}
+		if res.RowsAffected == 0 && e.ifUnchanged {
+			return posting{}, errMemberChanged
 		}
 		if res.RowsAffected == 0 {
 			if e.Delta < 0 {

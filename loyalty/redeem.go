@@ -52,12 +52,9 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 	if req.RequestID == "" || len(req.RequestID) > 96 {
 		return RedeemResult{}, model.Errorf(model.EINVALID, "request_id: want 1-96 characters")
 	}
-	if prev, err := s.redemptionByRequest(ctx, req); err == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
-		return prev, err
-	}
 	r, pickup, err := s.redeemable(ctx, req)
 	if err != nil {
-		return RedeemResult{}, err
+		return s.replayOr(ctx, req, err)
 	}
 	reserved := false
 	if s.opts.StockGate != nil {
@@ -65,14 +62,18 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 		switch {
 		case err != nil: // the gate cannot decide: the database does
 		case !ok:
-			return RedeemResult{}, model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name)
+			return s.replayOr(ctx, req, model.Detail(model.ErrOutOfStock, "%s is out of stock", r.Name))
 		default:
 			reserved = true
 		}
 	}
 	out, err := s.redeemTx(ctx, req, r, pickup)
-	if errors.Is(err, errAlreadyPosted) {
+	switch {
+	case errors.Is(err, errAlreadyPosted):
 		out, err = s.redemptionByRequest(ctx, req)
+	case errors.Is(err, model.ErrLevelTooLow) || errors.Is(err, model.ErrLimitReached):
+		// Refused before the ledger entry whose key would have found a replay.
+		out, err = s.replayOr(ctx, req, err)
 	}
 	if reserved && (err != nil || out.Replay) {
 		if errors.Is(err, model.ErrOutOfStock) {
@@ -86,6 +87,19 @@ func (s *Service) Redeem(ctx context.Context, req RedeemRequest) (RedeemResult, 
 		}
 	}
 	return out, err
+}
+
+// replayOr answers a redemption refused before its transaction: with the
+// earlier result when the request id was redeemed before (a retry gets
+// what the first attempt got, even once the reward is sold out or off
+// sale), else with refusal. A request that goes on to its transaction
+// needs no such read: the ledger key redeem:<request id> finds a replay
+// there.
+func (s *Service) replayOr(ctx context.Context, req RedeemRequest, refusal error) (RedeemResult, error) {
+	if prev, err := s.redemptionByRequest(ctx, req); err == nil || !errors.Is(err, gorm.ErrRecordNotFound) {
+		return prev, err
+	}
+	return RedeemResult{}, refusal
 }
 
 // redeemable runs the checks that need no transaction: the reward exists

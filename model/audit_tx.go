@@ -9,7 +9,8 @@ import (
 // TxAuditor writes the audit entry of a request inside the transaction of
 // the change it records, so both commit or neither does. The HQ API's audit
 // middleware puts one in the request's context; a service's transaction
-// helper calls it last, just before commit.
+// helper calls it first, before the change locks its rows (a rolled-back
+// change takes the entry with it).
 type TxAuditor interface {
 	AuditTx(tx *gorm.DB) error
 }

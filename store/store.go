@@ -95,11 +95,14 @@ func (s *Store) TxRetry(ctx context.Context, retry Retry, fn func(tx *gorm.DB) e
 	}
 	run := fn
 	if a := model.TxAuditFrom(ctx); a != nil { // an HQ request's audit entry commits with its change
+		// First, not last: the entry's INSERT then runs before fn locks its
+		// rows, so a hot row fn updates last (a reward's stock) stays locked
+		// only until the commit. A change that fails rolls the entry back.
 		run = func(tx *gorm.DB) error {
-			if err := fn(tx); err != nil {
+			if err := a.AuditTx(tx); err != nil {
 				return err
 			}
-			return a.AuditTx(tx)
+			return fn(tx)
 		}
 	}
 	var err error

@@ -70,12 +70,18 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
+	counter, err := countStatements(a.db)
+	if err != nil {
+		return err
+	}
+	httpStart := counter.snap()
 	httpWall, err := parallel(ctx, *members, *conc, &httpLat, func(ctx context.Context, i int) error {
 		return post(ctx, oa.Text(fmt.Sprintf("o_http_%d", i), "签到", 0, time.Now()), "签到成功")
 	})
 	if err != nil {
 		return fmt.Errorf("check-in over HTTP: %w", err)
 	}
+	httpStmts := counter.since(httpStart, int64(*members))
 
 	// Baseline: the same database work, no HTTP, no crypto, no dedupe.
 	ids := make([]int64, *members)
@@ -86,6 +92,7 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 		}
 		ids[i] = m.Member.ID
 	}
+	directStart := counter.snap()
 	directWall, err := parallel(ctx, *members, *conc, &directLat, func(ctx context.Context, i int) error {
 		m, err := a.members.FindOrCreateOAMember(ctx, b.cfg.WeChat.AppID, fmt.Sprintf("o_direct_%d", i))
 		if err != nil {
@@ -100,6 +107,7 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("direct check-in: %w", err)
 	}
+	directStmts := counter.since(directStart, int64(*members))
 
 	// The bare minimal check-in: one UPDATE and two INSERTs in one
 	// transaction, on members of their own.
@@ -136,6 +144,8 @@ func benchCheckIn(ctx context.Context, b *benchEnv, args []string) error {
 		{name: "check-in over HTTP", n: *members, wall: httpWall, p50: httpLat.percentile(50), p99: httpLat.percentile(99)},
 		{name: "bare UPDATE + 2 INSERTs in one tx (baseline)", n: *members, wall: bareWall, p50: bareLat.percentile(50), p99: bareLat.percentile(99)},
 	})
+
+	fmt.Fprintf(b.out, "\nSQL statements per check-in: HTTP %s; direct %s; bare 3 (+ BEGIN, COMMIT)\n", httpStmts, directStmts)
 
 	// Correctness in the same run: one check-in per member, ledger = balance.
 	bad, err := a.loyalty.CheckLedger(ctx)

@@ -93,7 +93,12 @@ func benchOrders(ctx context.Context, b *benchEnv, args []string) error {
 		}
 		return res.Created, nil
 	}
+	counter, err := countStatements(a.db)
+	if err != nil {
+		return err
+	}
 	var apiLat, baseLat latencies
+	apiStart := counter.snap()
 	apiWall, err := parallel(ctx, requests, *conc, &apiLat, func(ctx context.Context, i int) error {
 		_, err := post(ctx, lines[i**batch:min((i+1)**batch, *n)])
 		return err
@@ -101,6 +106,7 @@ func benchOrders(ctx context.Context, b *benchEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	apiStmts := counter.since(apiStart, int64(requests))
 
 	// Baseline: the same rows, batched INSERTs into a copy of the table.
 	table := "bench_orders_baseline"
@@ -117,7 +123,7 @@ func benchOrders(ctx context.Context, b *benchEnv, args []string) error {
 		{name: "import via POST /api/hq/orders", n: *n, wall: apiWall, p50: apiLat.percentile(50), p99: apiLat.percentile(99)},
 		{name: "bare batched INSERT (baseline)", n: *n, wall: baseWall, p50: baseLat.percentile(50), p99: baseLat.percentile(99)},
 	})
-	fmt.Fprintf(b.out, "(ops are orders; p50/p99 are per request of %d orders)\n", *batch)
+	fmt.Fprintf(b.out, "(ops are orders; p50/p99 are per request of %d orders)\nSQL statements per request of %d orders: %s\n", *batch, *batch, apiStmts)
 
 	// Correctness in the same run: a batch posted again creates nothing;
 	// every order has one ledger entry carrying its points; balances match.

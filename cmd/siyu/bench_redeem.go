@@ -57,31 +57,47 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 		return err
 	}
 	defer stop()
-
-	var okHTTP, okDirect, okBase atomic.Int64
-	var httpLat, directLat, baseLat latencies
-	httpWall, err := parallel(ctx, *attempts, *conc, &httpLat, func(ctx context.Context, i int) error {
-		body, _ := json.Marshal(map[string]any{"reward_id": rewards[0].ID, "request_id": fmt.Sprintf("h%d", i)})
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/api/hq/members/%d/redemptions", base, ids[i%len(ids)]), bytes.NewReader(body))
+	redeemHTTP := func(ctx context.Context, member, reward int64, requestID string) (ok bool, err error) {
+		body, _ := json.Marshal(map[string]any{"reward_id": reward, "request_id": requestID})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/api/hq/members/%d/redemptions", base, member), bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+b.cfg.HQToken)
 		resp, err := client.Do(req)
 		if err != nil {
-			return err
+			return false, err
 		}
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		switch resp.StatusCode {
 		case http.StatusCreated:
-			okHTTP.Add(1)
+			return true, nil
 		case http.StatusConflict: // out of stock
-		default:
-			return fmt.Errorf("HTTP redemption: %s %s", resp.Status, raw)
+			return false, nil
 		}
-		return nil
+		return false, fmt.Errorf("HTTP redemption: %s %s", resp.Status, raw)
+	}
+	counter, err := countStatements(a.db)
+	if err != nil {
+		return err
+	}
+	if err := redeemStatements(ctx, b, a, counter, ids, redeemHTTP); err != nil {
+		return err
+	}
+
+	var okHTTP, okDirect, okBase atomic.Int64
+	var httpLat, directLat, baseLat latencies
+	httpStart := counter.snap()
+	httpWall, err := parallel(ctx, *attempts, *conc, &httpLat, func(ctx context.Context, i int) error {
+		ok, err := redeemHTTP(ctx, ids[i%len(ids)], rewards[0].ID, fmt.Sprintf("h%d", i))
+		if ok {
+			okHTTP.Add(1)
+		}
+		return err
 	})
 	if err != nil {
 		return err
 	}
+	httpStmts := counter.since(httpStart, okHTTP.Load())
+	directStart := counter.snap()
 	directWall, err := parallel(ctx, *attempts, *conc, &directLat, func(ctx context.Context, i int) error {
 		_, err := a.loyalty.Redeem(ctx, loyalty.RedeemRequest{MemberID: ids[i%len(ids)], RewardID: rewards[1].ID, RequestID: fmt.Sprintf("d%d", i)})
 		switch {
@@ -95,6 +111,7 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	directStmts := counter.since(directStart, okDirect.Load())
 	baseWall, err := parallel(ctx, *attempts, *conc, &baseLat, func(ctx context.Context, i int) error {
 		res := a.db.WithContext(ctx).Model(&model.Reward{}).Where("id = ? AND stock > 0", rewards[2].ID).Update("stock", gorm.Expr("stock - 1"))
 		if res.RowsAffected == 1 {
@@ -131,18 +148,20 @@ func benchRedeem(ctx context.Context, b *benchEnv, args []string) error {
 	})
 	fmt.Fprintf(b.out, "\nsuccessful redemptions/s: HTTP %.0f, direct %.0f (each attempt is one row above; the rest found no stock)\n",
 		float64(okHTTP.Load())/httpWall.Seconds(), float64(okDirect.Load())/directWall.Seconds())
+	fmt.Fprintf(b.out, "SQL statements in the contended sale, per successful redemption (refused attempts included): HTTP %s; direct %s\n", httpStmts, directStmts)
 
 	// Correctness in the same run.
 	want := int64(min(*stock, *attempts))
 	var left []int64
-	a.db.WithContext(ctx).Model(&model.Reward{}).Order("id").Pluck("stock", &left)
+	a.db.WithContext(ctx).Model(&model.Reward{}).Where("id IN ?", []int64{rewards[0].ID, rewards[1].ID, rewards[2].ID, rewards[3].ID}).Order("id").Pluck("stock", &left)
 	bad, err := a.loyalty.CheckLedger(ctx)
 	if err != nil {
 		return err
 	}
 	var redemptions, entries int64
-	a.db.WithContext(ctx).Model(&model.Redemption{}).Count(&redemptions)
+	a.db.WithContext(ctx).Model(&model.Redemption{}).Where("reward_id IN ?", []int64{rewards[0].ID, rewards[1].ID, rewards[3].ID}).Count(&redemptions)
 	a.db.WithContext(ctx).Model(&model.PointsEntry{}).Where("kind = ?", model.PointsRedeem).Count(&entries)
+	entries -= 2 // the two statement probes
 	fmt.Fprintf(b.out, "check: succeeded HTTP %d, direct %d, no gate %d, baseline %d (want %d each); stock left %v; %d redemptions, %d redeem entries; %d members whose balance differs from the ledger\n",
 		okHTTP.Load(), okDirect.Load(), okNoGate.Load(), okBase.Load(), want, left, redemptions, entries, len(bad))
 	expectLeft := int64(*stock) - want
@@ -181,4 +200,41 @@ func benchMembers(ctx context.Context, db *gorm.DB, n int, points int64) ([]int6
 		}
 	}
 	return ids, nil
+}
+
+// redeemStatements prints the SQL statements of one uncontended
+// redemption over HTTP and directly: one that succeeds, then one refused
+// because the stock is gone (a reward of stock 1 per path).
+func redeemStatements(ctx context.Context, b *benchEnv, a *app, counter *stmtCounter, ids []int64,
+	redeemHTTP func(ctx context.Context, member, reward int64, requestID string) (bool, error)) error {
+	var out [4]string
+	for path := range 2 {
+		r, err := a.loyalty.CreateReward(ctx, model.Reward{Name: fmt.Sprintf("probe %d", path), PointsCost: 10, Kind: model.RewardVirtual, Stock: 1, Active: true})
+		if err != nil {
+			return err
+		}
+		for try := range 2 {
+			id := fmt.Sprintf("probe-%d-%d", path, try)
+			start := counter.snap()
+			var ok bool
+			if path == 0 {
+				ok, err = redeemHTTP(ctx, ids[try], r.ID, id)
+			} else {
+				_, err = a.loyalty.Redeem(ctx, loyalty.RedeemRequest{MemberID: ids[try], RewardID: r.ID, RequestID: id})
+				ok = err == nil
+				if errors.Is(err, model.ErrOutOfStock) {
+					err = nil
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if ok != (try == 0) {
+				return fmt.Errorf("statement probe: redemption %s: succeeded %v", id, ok)
+			}
+			out[path*2+try] = counter.since(start, 1)
+		}
+	}
+	fmt.Fprintf(b.out, "SQL statements of one redemption: HTTP success %s, sold out %s; direct success %s, sold out %s\n\n", out[0], out[1], out[2], out[3])
+	return nil
 }
