@@ -17,18 +17,25 @@ import (
 // run's Cursor — and the sweeper (tasks/sweeper_groups.go) queues again
 // what is still wanted and no longer queued.
 
-// WantDetails records that a read of the group's details is queued as job
-// (its TaskID), creating the group's row when it is new. Errors: the
-// database's.
-func (s *Service) WantDetails(ctx context.Context, corpID, chatID, job string) error {
+// WantDetails records that reads of the groups' details are queued under
+// key (their TaskIDs derive from chat id and key), creating the rows of
+// groups that are new, in one transaction for a whole sync page. Errors:
+// the database's.
+func (s *Service) WantDetails(ctx context.Context, corpID string, chatIDs []string, key string) error {
+	if len(chatIDs) == 0 {
+		return nil
+	}
 	now := utc(s.now())
+	rows := make([]model.Group, len(chatIDs))
+	for i, id := range chatIDs {
+		rows[i] = model.Group{CorpID: corpID, ChatID: id, CreatedAt: now, UpdatedAt: now}
+	}
 	return s.st.TxRetry(ctx, store.OnRace, func(tx *gorm.DB) error {
-		g, err := lockGroup(tx, corpID, chatID, now)
-		if err != nil || g.DismissedAt != nil {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 200).Error; err != nil {
 			return err
 		}
-		return tx.Model(&model.Group{}).Where("id = ?", g.ID).
-			Updates(map[string]any{"details_wanted_at": now, "details_job": job}).Error
+		return tx.Model(&model.Group{}).Where("chat_id IN ? AND dismissed_at IS NULL", chatIDs).
+			Updates(map[string]any{"details_wanted_at": now, "details_job": key}).Error
 	})
 }
 

@@ -37,7 +37,7 @@ type Group struct {
 	DismissedAt *time.Time `json:"dismissed_at"` // nil while it exists
 	DetailsAt   *time.Time `json:"details_at"`   // last groupchat/get
 	// DetailsWantedAt is when a read of the details was queued (DetailsJob
-	// its TaskID) and not yet done: the sweeper queues it again when
+	// the key its TaskID derives from) and not yet done: the sweeper queues it again when
 	// Redis lost the job.
 	DetailsWantedAt *time.Time `gorm:"index" json:"-"`
 	DetailsJob      string     `gorm:"size:128;not null;default:''" json:"-"`

@@ -118,6 +118,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 		h, err = s.sweepHandovers(ctx)
 		n += h
 	}
+	n, err = s.sweepGroupsAfter(ctx, n, err)
 	if err != nil || s.hq == nil {
 		return n, err
 	}

@@ -56,18 +56,23 @@ func GroupDetailsTaskID(chatID, key string) string {
 	return "group-details:" + hex.EncodeToString(sum[:16])
 }
 
-// queueGroupDetails records that the group's details are wanted and
-// queues the read (TaskID from key), in that order: the sweeper finds a
-// read Redis lost by the record.
-func (h *handlers) queueGroupDetails(ctx context.Context, corpID, chatID, key, priority string, opts ...asynq.Option) error {
-	t, err := NewGroupDetailsTask(corpID, chatID, key)
-	if err != nil {
+// queueGroupDetails records that the groups' details are wanted and
+// queues their reads (TaskIDs from key), in that order: the sweeper finds
+// a read Redis lost by the record. Reads are spread by spread each.
+func (h *handlers) queueGroupDetails(ctx context.Context, corpID string, chatIDs []string, key, priority string, spread time.Duration) error {
+	if err := h.Groups.WantDetails(ctx, corpID, chatIDs, key); err != nil {
 		return err
 	}
-	if err := h.Groups.WantDetails(ctx, corpID, chatID, GroupDetailsTaskID(chatID, key)); err != nil {
-		return err
+	for i, id := range chatIDs {
+		t, err := NewGroupDetailsTask(corpID, id, key)
+		if err != nil {
+			return err
+		}
+		if err := h.Queue.Enqueue(ctx, t, priority, asynq.ProcessIn(time.Duration(i)*spread)); err != nil {
+			return err
+		}
 	}
-	return h.Queue.Enqueue(ctx, t, priority, opts...)
+	return nil
 }
 
 // SyncGroupsPayload is one page of a sync run.
@@ -85,9 +90,14 @@ func NewSyncGroupsTask(p SyncGroupsPayload) (*asynq.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	return asynq.NewTask(TypeSyncGroups, payload, asynq.TaskID(SyncGroupsTaskID(p)),
+		asynq.MaxRetry(10), asynq.Timeout(5*time.Minute), asynq.Retention(time.Hour)), nil
+}
+
+// SyncGroupsTaskID is the TaskID of a sync run's page: the run and cursor.
+func SyncGroupsTaskID(p SyncGroupsPayload) string {
 	id := fmt.Sprintf("groups-sync:%s:%x", p.Run, sha256.Sum256([]byte(p.Cursor)))
-	return asynq.NewTask(TypeSyncGroups, payload, asynq.TaskID(id[:min(len(id), 120)]),
-		asynq.MaxRetry(10), asynq.Timeout(time.Minute), asynq.Retention(time.Hour)), nil
+	return id[:min(len(id), 120)]
 }
 
 // chatChanged handles change_external_chat: what the event says is
@@ -106,7 +116,7 @@ func (h *handlers) chatChanged(ctx context.Context, ev WeComEvent) error {
 	if err != nil || !fetch {
 		return err
 	}
-	return h.queueGroupDetails(ctx, ev.CorpID, ev.ChatID, ev.Key(), QueueDefault)
+	return h.queueGroupDetails(ctx, ev.CorpID, []string{ev.ChatID}, ev.Key(), QueueDefault, 0)
 }
 
 // groupDetails handles TypeGroupDetails.
@@ -179,12 +189,9 @@ func (h *handlers) syncGroups(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return WxFailure("list customer groups", err)
 	}
-	for i, id := range ids {
-		// Spread the reads so a big corp's sync stays under WeCom's rate.
-		err := h.queueGroupDetails(ctx, p.CorpID, id, "sync:"+p.Run, QueueLow, asynq.ProcessIn(time.Duration(i)*20*time.Millisecond))
-		if err != nil {
-			return err
-		}
+	// Spread the reads so a big corp's sync stays under WeCom's rate.
+	if err := h.queueGroupDetails(ctx, p.CorpID, ids, "sync:"+p.Run, QueueLow, 20*time.Millisecond); err != nil {
+		return err
 	}
 	if err := h.Groups.SyncPageListed(ctx, p.Run, p.Cursor, next); err != nil {
 		return err
