@@ -67,10 +67,10 @@ func (s *Service) SyncRun(ctx context.Context, run string) (r model.GroupSyncRun
 // to list now, "" when the run is finished. A page listed twice moves it
 // once. Errors: the database's.
 func (s *Service) SyncPageListed(ctx context.Context, run, cursor, next string) error {
-	up := map[string]any{"cursor": next, "pages": gorm.Expr("pages + 1"), "updated_at": utc(s.now())}
+	up := map[string]any{"page_cursor": next, "pages": gorm.Expr("pages + 1"), "updated_at": utc(s.now())}
 	if next == "" || next == cursor {
-		up["cursor"], up["finished_at"] = cursor, utc(s.now())
+		up["page_cursor"], up["finished_at"] = cursor, utc(s.now())
 	}
 	return s.db.WithContext(ctx).Model(&model.GroupSyncRun{}).
-		Where("run = ? AND cursor = ? AND finished_at IS NULL", run, cursor).Updates(up).Error
+		Where("run = ? AND page_cursor = ? AND finished_at IS NULL", run, cursor).Updates(up).Error
 }

@@ -52,7 +52,7 @@ type GroupSyncRun struct {
 	Run        string     `gorm:"size:64;not null;uniqueIndex" json:"run"`
 	CorpID     string     `gorm:"size:64;not null;default:''" json:"corp_id"`
 	Owners     []string   `gorm:"serializer:json;type:text" json:"owners"`
-	Cursor     string     `gorm:"size:256;not null;default:''" json:"cursor"`
+	Cursor     string     `gorm:"column:page_cursor;size:256;not null;default:''" json:"cursor"` // CURSOR is reserved in MariaDB
 	Pages      int        `gorm:"not null;default:0" json:"pages"`
 	FinishedAt *time.Time `gorm:"index" json:"finished_at,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`

@@ -92,9 +92,12 @@ func (s *Sweeper) sweepGroupDetails(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if err := s.db.WithContext(ctx).Model(&model.Group{}).Where("id = ? AND details_job = ?", g.ID, g.DetailsJob).
-			Update("details_job", key).Error; err != nil {
-			return n, err
+		res := s.db.WithContext(ctx).Model(&model.Group{}).Where("id = ? AND details_job = ?", g.ID, g.DetailsJob).Update("details_job", key)
+		if res.Error != nil || res.RowsAffected == 0 { // 0: an overlapping sweep or a new want took it
+			if res.Error != nil {
+				return n, res.Error
+			}
+			continue
 		}
 		if err := s.q.Enqueue(ctx, t, QueueLow); err != nil {
 			return n, err
