@@ -37,6 +37,18 @@ func (e *ownRedisEnv) count(table any, where string, args ...any) int64 {
 	return n
 }
 
+// upstreamGroups puts n groups in the fake upstream, each with its owner
+// (a guide of the fleet) and one customer.
+func (e *ownRedisEnv) upstreamGroups(fleet tasks.Fleet, n int) {
+	created := time.Now().Add(-24 * time.Hour).Unix()
+	for i := range n {
+		owner := fleet.GuideUserID(i%2, (i/2)%2)
+		e.up.SetGroupChat(wx.GroupChat{ChatID: fmt.Sprintf("wrchat%03d", i), Name: fmt.Sprintf("会员群%d", i), Owner: owner, CreateTime: created,
+			Members: []wx.GroupChatMember{{UserID: owner, Type: 1, JoinTime: created, JoinScene: 1},
+				{UserID: fmt.Sprintf("wmcust%03d", i), Type: 2, JoinTime: created + 60, JoinScene: 3, Name: "客户"}}})
+	}
+}
+
 // TestGroupQueuesSurviveRedisFlush: Redis loses everything twice — in
 // the middle of a group sync (120 groups over two groupchat/list pages,
 // their groupchat/get reads failing and retrying) and while the group
@@ -50,13 +62,7 @@ func TestGroupQueuesSurviveRedisFlush(t *testing.T) {
 	e := startOwnRedisEnv(t, rs, fleet, nil)
 	ctx := context.Background()
 	const groupsN = 120
-	created := time.Now().Add(-24 * time.Hour).Unix()
-	for i := range groupsN {
-		owner := fleet.GuideUserID(i%2, (i/2)%2)
-		e.up.SetGroupChat(wx.GroupChat{ChatID: fmt.Sprintf("wrchat%03d", i), Name: fmt.Sprintf("会员群%d", i), Owner: owner, CreateTime: created,
-			Members: []wx.GroupChatMember{{UserID: owner, Type: 1, JoinTime: created, JoinScene: 1},
-				{UserID: fmt.Sprintf("wmcust%03d", i), Type: 2, JoinTime: created + 60, JoinScene: 3, Name: "客户"}}})
-	}
+	e.upstreamGroups(fleet, groupsN)
 
 	// The sync, flushed while its first page is being listed and its
 	// first reads fail and wait for their retry.
