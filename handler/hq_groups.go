@@ -89,6 +89,9 @@ func (s *Server) syncGroups(c *gin.Context) {
 	}
 	run := fmt.Sprintf("%d", s.now().UnixNano())
 	t, err := tasks.NewSyncGroupsTask(tasks.SyncGroupsPayload{CorpID: s.wcCfg.CorpID, Run: run, Owners: req.Owners})
+	if err == nil { // recorded first: the sweeper queues the page if this enqueue is lost
+		err = s.groups.StartSync(c.Request.Context(), s.wcCfg.CorpID, run, req.Owners)
+	}
 	if err == nil {
 		err = s.enq.Enqueue(c.Request.Context(), t, tasks.QueueLow)
 	}

@@ -146,11 +146,11 @@ func (s *Server) previewTask(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	var total int64
+	var total, groups int64
 	for _, r := range reach {
-		total += r.Customers
+		total, groups = total+r.Customers, groups+r.Groups
 	}
 	control := (total*int64(in.HoldoutPercent) + 50) / 100 // expected, like each store's
 	respond(c, http.StatusOK, gin.H{"stores": reach, "customers": total, "treated": total - control, "control": control,
-		"holdout_percent": in.HoldoutPercent})
+		"holdout_percent": in.HoldoutPercent, "groups": groups})
 }

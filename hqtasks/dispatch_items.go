@@ -28,6 +28,7 @@ type candidate struct {
 	MemberID       int64
 	GuideUserID    string
 	ExternalUserID string
+	ChatID         string // group_message tasks: the group
 }
 
 // guideScope is the SQL condition on guides g2 that says a guide is
@@ -115,10 +116,7 @@ func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]strin
 	for _, g := range guides {
 		var last int64
 		for {
-			var page []candidate
-			err := candidates(s.db.WithContext(ctx), t.Filter, t.StoreCodes, t.GuideUserIDs, []string{g}).
-				Select("r.id, r.member_id, r.guide_user_id, r.external_user_id").
-				Where("r.id > ?", last).Order("r.id").Limit(s.batch).Scan(&page).Error
+			page, err := s.itemPage(ctx, t, g, last)
 			if err != nil {
 				return nil, err
 			}
@@ -131,7 +129,7 @@ func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]strin
 						withItems = append(withItems, g)
 					}
 					buf = append(buf, model.TaskItem{TaskID: t.ID, MemberID: c.MemberID, GuideUserID: c.GuideUserID,
-						StoreCode: store, ExternalUserID: c.ExternalUserID, Status: model.ItemOpen, CreatedAt: now})
+						StoreCode: store, ExternalUserID: c.ExternalUserID, ChatID: c.ChatID, Status: model.ItemOpen, CreatedAt: now})
 				}
 				if len(buf)+len(held) >= s.batch {
 					if err := flush(); err != nil {
@@ -146,6 +144,19 @@ func (s *Service) writeItems(ctx context.Context, t Task, store string) ([]strin
 		}
 	}
 	return withItems, flush()
+}
+
+// itemPage returns one keyset page (ids after last) of a guide's
+// candidates: their customers, or for a group_message task their groups.
+func (s *Service) itemPage(ctx context.Context, t Task, guide string, last int64) ([]candidate, error) {
+	if t.Kind == model.TaskKindGroupMessage {
+		return s.groupPage(ctx, t, guide, last)
+	}
+	var page []candidate
+	err := candidates(s.db.WithContext(ctx), t.Filter, t.StoreCodes, t.GuideUserIDs, []string{guide}).
+		Select("r.id, r.member_id, r.guide_user_id, r.external_user_id").
+		Where("r.id > ?", last).Order("r.id").Limit(s.batch).Scan(&page).Error
+	return page, err
 }
 
 // writeBatch inserts a batch of items and held-out rows, skipping those
@@ -177,12 +188,15 @@ type StoreReach struct {
 	StoreCode string `json:"store_code"`
 	Guides    int64  `json:"guides"`
 	Customers int64  `json:"customers"`
+	Groups    int64  `gorm:"column:group_count" json:"groups,omitempty"` // group_message tasks
 	Treated   int64  `json:"treated"`
 	Control   int64  `json:"control"`
 }
 
 // PreviewInput is a task's targets without the rest of it.
 type PreviewInput struct {
+	Kind         string                `json:"kind"` // group_message counts groups; anything else customers
+	GroupFilter  GroupFilter           `json:"group_filter"`
 	StoreCodes   []string              `json:"store_codes"`
 	GuideUserIDs []string              `json:"guide_userids"`
 	Filter       segments.TargetFilter `json:"filter"`
@@ -192,7 +206,8 @@ type PreviewInput struct {
 
 // Preview counts, per targeted store, the guides with customers and the
 // customers a task with these targets would reach, by the same rule as
-// dispatch, with the expected treated and control counts. Errors: EINVALID.
+// dispatch, with the expected treated and control counts; for kind
+// group_message, the owners and their groups. Errors: EINVALID.
 func (s *Service) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, error) {
 	if err := in.Filter.Validate(); err != nil {
 		return nil, err
@@ -210,6 +225,9 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) ([]StoreReach, e
 	}
 	if err := s.checkTargets(ctx, stores, guides, nil); err != nil {
 		return nil, err
+	}
+	if in.Kind == model.TaskKindGroupMessage {
+		return s.previewGroups(ctx, in.GroupFilter, stores, guides)
 	}
 	q := candidates(s.db.WithContext(ctx), in.Filter, stores, guides, nil).
 		Joins("JOIN guides g ON g.user_id = r.guide_user_id").

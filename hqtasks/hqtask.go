@@ -89,6 +89,7 @@ type TaskInput struct {
 	StoreCodes       []string              `json:"store_codes"`   // empty: all stores
 	GuideUserIDs     []string              `json:"guide_userids"` // empty: every guide of the stores
 	Filter           segments.TargetFilter `json:"filter"`
+	GroupFilter      GroupFilter           `json:"group_filter"` // group_message tasks: which groups
 	Deadline         time.Time             `json:"deadline"`
 	HoldoutPercent   int                   `json:"holdout_percent"` // 0–50: the control group, see effect.HeldOut
 	Dispatch         bool                  `json:"dispatch"`        // dispatch at once instead of saving a draft
@@ -100,6 +101,7 @@ type Task struct {
 	StoreCodes   []string              `json:"store_codes"`
 	GuideUserIDs []string              `json:"guide_userids"`
 	Filter       segments.TargetFilter `json:"filter"`
+	GroupFilter  GroupFilter           `json:"group_filter"`
 	Progress     *Progress             `json:"progress,omitempty"`
 }
 
@@ -120,7 +122,7 @@ func decode(row model.HQTask) (Task, error) {
 	for _, f := range []struct {
 		src string
 		dst any
-	}{{row.StoresJSON, &t.StoreCodes}, {row.GuidesJSON, &t.GuideUserIDs}, {row.FilterJSON, &t.Filter}} {
+	}{{row.StoresJSON, &t.StoreCodes}, {row.GuidesJSON, &t.GuideUserIDs}, {row.FilterJSON, &t.Filter}, {row.GroupFilterJSON, &t.GroupFilter}} {
 		if f.src != "" {
 			if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
 				return t, fmt.Errorf("task %d: targets: %w", row.ID, err)
@@ -164,6 +166,9 @@ func (s *Service) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
 	if err := in.Filter.Validate(); err != nil {
 		return Task{}, err
 	}
+	if err := in.GroupFilter.Validate(); err != nil {
+		return Task{}, err
+	}
 	stores, err := cleanList("store_codes", in.StoreCodes)
 	if err != nil {
 		return Task{}, err
@@ -179,6 +184,10 @@ func (s *Service) CreateTask(ctx context.Context, in TaskInput) (Task, error) {
 	gj, _ := json.Marshal(guides)
 	fj, _ := json.Marshal(in.Filter)
 	row.StoresJSON, row.GuidesJSON, row.FilterJSON = string(sj), string(gj), string(fj)
+	if row.Kind == model.TaskKindGroupMessage {
+		gf, _ := json.Marshal(in.GroupFilter)
+		row.GroupFilterJSON = string(gf)
+	}
 	row.CreatedAt = s.now().UTC()
 	if in.Dispatch { // saved and dispatched in one transaction: never a dispatching row without its job
 		row.State = model.TaskDispatching

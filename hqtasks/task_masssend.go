@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -14,7 +13,7 @@ import (
 
 // TypePollMassSend reads a guide's group send result and marks the items
 // it reached done.
-const TypePollMassSend = "hq:poll_mass"
+const TypePollMassSend = tasks.TypePollMassSend
 
 // maxMassSendTargets is WeCom's limit of external contacts per group send.
 const maxMassSendTargets = 10000
@@ -47,12 +46,17 @@ func (h *handlers) createMassSend(ctx context.Context, t Task, gt model.GuideTas
 	return s.queuePoll(ctx, t.ID, gt.GuideUserID, 1)
 }
 
-// queuePoll queues poll round n of the guide's group send.
+// queuePoll queues poll round n of the guide's group send and records the
+// round on the guide task first, so the sweeper knows which job to look
+// for when Redis loses it. Errors: the database's, Redis's.
 func (s *Service) queuePoll(ctx context.Context, taskID int64, guide string, round int) error {
-	b, _ := json.Marshal(tasks.GuideTaskPayload{TaskID: taskID, Guide: guide, Round: round})
-	return s.queue.Enqueue(ctx, asynq.NewTask(TypePollMassSend, b), tasks.QueueLow,
-		asynq.TaskID(fmt.Sprintf("hq:poll:%d:%s:%d", taskID, guide, round)), asynq.ProcessIn(s.pollEvery),
-		asynq.MaxRetry(5), asynq.Timeout(2*time.Minute), asynq.Retention(24*time.Hour))
+	err := s.db.WithContext(ctx).Model(&model.GuideTask{}).Where("task_id = ? AND guide_user_id = ? AND poll_round < ?", taskID, guide, round).
+		Update("poll_round", round).Error
+	if err != nil {
+		return err
+	}
+	t, opts := tasks.NewPollMassSendTask(taskID, guide, round, s.pollEvery)
+	return s.queue.Enqueue(ctx, t, tasks.QueueLow, opts...)
 }
 
 // pollMassSend handles TypePollMassSend: items whose customer got the
@@ -68,21 +72,15 @@ func (h *handlers) pollMassSend(ctx context.Context, at *asynq.Task) error {
 	if err != nil || !ok || gt.MsgID == "" {
 		return err
 	}
-	results, err := h.wecom.GetGroupMsgSendResult(ctx, gt.MsgID, gt.GuideUserID)
+	col, sent, err := h.reached(ctx, t, gt)
 	if err != nil {
-		return tasks.WxFailure("read group send result", err)
-	}
-	var sent []string
-	for _, r := range results {
-		if r.Status == 1 {
-			sent = append(sent, r.ExternalUserID)
-		}
+		return err
 	}
 	now := s.now().UTC()
 	for start := 0; start < len(sent); start += 500 {
 		part := sent[start:min(start+500, len(sent))]
 		err := s.db.WithContext(ctx).Model(&model.TaskItem{}).
-			Where("task_id = ? AND guide_user_id = ? AND status = ? AND external_user_id IN ?", t.ID, gt.GuideUserID, model.ItemOpen, part).
+			Where("task_id = ? AND guide_user_id = ? AND status = ? AND "+col+" IN ?", t.ID, gt.GuideUserID, model.ItemOpen, part).
 			Updates(map[string]any{"status": model.ItemDone, "note": "群发已发送", "done_at": now}).Error
 		if err != nil {
 			return err
@@ -93,4 +91,25 @@ func (h *handlers) pollMassSend(ctx context.Context, at *asynq.Task) error {
 		return err
 	}
 	return s.queuePoll(ctx, t.ID, gt.GuideUserID, p.Round+1)
+}
+
+// reached returns the item column that names a send's targets and the
+// targets the guide's group send reached: customers (status 1), or for a
+// group_message task the groups, once the owner confirmed it.
+func (h *handlers) reached(ctx context.Context, t Task, gt model.GuideTask) (string, []string, error) {
+	if t.Kind == model.TaskKindGroupMessage {
+		sent, err := h.groupSendReached(ctx, gt)
+		return "chat_id", sent, err
+	}
+	results, err := h.wecom.GetGroupMsgSendResult(ctx, gt.MsgID, gt.GuideUserID)
+	if err != nil {
+		return "", nil, tasks.WxFailure("read group send result", err)
+	}
+	var sent []string
+	for _, r := range results {
+		if r.Status == 1 {
+			sent = append(sent, r.ExternalUserID)
+		}
+	}
+	return "external_user_id", sent, nil
 }

@@ -83,6 +83,11 @@ func (h *handlers) notifyGuideTask(ctx context.Context, at *asynq.Task) error {
 			return err
 		}
 	}
+	if t.Kind == model.TaskKindGroupMessage && gt.MsgID == "" {
+		if err := h.createGroupSend(ctx, t, gt); err != nil {
+			return err
+		}
+	}
 	allowed, wait, err := h.limit.Allow(ctx, p.Guide)
 	if err != nil {
 		return fmt.Errorf("app message limit: %w", err)
@@ -94,7 +99,10 @@ func (h *handlers) notifyGuideTask(ctx context.Context, at *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	desc := fmt.Sprintf("%s\n客户 %d 位 · 截止 %s", clip(t.Instructions, 120), n, t.Deadline.In(s.loc).Format("01-02 15:04"))
+	desc := fmt.Sprintf("%s\n%d %s · 截止 %s", clip(t.Instructions, 120), n, itemUnit(t.Kind), t.Deadline.In(s.loc).Format("01-02 15:04"))
+	if t.Kind == model.TaskKindGroupMessage {
+		desc += "\n群发已创建，请在企业微信「客户群群发」中确认发送"
+	}
 	if t.Kind == model.TaskKindCoupon {
 		desc += "\n优惠券已发到客户账户，请告知客户"
 	}

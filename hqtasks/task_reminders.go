@@ -92,7 +92,7 @@ func (h *handlers) remindGuideTask(ctx context.Context, at *asynq.Task) error {
 		return s.queue.Enqueue(ctx, next, tasks.QueueDefault, append(opts, asynq.ProcessIn(wait))...)
 	}
 	left := t.Deadline.Sub(s.now()).Round(time.Hour)
-	desc := fmt.Sprintf("还有 %d 位客户未完成，约 %d 小时后截止（%s）", n, int(left.Hours()), t.Deadline.In(s.loc).Format("01-02 15:04"))
+	desc := fmt.Sprintf("还有 %d %s未完成，约 %d 小时后截止（%s）", n, itemUnit(t.Kind), int(left.Hours()), t.Deadline.In(s.loc).Format("01-02 15:04"))
 	if err := h.wecom.SendAppTextCard(ctx, []string{p.Guide}, "任务提醒："+t.Title, desc, s.taskLink(t.ID)); err != nil {
 		return tasks.WxFailure("send task reminder", err)
 	}

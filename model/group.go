@@ -36,7 +36,27 @@ type Group struct {
 	ChatCreated *time.Time `json:"chat_created"` // when it was created in WeCom
 	DismissedAt *time.Time `json:"dismissed_at"` // nil while it exists
 	DetailsAt   *time.Time `json:"details_at"`   // last groupchat/get
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// DetailsWantedAt is when a read of the details was queued (DetailsJob
+	// the key its TaskID derives from) and not yet done: the sweeper queues it again when
+	// Redis lost the job.
+	DetailsWantedAt *time.Time `gorm:"index" json:"-"`
+	DetailsJob      string     `gorm:"size:128;not null;default:''" json:"-"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// GroupSyncRun is one POST /api/hq/groups/sync: the groupchat/list page
+// it lists next (Cursor, "" for the first) until FinishedAt, so the
+// sweeper can queue a page again when Redis lost it.
+type GroupSyncRun struct {
+	ID         int64      `gorm:"primaryKey" json:"id"`
+	Run        string     `gorm:"size:64;not null;uniqueIndex" json:"run"`
+	CorpID     string     `gorm:"size:64;not null;default:''" json:"corp_id"`
+	Owners     []string   `gorm:"serializer:json;type:text" json:"owners"`
+	Cursor     string     `gorm:"column:page_cursor;size:256;not null;default:''" json:"cursor"` // CURSOR is reserved in MariaDB
+	Pages      int        `gorm:"not null;default:0" json:"pages"`
+	FinishedAt *time.Time `gorm:"index" json:"finished_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // GroupMember is one person in a group: the member behind an external

@@ -11,6 +11,9 @@ const (
 	TaskKindMessage  = "message"  // send a message or script to each customer
 	TaskKindCoupon   = "coupon"   // push a coupon to each customer and tell them
 	TaskKindFollowUp = "followup" // follow up by call or visit
+	// TaskKindGroupMessage targets customer groups instead of customers:
+	// an item per group for its owner, sent as one group send per owner.
+	TaskKindGroupMessage = "group_message"
 )
 
 // HQ task states: draft → dispatching → active → closed, or cancelled
@@ -46,6 +49,8 @@ type HQTask struct {
 	StoresJSON       string     `gorm:"type:text" json:"-"`                      // [] = all stores
 	GuidesJSON       string     `gorm:"type:text" json:"-"`                      // [] = every guide of the stores
 	FilterJSON       string     `gorm:"type:text" json:"-"`
+	GroupFilterJSON  string     `gorm:"type:text" json:"-"`                        // group_message tasks: which groups
+	SOPID            *int64     `gorm:"index" json:"sop_id,omitempty"`             // the recurring SOP this task is one period of
 	HoldoutPercent   int        `gorm:"not null;default:0" json:"holdout_percent"` // 0–50 % held out as the control group (effect.HeldOut)
 	Deadline         time.Time  `gorm:"index" json:"deadline"`
 	State            string     `gorm:"size:16;not null;index" json:"state"`
@@ -92,8 +97,15 @@ func (t *HQTask) Validate() error {
 			return Errorf(EINVALID, "coupon_template_id: a coupon push needs a coupon template")
 		}
 	case TaskKindFollowUp:
+	case TaskKindGroupMessage:
+		if t.Content == "" {
+			return Errorf(EINVALID, "content: a group message task needs the text to send")
+		}
+		if t.HoldoutPercent != 0 {
+			return Errorf(EINVALID, "holdout_percent: group message tasks have no control group")
+		}
 	default:
-		return Errorf(EINVALID, "kind %q: want message, coupon or followup", t.Kind)
+		return Errorf(EINVALID, "kind %q: want message, coupon, followup or group_message", t.Kind)
 	}
 	if t.Kind != TaskKindCoupon && t.CouponTemplateID != nil {
 		return Errorf(EINVALID, "coupon_template_id: only for coupon pushes")
@@ -124,12 +136,15 @@ type GuideTask struct {
 	StoreCode   string     `gorm:"size:64;not null" json:"store_code"`
 	NotifiedAt  *time.Time `json:"notified_at,omitempty"`
 	MsgID       string     `gorm:"size:128;not null;default:''" json:"msgid,omitempty"`
+	PollRound   int        `gorm:"not null;default:0" json:"-"` // the group send's last queued poll (the sweeper's clue)
 	CreatedAt   time.Time  `json:"created_at"`
 }
 
 // TaskItem is one customer a guide is to act on for an HQ task. The unique
 // (task, member) key gives every customer to one guide only and makes
-// dispatch re-runs write nothing twice.
+// dispatch re-runs write nothing twice. An item of a group_message task is
+// a customer group (ChatID) of its owner; its MemberID is the group row's
+// id negated, so the same key keeps one item per group.
 type TaskItem struct {
 	ID             int64      `gorm:"primaryKey" json:"id"`
 	TaskID         int64      `gorm:"not null;uniqueIndex:idx_task_member,priority:1;index:idx_task_guide_status,priority:1" json:"task_id"`
@@ -138,6 +153,7 @@ type TaskItem struct {
 	Status         string     `gorm:"size:16;not null;default:'open';index:idx_task_guide_status,priority:3" json:"status"`
 	StoreCode      string     `gorm:"size:64;not null" json:"store_code"`
 	ExternalUserID string     `gorm:"size:128;not null;default:''" json:"external_userid"`
+	ChatID         string     `gorm:"size:64;not null;default:''" json:"chat_id,omitempty"` // group_message tasks
 	Overdue        bool       `gorm:"not null;default:false" json:"overdue"`
 	CouponID       *int64     `json:"coupon_id,omitempty"`
 	Note           string     `gorm:"size:512;not null;default:''" json:"note,omitempty"`

@@ -29,7 +29,7 @@ func AllModels() []any {
 		&Operator{}, &APIKey{}, &AuditEntry{},
 		&GuideDeparture{}, &Handover{}, &HandoverItem{}, &HandoverGroup{},
 		&Material{}, &MaterialContent{}, &MaterialUsage{},
-		&Group{}, &GroupMember{}, &GroupCode{}, &GroupWelcome{},
+		&Group{}, &GroupMember{}, &GroupCode{}, &GroupWelcome{}, &GroupSyncRun{},
 	}
 }
 

@@ -97,3 +97,22 @@ func NewTaskRemindersTask(period string) *asynq.Task {
 	b, _ := json.Marshal(map[string]string{"period": period})
 	return asynq.NewTask(TypeTaskReminders, b)
 }
+
+// TypePollMassSend reads a guide's group send result (to customers, or to
+// the customer groups of a group_message task) and marks the items it
+// reached done.
+const TypePollMassSend = "hq:poll_mass"
+
+// NewPollMassSendTask returns poll round n of the guide's group send of
+// the task, to run after in, with its TaskID hq:poll:<task>:<guide>:<n>
+// (the sweeper looks for it by that id).
+func NewPollMassSendTask(taskID int64, guide string, round int, in time.Duration) (*asynq.Task, []asynq.Option) {
+	b, _ := json.Marshal(GuideTaskPayload{TaskID: taskID, Guide: guide, Round: round})
+	return asynq.NewTask(TypePollMassSend, b), []asynq.Option{asynq.TaskID(PollMassSendTaskID(taskID, guide, round)),
+		asynq.ProcessIn(in), asynq.MaxRetry(5), asynq.Timeout(2 * time.Minute), asynq.Retention(24 * time.Hour)}
+}
+
+// PollMassSendTaskID is the TaskID of poll round n of a guide's group send.
+func PollMassSendTaskID(taskID int64, guide string, round int) string {
+	return fmt.Sprintf("hq:poll:%d:%s:%d", taskID, guide, round)
+}

@@ -123,6 +123,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 		r, err = s.sweepSegmentRuns(ctx)
 		n += r
 	}
+	n, err = s.sweepGroupsAfter(ctx, n, err)
 	if err != nil || s.hq == nil {
 		return n, err
 	}

@@ -10,8 +10,10 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/siyu/siyu/groups"
 	"github.com/siyu/siyu/hqtasks"
 	"github.com/siyu/siyu/loyalty"
+	"github.com/siyu/siyu/members"
 	"github.com/siyu/siyu/model"
 	"github.com/siyu/siyu/model/modeltest"
 	"github.com/siyu/siyu/outbox"
@@ -26,12 +28,15 @@ import (
 // ownRedisEnv is an HQ task service, a worker, the outbox relay and the
 // sweeper on a redis-server of the test's own, which it may flush.
 type ownRedisEnv struct {
-	t     *testing.T
-	db    *gorm.DB
-	redis *taskstest.RedisServer
-	hq    *hqtasks.Service
-	up    *wxtest.Server
-	swept atomic.Int64
+	t      *testing.T
+	db     *gorm.DB
+	redis  *taskstest.RedisServer
+	hq     *hqtasks.Service
+	groups *groups.Service
+	corp   string
+	up     *wxtest.Server
+	enq    *tasks.Enqueuer
+	swept  atomic.Int64
 }
 
 func startOwnRedisEnv(t *testing.T, rs *taskstest.RedisServer, fleet tasks.Fleet, afterBatch func(int64, string, int) error) *ownRedisEnv {
@@ -59,11 +64,13 @@ func startOwnRedisEnv(t *testing.T, rs *taskstest.RedisServer, fleet tasks.Fleet
 	st := store.New(db)
 	loy := loyalty.New(st, loyalty.Options{})
 	hq := hqtasks.New(st, hqtasks.Options{Loyalty: loy, Queue: enq, BatchSize: 100, AfterBatch: afterBatch})
-	e := &ownRedisEnv{t: t, db: db, redis: rs, hq: hq, up: up}
+	tags := tagging.New(st, nil)
+	grp := groups.New(st, groups.Options{Members: members.New(st, tags, nil), Loyalty: loy, WeCom: client, Logger: testLogger()})
+	e := &ownRedisEnv{t: t, db: db, redis: rs, hq: hq, groups: grp, corp: corp, up: up, enq: enq}
 	sw := tasks.NewSweeper(db, rdb.ConnOpt, enq, queues, tasks.SweeperOptions{HQ: hq, Grace: 300 * time.Millisecond,
 		Every: 250 * time.Millisecond, Logger: testLogger(), OnSweep: func(n int) { e.swept.Add(int64(n)) }})
 	taskstest.CloseAtEnd(t, "sweeper", sw)
-	deps := tasks.Deps{Loyalty: loy, Tagging: tagging.New(st, nil), WeCom: client, OA: client, Queue: enq, Redis: rdb.Client,
+	deps := tasks.Deps{Loyalty: loy, Tagging: tags, Groups: grp, WeCom: client, OA: client, Queue: enq, Redis: rdb.Client,
 		Prefix: "siyu", Logger: testLogger(), HQ: true, DB: db}
 	mux := tasks.NewMux(deps)
 	hqtasks.Register(mux, hq, deps)

@@ -46,9 +46,33 @@ func NewGroupDetailsTask(corpID, chatID, key string) (*asynq.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(chatID + "|" + key))
-	return asynq.NewTask(TypeGroupDetails, payload, asynq.TaskID("group-details:"+hex.EncodeToString(sum[:16])),
+	return asynq.NewTask(TypeGroupDetails, payload, asynq.TaskID(GroupDetailsTaskID(chatID, key)),
 		asynq.MaxRetry(12), asynq.Timeout(time.Minute), asynq.Retention(time.Hour)), nil
+}
+
+// GroupDetailsTaskID is the TaskID of the read of chatID's details for key.
+func GroupDetailsTaskID(chatID, key string) string {
+	sum := sha256.Sum256([]byte(chatID + "|" + key))
+	return "group-details:" + hex.EncodeToString(sum[:16])
+}
+
+// queueGroupDetails records that the groups' details are wanted and
+// queues their reads (TaskIDs from key), in that order: the sweeper finds
+// a read Redis lost by the record. Reads are spread by spread each.
+func (h *handlers) queueGroupDetails(ctx context.Context, corpID string, chatIDs []string, key, priority string, spread time.Duration) error {
+	if err := h.Groups.WantDetails(ctx, corpID, chatIDs, key); err != nil {
+		return err
+	}
+	for i, id := range chatIDs {
+		t, err := NewGroupDetailsTask(corpID, id, key)
+		if err != nil {
+			return err
+		}
+		if err := h.Queue.Enqueue(ctx, t, priority, asynq.ProcessIn(time.Duration(i)*spread)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SyncGroupsPayload is one page of a sync run.
@@ -66,9 +90,14 @@ func NewSyncGroupsTask(p SyncGroupsPayload) (*asynq.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	return asynq.NewTask(TypeSyncGroups, payload, asynq.TaskID(SyncGroupsTaskID(p)),
+		asynq.MaxRetry(10), asynq.Timeout(5*time.Minute), asynq.Retention(time.Hour)), nil
+}
+
+// SyncGroupsTaskID is the TaskID of a sync run's page: the run and cursor.
+func SyncGroupsTaskID(p SyncGroupsPayload) string {
 	id := fmt.Sprintf("groups-sync:%s:%x", p.Run, sha256.Sum256([]byte(p.Cursor)))
-	return asynq.NewTask(TypeSyncGroups, payload, asynq.TaskID(id[:min(len(id), 120)]),
-		asynq.MaxRetry(10), asynq.Timeout(time.Minute), asynq.Retention(time.Hour)), nil
+	return id[:min(len(id), 120)]
 }
 
 // chatChanged handles change_external_chat: what the event says is
@@ -87,11 +116,7 @@ func (h *handlers) chatChanged(ctx context.Context, ev WeComEvent) error {
 	if err != nil || !fetch {
 		return err
 	}
-	t, err := NewGroupDetailsTask(ev.CorpID, ev.ChatID, ev.Key())
-	if err != nil {
-		return err
-	}
-	return h.Queue.Enqueue(ctx, t, QueueDefault)
+	return h.queueGroupDetails(ctx, ev.CorpID, []string{ev.ChatID}, ev.Key(), QueueDefault, 0)
 }
 
 // groupDetails handles TypeGroupDetails.
@@ -104,11 +129,12 @@ func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return WxFailure("read customer group", err)
 	}
+	started := h.Now()
 	chat, err := api.GetGroupChat(ctx, p.ChatID)
 	var we *wx.Error
 	if errors.As(err, &we) && we.Code == codeChatNotFound {
 		h.log.Info("customer group is gone in WeCom; its dismiss event ends it", "chat_id", p.ChatID)
-		return nil
+		return h.Groups.DetailsRead(ctx, p.ChatID, started)
 	}
 	if err != nil {
 		return WxFailure("read customer group", err)
@@ -116,6 +142,9 @@ func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
 	res, err := h.Groups.Reconcile(ctx, p.CorpID, chat)
 	if err != nil {
 		return fmt.Errorf("reconcile group %s: %w", p.ChatID, err)
+	}
+	if err := h.Groups.DetailsRead(ctx, p.ChatID, started); err != nil {
+		return err
 	}
 	for _, c := range res.Warnings {
 		h.log.Warn("customer group nearly full", "chat_id", p.ChatID, "members", res.Group.MemberCount, "code", c.ID, "scene", c.Scene)
@@ -131,11 +160,26 @@ func (h *handlers) groupDetails(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// syncGroups handles TypeSyncGroups.
+// syncGroups handles TypeSyncGroups: it lists the run's page, records and
+// queues a read of each group, moves the run past the page and queues the
+// next. A page of a finished run, or one the run is already past, does
+// nothing.
 func (h *handlers) syncGroups(ctx context.Context, t *asynq.Task) error {
 	var p SyncGroupsPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.Run == "" {
 		return BadPayload(t, fmt.Errorf("no run: %v", err))
+	}
+	run, found, err := h.Groups.SyncRun(ctx, p.Run)
+	if err != nil || (found && run.FinishedAt != nil) {
+		return err
+	}
+	if found && run.Cursor != p.Cursor { // a page listed before: go on from where the run is
+		p.Cursor = run.Cursor
+		nt, err := NewSyncGroupsTask(p)
+		if err != nil {
+			return err
+		}
+		return h.Queue.Enqueue(ctx, nt, QueueLow)
 	}
 	api, err := h.Groups.WeCom()
 	if err != nil {
@@ -145,15 +189,12 @@ func (h *handlers) syncGroups(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return WxFailure("list customer groups", err)
 	}
-	for i, id := range ids {
-		dt, err := NewGroupDetailsTask(p.CorpID, id, "sync:"+p.Run)
-		if err != nil {
-			return err
-		}
-		// Spread the reads so a big corp's sync stays under WeCom's rate.
-		if err := h.Queue.Enqueue(ctx, dt, QueueLow, asynq.ProcessIn(time.Duration(i)*20*time.Millisecond)); err != nil {
-			return err
-		}
+	// Spread the reads so a big corp's sync stays under WeCom's rate.
+	if err := h.queueGroupDetails(ctx, p.CorpID, ids, "sync:"+p.Run, QueueLow, 20*time.Millisecond); err != nil {
+		return err
+	}
+	if err := h.Groups.SyncPageListed(ctx, p.Run, p.Cursor, next); err != nil {
+		return err
 	}
 	if next == "" || next == p.Cursor {
 		h.log.Info("customer group sync listed its last page", "run", p.Run)

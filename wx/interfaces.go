@@ -73,6 +73,11 @@ type WeCom interface {
 	// GetGroupMsgSendResult reads, for one guide, which contacts a group send
 	// reached.
 	GetGroupMsgSendResult(ctx context.Context, msgID, userID string) ([]GroupMsgResult, error)
+	// AddGroupMsgTemplate creates a group send to customer groups for
+	// their owner (sender) to confirm; it returns the msgid.
+	AddGroupMsgTemplate(ctx context.Context, sender string, chatIDs []string, text string) (string, error)
+	// GetGroupMsgTask reads which senders confirmed a group send.
+	GetGroupMsgTask(ctx context.Context, msgID string) ([]GroupMsgTask, error)
 	// OAuthUserID exchanges a sidebar OAuth code for the member's userid.
 	OAuthUserID(ctx context.Context, code string) (string, error)
 	// JSAPITicket returns the corp jsapi_ticket for wx.config, cached until
@@ -148,11 +153,21 @@ type ContactWay struct {
 	SkipVerify bool
 }
 
-// GroupMsgResult is a group send's outcome for one external contact.
-// Status: 0 not sent, 1 sent, 2 not a friend, 3 already got a group send.
+// GroupMsgResult is a group send's outcome for one external contact, or
+// for one customer group (ChatID) of a send to groups. Status: 0 not
+// sent, 1 sent, 2 not a friend, 3 already got a group send.
 type GroupMsgResult struct {
 	ExternalUserID string
+	ChatID         string
 	Status         int
+}
+
+// GroupMsgTask is one sender's part of a group send: Status 0 not yet
+// sent, 2 sent (confirmed on the phone), 3 could not be sent.
+type GroupMsgTask struct {
+	UserID   string
+	Status   int
+	SendTime int64
 }
 
 // WeComUser is a corp member from the address book.

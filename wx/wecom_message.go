@@ -13,6 +13,8 @@ const (
 	pathMessageSend     = "/cgi-bin/message/send"
 	pathAddMsgTemplate  = "/cgi-bin/externalcontact/add_msg_template"
 	pathGroupMsgResult  = "/cgi-bin/externalcontact/get_groupmsg_send_result"
+	pathGroupMsgTask    = "/cgi-bin/externalcontact/get_groupmsg_task"
+	maxGroupMsgChats    = 2000  // customer groups per add_msg_template with chat_type group
 	maxAppMsgRecipients = 1000  // members per message/send
 	maxGroupMsgTargets  = 10000 // external contacts per add_msg_template
 	groupMsgPageSize    = 1000
@@ -112,6 +114,7 @@ func (c *Client) GetGroupMsgSendResult(ctx context.Context, msgID, userID string
 			NextCursor string `json:"next_cursor"`
 			SendList   []struct {
 				ExternalUserID string `json:"external_userid"`
+				ChatID         string `json:"chat_id"`
 				Status         int    `json:"status"`
 			} `json:"send_list"`
 		}
@@ -119,7 +122,71 @@ func (c *Client) GetGroupMsgSendResult(ctx context.Context, msgID, userID string
 			return nil, err
 		}
 		for _, s := range resp.SendList {
-			out = append(out, GroupMsgResult{ExternalUserID: s.ExternalUserID, Status: s.Status})
+			out = append(out, GroupMsgResult{ExternalUserID: s.ExternalUserID, ChatID: s.ChatID, Status: s.Status})
+		}
+		if resp.NextCursor == "" || resp.NextCursor == cursor {
+			return out, nil
+		}
+		cursor = resp.NextCursor
+	}
+}
+
+// AddGroupMsgTemplate creates a group send to customer groups
+// (chat_type group): owner sender is asked to confirm sending text to the
+// listed groups of theirs (1 to 2,000; an empty list is refused, as WeCom
+// would treat it as "all the sender's groups"). It returns the msgid for
+// GetGroupMsgTask and GetGroupMsgSendResult, an error for a bad list,
+// ErrNotConfigured and *Error.
+func (c *Client) AddGroupMsgTemplate(ctx context.Context, sender string, chatIDs []string, text string) (string, error) {
+	if sender == "" {
+		return "", errors.New("wx: group send needs a sender")
+	}
+	if len(chatIDs) == 0 || len(chatIDs) > maxGroupMsgChats {
+		return "", fmt.Errorf("wx: group send takes 1-%d groups, got %d", maxGroupMsgChats, len(chatIDs))
+	}
+	type msgText struct {
+		Content string `json:"content"`
+	}
+	req := struct {
+		ChatType   string   `json:"chat_type"`
+		Sender     string   `json:"sender"`
+		ChatIDList []string `json:"chat_id_list"`
+		Text       msgText  `json:"text"`
+	}{"group", sender, chatIDs, msgText{Content: text}}
+	var resp struct {
+		MsgID string `json:"msgid"`
+	}
+	if err := c.do(ctx, c.contactCall(pathAddMsgTemplate, nil, req), &resp); err != nil {
+		return "", err
+	}
+	return resp.MsgID, nil
+}
+
+// GetGroupMsgTask reads, for each sender of group send msgID, whether they
+// confirmed it (Status 2 sent, 0 not yet), all pages. It returns
+// ErrNotConfigured and *Error.
+func (c *Client) GetGroupMsgTask(ctx context.Context, msgID string) ([]GroupMsgTask, error) {
+	var out []GroupMsgTask
+	cursor := ""
+	for {
+		req := struct {
+			MsgID  string `json:"msgid"`
+			Limit  int    `json:"limit"`
+			Cursor string `json:"cursor,omitempty"`
+		}{msgID, groupMsgPageSize, cursor}
+		var resp struct {
+			NextCursor string `json:"next_cursor"`
+			TaskList   []struct {
+				UserID   string `json:"userid"`
+				Status   int    `json:"status"`
+				SendTime int64  `json:"send_time"`
+			} `json:"task_list"`
+		}
+		if err := c.do(ctx, c.contactCall(pathGroupMsgTask, nil, req), &resp); err != nil {
+			return nil, err
+		}
+		for _, t := range resp.TaskList {
+			out = append(out, GroupMsgTask{UserID: t.UserID, Status: t.Status, SendTime: t.SendTime})
 		}
 		if resp.NextCursor == "" || resp.NextCursor == cursor {
 			return out, nil

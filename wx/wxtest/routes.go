@@ -48,6 +48,7 @@ var routes = map[string]route{
 	"/cgi-bin/externalcontact/del_contact_way":          {platform: "wecom", post: true, handle: (*Server).delContactWay},
 	"/cgi-bin/externalcontact/add_msg_template":         {platform: "wecom", post: true, handle: (*Server).addMsgTemplate},
 	"/cgi-bin/externalcontact/get_groupmsg_send_result": {platform: "wecom", post: true, handle: (*Server).groupMsgSendResult},
+	"/cgi-bin/externalcontact/get_groupmsg_task":        {platform: "wecom", post: true, handle: (*Server).groupMsgTask},
 
 	// WeCom customer transfer (继承).
 	"/cgi-bin/externalcontact/transfer_customer":          {platform: "wecom", post: true, handle: (*Server).transferCustomer},

@@ -97,32 +97,96 @@ func (s *Server) messageSend(_ url.Values, body []byte) map[string]any {
 		"unlicenseduser": "", "msgid": s.nextID("appmsg"), "response_code": ""})
 }
 
-// addMsgTemplate is POST /cgi-bin/externalcontact/add_msg_template.
+// addMsgTemplate is POST /cgi-bin/externalcontact/add_msg_template:
+// chat_type single (to external_userid) or group (to the sender's groups
+// in chat_id_list).
 func (s *Server) addMsgTemplate(_ url.Values, body []byte) map[string]any {
 	var req struct {
 		ChatType       string   `json:"chat_type"`
 		ExternalUserID []string `json:"external_userid"`
+		ChatIDList     []string `json:"chat_id_list"`
 		Sender         string   `json:"sender"`
 		Text           struct {
 			Content string `json:"content"`
 		} `json:"text"`
 	}
 	_ = json.Unmarshal(body, &req)
+	group := req.ChatType == "group"
 	switch {
-	case req.ChatType != "" && req.ChatType != "single":
+	case req.ChatType != "" && req.ChatType != "single" && !group:
 		return errBody(40058, "invalid parameter: chat_type")
+	case group && req.Sender == "":
+		return errBody(40058, "invalid parameter: sender required for chat_type group")
 	case req.Sender == "" && len(req.ExternalUserID) == 0:
 		return errBody(40058, "invalid parameter: sender or external_userid required")
 	case req.Text.Content == "":
 		return errBody(41001, "missing text content")
 	}
+	targets := req.ExternalUserID
+	if group {
+		targets = req.ChatIDList
+	}
 	id := s.nextID("msgFAKE")
-	s.wc.msgs[id] = &groupMsg{sender: req.Sender, externals: req.ExternalUserID, status: map[string]int{}}
+	s.wc.msgs[id] = &groupMsg{sender: req.Sender, group: group, externals: targets, status: map[string]int{}}
 	return okBody(map[string]any{"fail_list": []string{}, "msgid": id})
 }
 
+// GroupMsg is a group send the fake holds: its msgid, sender, whether it
+// goes to customer groups, and its targets (external userids or chat ids).
+type GroupMsg struct {
+	MsgID   string
+	Sender  string
+	Group   bool
+	Targets []string
+}
+
+// GroupMsgs returns the group sends created so far, by msgid.
+func (s *Server) GroupMsgs() []GroupMsg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []GroupMsg{}
+	for id, m := range s.wc.msgs {
+		out = append(out, GroupMsg{MsgID: id, Sender: m.sender, Group: m.group, Targets: slices.Clone(m.externals)})
+	}
+	slices.SortFunc(out, func(a, b GroupMsg) int { return strings.Compare(a.MsgID, b.MsgID) })
+	return out
+}
+
+// ConfirmGroupMsg plays the sender confirming group send msgID on the
+// phone: get_groupmsg_task reports it sent (2) and every target gets
+// status 1 (sent).
+func (s *Server) ConfirmGroupMsg(msgID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.wc.msgs[msgID]; ok {
+		m.sent = true
+		for _, t := range m.externals {
+			m.status[t] = 1
+		}
+	}
+}
+
+// groupMsgTask is POST /cgi-bin/externalcontact/get_groupmsg_task: the
+// sender's part (status 2 once confirmed, else 0).
+func (s *Server) groupMsgTask(_ url.Values, body []byte) map[string]any {
+	var req struct {
+		MsgID string `json:"msgid"`
+	}
+	_ = json.Unmarshal(body, &req)
+	m, ok := s.wc.msgs[req.MsgID]
+	if !ok {
+		return errBody(40058, "invalid parameter: msgid")
+	}
+	status := 0
+	if m.sent {
+		status = 2
+	}
+	return okBody(map[string]any{"next_cursor": "", "task_list": []map[string]any{{"userid": m.sender, "status": status, "send_time": 0}}})
+}
+
 // groupMsgSendResult is POST /cgi-bin/externalcontact/get_groupmsg_send_result,
-// paged by limit (default 500, at most 1000) with an offset cursor.
+// paged by limit (default 500, at most 1000) with an offset cursor; a send
+// to groups lists chat_id instead of external_userid.
 func (s *Server) groupMsgSendResult(_ url.Values, body []byte) map[string]any {
 	var req struct {
 		MsgID  string `json:"msgid"`
@@ -146,9 +210,12 @@ func (s *Server) groupMsgSendResult(_ url.Values, body []byte) map[string]any {
 		}
 		start, _ := strconv.Atoi(req.Cursor)
 		end := min(start+limit, len(m.externals))
+		key := "external_userid"
+		if m.group {
+			key = "chat_id"
+		}
 		for _, ext := range m.externals[min(start, end):end] {
-			list = append(list, map[string]any{"external_userid": ext, "userid": m.sender,
-				"status": m.status[ext], "send_time": 0})
+			list = append(list, map[string]any{key: ext, "userid": m.sender, "status": m.status[ext], "send_time": 0})
 		}
 		if end < len(m.externals) {
 			return okBody(map[string]any{"next_cursor": strconv.Itoa(end), "send_list": list})

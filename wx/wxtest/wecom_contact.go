@@ -33,8 +33,10 @@ type corpTag struct {
 
 type groupMsg struct {
 	sender    string
-	externals []string
+	group     bool     // chat_type group: externals are chat ids
+	externals []string // the targets: external userids, or chat ids of a send to groups
 	status    map[string]int
+	sent      bool // the sender confirmed it (get_groupmsg_task status 2)
 }
 
 func newWeComState() wecomState {
