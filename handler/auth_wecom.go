@@ -13,23 +13,24 @@ import (
 // wecomLoginMissing says what to configure for WeCom QR login.
 const wecomLoginMissing = "企业微信扫码登录未配置：需要 SIYU_WECOM_CORPID、SIYU_WECOM_AGENT_ID 和 SIYU_WECOM_AGENT_SECRET"
 
-// wecomLoginReady reports whether the server can sign operators in with
-// WeCom's login QR code (the self-built app is configured).
-func (s *Server) wecomLoginReady() bool {
+// wecomAppReady reports whether the WeCom self-built app is configured:
+// operators can sign in with WeCom's login QR code and guides get app
+// messages.
+func (s *Server) wecomAppReady() bool {
 	return s.sidebarWX != nil && s.wecomCorpID != "" && s.wecomAgentID != ""
 }
 
 // loginOptions serves GET /api/auth/options (public): the ways the login
 // page may offer, so it shows the WeCom QR button only where it works.
 func (s *Server) loginOptions(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"password": true, "wecom_qr": s.wecomLoginReady()})
+	c.JSON(http.StatusOK, gin.H{"password": true, "wecom_qr": s.wecomAppReady()})
 }
 
 // wecomLoginStart serves GET /api/auth/wecom/start: the URL of WeCom's
 // login QR page for the console to open, with a state bound to this
 // browser by a cookie.
 func (s *Server) wecomLoginStart(c *gin.Context) {
-	if !s.wecomLoginReady() {
+	if !s.wecomAppReady() {
 		writeError(c, model.Errorf(model.EUNAVAILABLE, wecomLoginMissing))
 		return
 	}
@@ -59,7 +60,7 @@ func (s *Server) wecomLoginCallback(c *gin.Context) {
 	back := func(msg string) {
 		c.Redirect(http.StatusFound, "/console/login?"+url.Values{"wecom_error": {msg}}.Encode())
 	}
-	if !s.wecomLoginReady() {
+	if !s.wecomAppReady() {
 		back(wecomLoginMissing)
 		return
 	}

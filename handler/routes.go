@@ -98,6 +98,7 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	hq.POST("/rewards/:id/stock", s.restockReward)
 	hq.POST("/rewards/:id/image", s.uploadRewardImage)
 	hq.GET("/rewards/:id/image", s.rewardImage)
+	hq.GET("/redemptions", s.listRedemptions)
 	hq.POST("/redemptions/pickup", s.pickUp)
 
 	hq.POST("/coupon-templates", s.createCouponTemplate)
