@@ -77,6 +77,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	member := busiestMember(t, base)
 	runFlow(func() { consoleWriteFlows(t, bctx, base) }) // first, so the screenshots show the new scene, its code and the reward's image
+	runFlow(func() { consoleChatRedeemFlow(t, bctx, base) })
 	for _, p := range consolePages {
 		p.path = strings.Replace(p.path, "{member}", member, 1)
 		if !checkConsolePage(t, bctx, rec, base, p) || shots == "" {
@@ -91,6 +92,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	consoleFlows(t, bctx, base, member)
+	consoleNotifiedFlow(t, bctx)
+	runFlow(func() { consoleWeComLoginFlow(t, bctx, base) })
 	runFlow(func() { consoleRoleFlows(t, bctx, base) })
 }
 
@@ -122,7 +125,7 @@ func startConsoleServer(t *testing.T) string {
 	}
 	// The Official Account's API is the fake upstream, so the console can make QR codes.
 	up := wxtest.NewServer(t)
-	env["SIYU_WECHAT_APPID"], env["SIYU_WECHAT_SECRET"], env["SIYU_WECHAT_API_BASE"] = "wxconsole000000000", "console-secret", up.URL()
+	consoleUpstreamEnv(env, up.URL()) // and the WeCom app, so guides are notified and operators can scan to sign in
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()
