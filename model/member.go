@@ -27,7 +27,7 @@ type Member struct {
 	FirstScene     string     `gorm:"size:64;not null;default:'';index;index:idx_members_joined,priority:5" json:"first_scene"`
 	GuideUserID    string     `gorm:"size:64;not null;default:'';index" json:"guide_userid"`
 	StoreCode      string     `gorm:"size:64;not null;default:'';index;index:idx_members_joined,priority:4" json:"store_code"`
-	MergedInto     *int64     `gorm:"index;index:idx_members_joined,priority:2" json:"merged_into,omitempty"`
+	MergedInto     *int64     `gorm:"index;index:idx_members_joined,priority:2;index:idx_members_lifecycle_live,priority:2;index:idx_members_rfm_live,priority:2" json:"merged_into,omitempty"`
 	LastActiveAt   *time.Time `json:"last_active_at,omitempty"`
 	// Birthday is MM-DD (set through the HQ API); the birthday bonus is
 	// credited on that business day once a year.
@@ -35,8 +35,10 @@ type Member struct {
 	// Segments, recomputed daily (tagging): lifecycle state (新客, 活跃,
 	// 沉默, 睡眠, 流失), RFM cell and activity score. Empty until the first
 	// recompute.
-	Lifecycle     string     `gorm:"size:16;not null;default:'';index" json:"lifecycle,omitempty"`
-	RFMSegment    string     `gorm:"size:32;not null;default:'';index" json:"rfm_segment,omitempty"`
+	// idx_members_lifecycle_live and idx_members_rfm_live count the 概览
+	// distributions now (merged members excluded) from the index alone.
+	Lifecycle     string     `gorm:"size:16;not null;default:'';index;index:idx_members_lifecycle_live,priority:1" json:"lifecycle,omitempty"`
+	RFMSegment    string     `gorm:"size:32;not null;default:'';index;index:idx_members_rfm_live,priority:1" json:"rfm_segment,omitempty"`
 	ActivityScore float64    `gorm:"not null;default:0;index" json:"activity_score"`
 	SegmentedAt   *time.Time `json:"segmented_at,omitempty"`
 	// idx_members_joined covers the 概览 charts of members by join day
