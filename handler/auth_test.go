@@ -327,9 +327,11 @@ func TestQueueDashboardSession(t *testing.T) {
 }
 
 // TestWeComQRLogin: an operator bound to a WeCom userid signs in by
-// scanning WeCom's login QR code (the fake upstream turns the code into
-// the userid); the state must come from this browser; an unbound userid
-// is refused.
+// scanning WeCom's login QR code: the login page learns the way exists,
+// the browser goes to WeCom's page (the fake upstream plays the scan and
+// sends it back with a code) and lands in the console signed in. A state
+// this browser did not start, a state used twice and an unbound userid
+// all send it back to the login page with the reason in Chinese.
 func TestWeComQRLogin(t *testing.T) {
 	e := newTestEnv(t)
 	if _, err := e.ops().CreateOperator(context.Background(), operators.NewOperator{Username: "hq_wang", Role: model.OpOperator,
@@ -338,24 +340,48 @@ func TestWeComQRLogin(t *testing.T) {
 	}
 	cs := newConsole(t, e.srv.URL)
 	cs.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	start := func() string {
+	var opts struct {
+		WeComQR bool `json:"wecom_qr"`
+	}
+	if st, _ := cs.do("GET", "/api/auth/options", nil, false, &opts); st != 200 || !opts.WeComQR {
+		t.Fatalf("options = %d %+v, want wecom_qr", st, opts)
+	}
+	// scan opens WeCom's login page for a new state and returns where
+	// WeCom sends the browser back (the callback with code and state).
+	scan := func(userID string) string {
+		t.Helper()
 		var out struct{ URL string }
-		if st, _ := cs.do("GET", "/api/auth/wecom/start", nil, false, &out); st != 200 || !strings.Contains(out.URL, "login.work.weixin.qq.com") {
+		if st, _ := cs.do("GET", "/api/auth/wecom/start", nil, false, &out); st != 200 || !strings.Contains(out.URL, "/wwlogin/sso/login?") {
 			t.Fatalf("start = %d %q", st, out.URL)
 		}
-		u, _ := url.Parse(out.URL)
-		return u.Query().Get("state")
+		e.up.SetWeComLoginUser(userID)
+		resp, err := cs.c.Get(out.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		back, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || back.Path != "/api/auth/wecom/callback" || back.Query().Get("code") == "" {
+			t.Fatalf("WeCom's page sent the browser to %q", resp.Header.Get("Location"))
+		}
+		return back.RequestURI()
 	}
-	start()
-	if st, _ := cs.do("GET", "/api/auth/wecom/callback?code=code_wang~1&state=forged", nil, false, nil); st != 403 {
-		t.Errorf("callback with another state = %d, want 403", st)
+	refused := func(path, want string) {
+		t.Helper()
+		st, hdr := cs.do("GET", path, nil, false, nil)
+		loc, _ := url.Parse(hdr.Get("Location"))
+		if st != http.StatusFound || loc == nil || loc.Path != "/console/login" || !strings.Contains(loc.Query().Get("wecom_error"), want) {
+			t.Errorf("callback %s = %d %q, want back to the login page with %q", path, st, hdr.Get("Location"), want)
+		}
+		if strings.Contains(strings.Join(hdr.Values("Set-Cookie"), "\n"), "siyu_hq=") {
+			t.Errorf("callback %s set a session", path)
+		}
 	}
-	state := start()
-	if st, _ := cs.do("GET", "/api/auth/wecom/callback?code=code_stranger~2&state="+state, nil, false, nil); st != 401 {
-		t.Errorf("callback for an unbound userid = %d, want 401", st)
-	}
-	state = start()
-	st, hdr := cs.do("GET", "/api/auth/wecom/callback?code=code_wang~3&state="+state, nil, false, nil)
+	forged := scan("wang")
+	refused(strings.Replace(forged, "state=", "state=forged", 1), "state 不匹配")
+	refused(scan("stranger"), "未绑定")
+	good := scan("wang")
+	st, hdr := cs.do("GET", good, nil, false, nil)
 	if st != http.StatusFound || hdr.Get("Location") != "/console/" || !strings.Contains(strings.Join(hdr.Values("Set-Cookie"), "\n"), "siyu_hq=") {
 		t.Fatalf("callback = %d %q %q, want a redirect to the console with the session", st, hdr.Get("Location"), hdr.Values("Set-Cookie"))
 	}
@@ -363,8 +389,28 @@ func TestWeComQRLogin(t *testing.T) {
 	if st, _ := cs.do("GET", "/api/auth/me", nil, false, &me); st != 200 || me.Operator.Username != "hq_wang" || me.CSRFToken == "" {
 		t.Errorf("me after the WeCom login = %d %+v", st, me)
 	}
+	refused(good, "state 不匹配") // the state was used once
 	if n := e.count(&model.AuditEntry{}, "action = ? AND operator = ?", "auth.login_wecom", "hq_wang"); n != 1 {
 		t.Errorf("%d auth.login_wecom entries, want 1", n)
+	}
+}
+
+// TestWeComQRLoginNotConfigured: without the WeCom app the login page is
+// told not to offer the QR button, and the start says what to configure.
+func TestWeComQRLoginNotConfigured(t *testing.T) {
+	e := newTestEnv(t, func(d *handler.Deps) { d.SidebarWeCom = nil })
+	cs := newConsole(t, e.srv.URL)
+	var opts struct {
+		WeComQR *bool `json:"wecom_qr"`
+	}
+	if st, _ := cs.do("GET", "/api/auth/options", nil, false, &opts); st != 200 || opts.WeComQR == nil || *opts.WeComQR {
+		t.Errorf("options = %d %+v, want wecom_qr false", st, opts)
+	}
+	var out struct {
+		Error struct{ Message string }
+	}
+	if st, _ := cs.do("GET", "/api/auth/wecom/start", nil, false, &out); st != http.StatusServiceUnavailable || !strings.Contains(out.Error.Message, "SIYU_WECOM_AGENT_SECRET") {
+		t.Errorf("start = %d %+v, want 503 naming what to configure", st, out)
 	}
 }
 

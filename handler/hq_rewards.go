@@ -153,3 +153,25 @@ func (s *Server) pickUp(c *gin.Context) {
 	red, err := s.loyalty.PickUp(c.Request.Context(), req.PickupCode, req.StoreCode)
 	reply(c, http.StatusOK, red, err)
 }
+
+// listRedemptions serves GET /api/hq/redemptions?reward_id=&limit=&offset=:
+// the newest redemptions (from the chat, the member centre or the API) and
+// the total.
+func (s *Server) listRedemptions(c *gin.Context) {
+	limit, offset, err := pageParams(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	reward, err := queryInt(c, "reward_id", 0)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	reds, total, err := s.loyalty.ListRedemptions(c.Request.Context(), loyalty.RedemptionList{RewardID: int64(reward), Limit: limit, Offset: offset})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	respond(c, http.StatusOK, gin.H{"redemptions": reds, "total": total})
+}

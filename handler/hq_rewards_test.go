@@ -187,3 +187,30 @@ func TestRedemptionsAPIUnderContention(t *testing.T) {
 		t.Errorf("stock = %d, want 0", got.Stock)
 	}
 }
+
+// TestRedemptionsList: HQ's list shows every member's redemptions, newest
+// first, with the total, and one reward's when asked.
+func TestRedemptionsList(t *testing.T) {
+	e := newTestEnv(t)
+	a, b := e.follower("o_list_a"), e.follower("o_list_b")
+	e.credit(a, 100)
+	e.credit(b, 100)
+	pen := e.reward(map[string]any{"name": "笔", "points_cost": 10, "kind": "virtual", "stock": 5})
+	cup := e.reward(map[string]any{"name": "杯", "points_cost": 20, "kind": "virtual", "stock": 5})
+	for i, r := range []struct{ member, reward int64 }{{a, pen.ID}, {b, cup.ID}, {b, pen.ID}} {
+		if st := e.hq("POST", fmt.Sprintf("/api/hq/members/%d/redemptions", r.member), map[string]any{"reward_id": r.reward, "request_id": fmt.Sprint("l", i)}, nil); st != 201 {
+			t.Fatalf("redeem %d = %d", i, st)
+		}
+	}
+	var out struct {
+		Redemptions []model.Redemption
+		Total       int64
+	}
+	if st := e.hq("GET", "/api/hq/redemptions?limit=2", nil, &out); st != 200 || out.Total != 3 || len(out.Redemptions) != 2 ||
+		out.Redemptions[0].MemberID != b || out.Redemptions[0].RewardName != "笔" {
+		t.Errorf("list = %d %+v, want 3 in all, the newest (b's 笔) first", st, out)
+	}
+	if st := e.hq("GET", fmt.Sprintf("/api/hq/redemptions?reward_id=%d", cup.ID), nil, &out); st != 200 || out.Total != 1 || out.Redemptions[0].RewardName != "杯" {
+		t.Errorf("one reward's = %d %+v", st, out)
+	}
+}

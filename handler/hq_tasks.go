@@ -53,8 +53,37 @@ func (s *Server) cancelTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service)
 // closeTask serves POST /api/hq/tasks/{id}/close.
 func (s *Server) closeTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service).Close) }
 
-// getTask serves GET /api/hq/tasks/{id}: the task with its progress.
-func (s *Server) getTask(c *gin.Context) { s.taskAction(c, (*hqtasks.Service).GetTask) }
+// taskDetail is a task as its page shows it: with its progress, and
+// whether this server can notify guides at all.
+type taskDetail struct {
+	hqtasks.Task
+	// GuideNotices is "wecom" when each guide gets a WeCom app message for
+	// their part, "off" when the WeCom app is not configured (guides are
+	// not notified; they find the task in the sidebar).
+	GuideNotices string `json:"guide_notices"`
+	// GuideNoticesNeed names the settings that turn notices on.
+	GuideNoticesNeed string `json:"guide_notices_need,omitempty"`
+}
+
+// getTask serves GET /api/hq/tasks/{id}: the task with its progress and
+// guide_notices.
+func (s *Server) getTask(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	t, err := s.tasks.GetTask(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	d := taskDetail{Task: t, GuideNotices: "wecom"}
+	if !s.wecomAppReady() {
+		d.GuideNotices, d.GuideNoticesNeed = "off", "SIYU_WECOM_CORPID, SIYU_WECOM_AGENT_ID, SIYU_WECOM_AGENT_SECRET"
+	}
+	respond(c, http.StatusOK, d)
+}
 
 // listTasks serves GET /api/hq/tasks?state=&limit=&offset=.
 func (s *Server) listTasks(c *gin.Context) {

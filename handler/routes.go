@@ -16,6 +16,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.POST("/api/auth/login", s.login)
 	r.POST("/api/auth/logout", s.authHQ, s.logout)
 	r.GET("/api/auth/me", s.authHQ, s.me)
+	r.GET("/api/auth/options", s.loginOptions)
 	r.GET("/api/auth/wecom/start", s.wecomLoginStart)
 	r.GET("/api/auth/wecom/callback", s.wecomLoginCallback)
 
@@ -97,6 +98,7 @@ func (s *Server) hqLoyaltyRoutes(hq *gin.RouterGroup) {
 	hq.POST("/rewards/:id/stock", s.restockReward)
 	hq.POST("/rewards/:id/image", s.uploadRewardImage)
 	hq.GET("/rewards/:id/image", s.rewardImage)
+	hq.GET("/redemptions", s.listRedemptions)
 	hq.POST("/redemptions/pickup", s.pickUp)
 
 	hq.POST("/coupon-templates", s.createCouponTemplate)

@@ -20,6 +20,8 @@ type SidebarWeCom interface {
 	OAuthUserID(ctx context.Context, code string) (string, error)
 	JSAPITicket(ctx context.Context) (string, error)
 	AgentJSAPITicket(ctx context.Context) (string, error)
+	// WeComLoginURL is WeCom's login QR page for the console (扫码登录).
+	WeComLoginURL(redirect, state string) (string, error)
 }
 
 const (

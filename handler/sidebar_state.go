@@ -13,11 +13,12 @@ import (
 
 // oauthCookie binds a WeCom OAuth round trip to the browser that started
 // it: the page puts the same value in the OAuth `state`.
-type oauthCookie struct{ name, path string }
+// retry tells the person how to start again when the state does not match.
+type oauthCookie struct{ name, path, retry string }
 
 var (
-	sidebarState = oauthCookie{"siyu_oauth_state", "/api/sidebar/"}
-	consoleState = oauthCookie{"siyu_login_state", "/api/auth/"}
+	sidebarState = oauthCookie{"siyu_oauth_state", "/api/sidebar/", "请从企业微信重新打开侧边栏"}
+	consoleState = oauthCookie{"siyu_login_state", "/api/auth/", "请回到登录页重新扫码"}
 )
 
 // issue sets a fresh state cookie (HttpOnly, SameSite=Lax so it
@@ -40,7 +41,7 @@ func (oc oauthCookie) check(c *gin.Context) error {
 	got := c.Query("state")
 	http.SetCookie(c.Writer, &http.Cookie{Name: oc.name, Value: "", Path: oc.path, MaxAge: -1, HttpOnly: true})
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return model.Errorf(model.EFORBIDDEN, "登录状态校验失败（state 不匹配），请从企业微信重新打开侧边栏")
+		return model.Errorf(model.EFORBIDDEN, "登录状态校验失败（state 不匹配），%s", oc.retry)
 	}
 	return nil
 }

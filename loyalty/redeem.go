@@ -305,3 +305,28 @@ func (s *Service) PickUp(ctx context.Context, code, storeCode string) (model.Red
 	}
 	return red, nil
 }
+
+// RedemptionList selects redemptions for HQ's list: all of them, or one
+// reward's; newest first.
+type RedemptionList struct {
+	RewardID      int64
+	Limit, Offset int
+}
+
+// ListRedemptions returns one page of redemptions, newest first, and how
+// many match in all. Errors: the database's.
+func (s *Service) ListRedemptions(ctx context.Context, f RedemptionList) ([]model.Redemption, int64, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	q := s.db.WithContext(ctx).Model(&model.Redemption{})
+	if f.RewardID > 0 {
+		q = q.Where("reward_id = ?", f.RewardID)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	out := []model.Redemption{}
+	return out, total, q.Order("id DESC").Limit(f.Limit).Offset(max(f.Offset, 0)).Find(&out).Error
+}

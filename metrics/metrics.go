@@ -155,13 +155,13 @@ func (s *Service) byDay(ctx context.Context, r DayRange, from, col, agg, where s
 	return out, nil
 }
 
-// scanBuckets runs a GROUP BY query returning (k, name, v) rows and folds
-// them into buckets ordered by first appearance.
+// scanBuckets runs a GROUP BY query returning (k, name, v) rows, or
+// (k, name, v, name2, v2) where one pass counts two things (v2 counts only
+// when not zero), and folds them into buckets ordered by first appearance.
 func scanBuckets(db *gorm.DB, q string, args ...any) ([]Bucket, error) {
 	var rows []struct {
-		K    string
-		Name string
-		V    int64
+		K, Name, Name2 string
+		V, V2          int64
 	}
 	if err := db.Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -176,6 +176,9 @@ func scanBuckets(db *gorm.DB, q string, args ...any) ([]Bucket, error) {
 			out = append(out, Bucket{Key: row.K, Values: map[string]int64{}})
 		}
 		out[i].Values[row.Name] += row.V
+		if row.Name2 != "" && row.V2 != 0 {
+			out[i].Values[row.Name2] += row.V2
+		}
 	}
 	return out, nil
 }

@@ -23,20 +23,22 @@ type Member struct {
 	Level          string     `gorm:"size:32;not null;default:''" json:"level"`
 	CheckinStreak  int        `gorm:"not null;default:0" json:"checkin_streak"`
 	LastCheckinDay string     `gorm:"size:10;not null;default:''" json:"last_checkin_day,omitempty"`
-	Subscribed     bool       `gorm:"not null;default:false" json:"subscribed"`
-	FirstScene     string     `gorm:"size:64;not null;default:'';index" json:"first_scene"`
+	Subscribed     bool       `gorm:"not null;default:false;index:idx_members_joined,priority:3" json:"subscribed"`
+	FirstScene     string     `gorm:"size:64;not null;default:'';index;index:idx_members_joined,priority:5" json:"first_scene"`
 	GuideUserID    string     `gorm:"size:64;not null;default:'';index" json:"guide_userid"`
-	StoreCode      string     `gorm:"size:64;not null;default:'';index" json:"store_code"`
-	MergedInto     *int64     `gorm:"index" json:"merged_into,omitempty"`
+	StoreCode      string     `gorm:"size:64;not null;default:'';index;index:idx_members_joined,priority:4" json:"store_code"`
+	MergedInto     *int64     `gorm:"index;index:idx_members_joined,priority:2;index:idx_members_lifecycle_live,priority:2;index:idx_members_rfm_live,priority:2" json:"merged_into,omitempty"`
 	LastActiveAt   *time.Time `gorm:"index" json:"last_active_at,omitempty"`
 	// Birthday is MM-DD (set through the HQ API); the birthday bonus is
 	// credited on that business day once a year.
 	Birthday string `gorm:"size:5;not null;default:'';index" json:"birthday,omitempty"`
 	// Segments, recomputed daily (package segments): lifecycle state (新客,
 	// 活跃, 沉默, 睡眠, 流失), RFM cell and activity score. Empty until the
-	// first recompute.
-	Lifecycle  string `gorm:"size:16;not null;default:'';index" json:"lifecycle,omitempty"`
-	RFMSegment string `gorm:"size:32;not null;default:'';index" json:"rfm_segment,omitempty"`
+	// first recompute. idx_members_lifecycle_live and idx_members_rfm_live
+	// count the 概览 distributions now (merged members excluded) from the
+	// index alone.
+	Lifecycle  string `gorm:"size:16;not null;default:'';index;index:idx_members_lifecycle_live,priority:1" json:"lifecycle,omitempty"`
+	RFMSegment string `gorm:"size:32;not null;default:'';index;index:idx_members_rfm_live,priority:1" json:"rfm_segment,omitempty"`
 	// ActivityLog2 is the activity score as log2 of its value at a fixed
 	// epoch (nil: no activity), so that passing time changes no row;
 	// ActivityScore is the score as of the last segment run's day, filled
@@ -48,7 +50,10 @@ type Member struct {
 	// members between the old and the new threshold, found by this index.
 	RFMAvgFen   *float64   `gorm:"index" json:"-"`
 	SegmentedAt *time.Time `json:"segmented_at,omitempty"`
-	CreatedAt   time.Time  `gorm:"index" json:"created_at"`
+	// idx_members_joined covers the 概览 charts of members by join day
+	// (merged, subscribed, store, first scene): a range scan of the index,
+	// no row reads.
+	CreatedAt time.Time `gorm:"index;index:idx_members_joined,priority:1" json:"created_at"`
 	// UpdatedAt is indexed: the incremental segment run finds members
 	// changed since its last run by it.
 	UpdatedAt time.Time `gorm:"index" json:"updated_at"`

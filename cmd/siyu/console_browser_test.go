@@ -76,6 +76,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	member := busiestMember(t, base)
 	runFlow(func() { consoleWriteFlows(t, bctx, base) }) // first, so the screenshots show the new scene, its code and the reward's image
+	runFlow(func() { consoleChatRedeemFlow(t, bctx, base) })
 	for _, p := range consolePages {
 		p.path = strings.Replace(p.path, "{member}", member, 1)
 		if !checkConsolePage(t, bctx, rec, base, p) || shots == "" {
@@ -97,6 +98,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 	consoleFlows(t, bctx, base, member)
+	consoleNotifiedFlow(t, bctx)
+	runFlow(func() { consoleWeComLoginFlow(t, bctx, base) })
 	runFlow(func() { consoleRoleFlows(t, bctx, base) })
 }
 
@@ -121,7 +124,7 @@ func startConsoleServer(t *testing.T) string {
 	}
 	// The Official Account's API is the fake upstream, so the console can make QR codes.
 	up := wxtest.NewServer(t)
-	env["SIYU_WECHAT_APPID"], env["SIYU_WECHAT_SECRET"], env["SIYU_WECHAT_API_BASE"] = "wxconsole000000000", "console-secret", up.URL()
+	consoleUpstreamEnv(env, up.URL()) // and the WeCom app, so guides are notified and operators can scan to sign in
 	return serveReady(t, env)
 }
 

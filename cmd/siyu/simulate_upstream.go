@@ -60,7 +60,9 @@ func upstreamHowTo(base string) string {
 		" SIYU_WECHAT_APPID=wx_demo SIYU_WECHAT_SECRET=demo SIYU_WECHAT_TOKEN=demotoken SIYU_HQ_TOKEN=demo"
 	return "in another terminal:\n  " + env + " siyu serve\nthen a customer group event:\n  " + env +
 		" siyu simulate wecom-chat wr_demo_01 --change update --detail add_member --members wm_demo_01\n" +
-		"and look: curl -H 'Authorization: Bearer demo' http://127.0.0.1:8080/api/hq/groups/wr_demo_01\n"
+		"and look: curl -H 'Authorization: Bearer demo' http://127.0.0.1:8080/api/hq/groups/wr_demo_01\n" +
+		"企业微信扫码登录 in the console signs in as WeCom user hq01: bind it with\n  siyu operator add demo_ops --role operator --wecom hq01\n" +
+		"and HQ tasks notify guides through the fake WeCom app, so their progress reaches 100 %.\n"
 }
 
 // demoAESKey is a 43-character EncodingAESKey for the demo only.

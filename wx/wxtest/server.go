@@ -189,8 +189,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	if path == pathAuthorize {
+	switch path { // pages a browser opens, not APIs
+	case pathAuthorize:
 		s.authorize(w, r)
+		return
+	case pathWeComLogin:
+		s.wecomLogin(w, r)
 		return
 	}
 	if hang > 0 {

@@ -18,6 +18,8 @@ type wecomState struct {
 	codes    map[string]bool // used OAuth codes
 	msgs     map[string]*groupMsg
 	users    []wx.WeComUser
+	// loginUser scans the web-login page's QR code.
+	loginUser string
 }
 
 type corpGroup struct {
@@ -41,11 +43,12 @@ type groupMsg struct {
 
 func newWeComState() wecomState {
 	return wecomState{
-		contacts: map[string]*wx.ExternalContact{},
-		ways:     map[string]wx.ContactWay{},
-		welcomed: map[string]bool{},
-		codes:    map[string]bool{},
-		msgs:     map[string]*groupMsg{},
+		contacts:  map[string]*wx.ExternalContact{},
+		ways:      map[string]wx.ContactWay{},
+		welcomed:  map[string]bool{},
+		codes:     map[string]bool{},
+		msgs:      map[string]*groupMsg{},
+		loginUser: "hq01",
 		users: []wx.WeComUser{
 			{UserID: "guide01", Name: "导购一", Department: []int{1, 2}},
 			{UserID: "guide02", Name: "导购二", Department: []int{1, 3}},

@@ -100,6 +100,20 @@ export async function me(): Promise<T.Operator | null> {
   }
 }
 
+/** loginOptions says which ways to sign in this server offers (public). */
+export async function loginOptions(): Promise<T.LoginOptions> {
+  try {
+    return await json<T.LoginOptions>('GET', '/api/auth/options', { quiet401: true })
+  } catch {
+    return { password: true, wecom_qr: false } // an older server: passwords only
+  }
+}
+
+/** wecomLoginURL starts WeCom QR login: the address of WeCom's login page. */
+export async function wecomLoginURL(): Promise<string> {
+  return (await json<{ url: string }>('GET', '/api/auth/wecom/start', { quiet401: true })).url
+}
+
 /** loginWithToken checks an HQ bearer token (SIYU_HQ_TOKEN) and keeps it for the tab. */
 export async function loginWithToken(token: string): Promise<void> {
   setBearerToken(token)
@@ -191,6 +205,8 @@ export const mall = {
     form.append('image', file, name)
     return json<{ image_url: string }>('POST', `/api/hq/rewards/${id}/image`, { form })
   },
+  /** redemptions lists the newest redemptions of every member (the chat, the member centre, the API). */
+  redemptions: (q: { reward_id?: number; limit?: number; offset?: number } = {}) => get<{ redemptions: T.Redemption[]; total: number }>('/api/hq/redemptions', q),
   pickUp: (pickupCode: string, storeCode: string) => post<T.Redemption>('/api/hq/redemptions/pickup', { pickup_code: pickupCode, store_code: storeCode }),
   templates: () => get<{ templates: T.CouponTemplate[] }>('/api/hq/coupon-templates'),
   createTemplate: (t: T.CouponTemplateInput) => post<T.CouponTemplate>('/api/hq/coupon-templates', t),

@@ -11,6 +11,8 @@ export interface Operator {
   name: string
   role: Role
   store_code: string
+  /** wecom_userid: the WeCom account that may sign in by QR code. */
+  wecom_userid?: string
 }
 
 export interface LoginAnswer { operator: Operator; csrf_token: string }
@@ -389,6 +391,10 @@ export interface Task {
   filter: TargetFilter
   progress?: TaskProgress
   item_progress?: ItemProgress
+  /** guide_notices (task detail only): 'off' when the server has no WeCom app, so guides get no message. */
+  guide_notices?: 'wecom' | 'off'
+  /** guide_notices_need: the settings that turn guide notices on. */
+  guide_notices_need?: string
 }
 
 export interface TaskInput {
@@ -439,7 +445,7 @@ export interface Feedback {
   created_at: string
 }
 
-export interface OperatorInput { username: string; name: string; role: Role; store_code: string; password?: string }
+export interface OperatorInput { username: string; name: string; role: Role; store_code: string; password?: string; wecom_userid?: string }
 export interface AuditRow { [key: string]: unknown }
 
 // ---- handover (交接) ----
@@ -468,3 +474,10 @@ export interface Material {
   created_at: string; updated_at: string
 }
 export interface MaterialUse { material_id: number; title: string; guide_userid: string; store_code: string; sends: number; customers: number }
+
+/** LoginOptions is GET /api/auth/options: the ways to sign in. */
+export interface LoginOptions {
+  password: boolean
+  /** wecom_qr: the server has the WeCom app, so 企业微信扫码登录 works. */
+  wecom_qr: boolean
+}
