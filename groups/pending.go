@@ -42,10 +42,15 @@ func (s *Service) WantDetails(ctx context.Context, corpID string, chatIDs []stri
 // DetailsRead records that a read of the group's details that started at
 // `started` is done (or found the group gone): a read wanted after it
 // started stays wanted. Errors: the database's.
+// It runs as a retried transaction: on MySQL the one UPDATE can lose a
+// deadlock to a page's WantDetails, and failing here would make the queue
+// read the group from WeCom again.
 func (s *Service) DetailsRead(ctx context.Context, chatID string, started time.Time) error {
-	return s.db.WithContext(ctx).Model(&model.Group{}).
-		Where("chat_id = ? AND details_wanted_at IS NOT NULL AND details_wanted_at <= ?", chatID, utc(started)).
-		Updates(map[string]any{"details_wanted_at": nil, "details_job": ""}).Error
+	return s.st.Tx(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&model.Group{}).
+			Where("chat_id = ? AND details_wanted_at IS NOT NULL AND details_wanted_at <= ?", chatID, utc(started)).
+			Updates(map[string]any{"details_wanted_at": nil, "details_job": ""}).Error
+	})
 }
 
 // StartSync records a sync run before its first page is queued. Starting
