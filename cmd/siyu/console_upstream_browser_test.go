@@ -97,13 +97,13 @@ func consoleChatRedeemFlow(t *testing.T, ctx context.Context, base string) {
 
 // consoleNotifiedFlow follows the task just dispatched (the page it is on)
 // until every guide it reached was notified through the fake WeCom app:
-// "N / N 位导购已通知" with N ≥ 1, and both bars at 100 % for dispatch.
+// "N / N 位导购已通知" with N ≥ 1, and every store reached ("M / M 家门店").
 func consoleNotifiedFlow(t *testing.T, ctx context.Context) {
 	var text string
 	for try := 0; try < 4; try++ { // the page refreshes itself every 15 s once active; reload sooner
 		pctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a loaded machine boots the page slowly
 		err := chromedp.Run(pctx, chromedp.Reload(), chromedp.WaitReady("#app", chromedp.ByID),
-			chromedp.Poll(`/([1-9]\d*) \/ \1 位导购已通知/.test(document.body.innerText) && document.body.innerText.includes('100%')`, nil))
+			chromedp.Poll(`/([1-9]\d*) \/ \1 位导购已通知/.test(document.body.innerText) && /([1-9]\d*) \/ \1 家门店/.test(document.body.innerText)`, nil))
 		cancel()
 		if err == nil {
 			return
@@ -128,7 +128,18 @@ func consoleWeComLoginFlow(t *testing.T, ctx context.Context, base string) {
 	}
 	// Clicked from script: the click leaves the page (WeCom, then back), which a
 	// CDP click reports as an error and would repeat on the next page.
-	consoleStep(t, ctx, "click 企业微信扫码登录", chromedp.Evaluate(`[...document.querySelectorAll('button')].find(b => b.innerText.trim() === '企业微信扫码登录').click()`, nil))
-	consoleStep(t, ctx, "land in the console signed in", chromedp.Poll(`location.pathname === '/console/overview' && document.body.innerText.includes('扫码运营')`, nil,
-		chromedp.WithPollingTimeout(18*time.Second)))
+	// The click is put off a moment so the script returns before the page
+	// goes; the check runs once the redirects (WeCom, then back) are over,
+	// since a poll running across a navigation loses its page.
+	consoleStep(t, ctx, "click 企业微信扫码登录", chromedp.Evaluate(`setTimeout(() => [...document.querySelectorAll('button')].find(b => b.innerText.trim() === '企业微信扫码登录').click(), 50)`, nil))
+	var landed bool
+	for try := 0; try < 10 && !landed; try++ {
+		time.Sleep(2 * time.Second)
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`location.pathname === '/console/overview' && document.body.innerText.includes('扫码运营')`, &landed))
+	}
+	if !landed {
+		var where string
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`location.href + ' ' + document.body.innerText.slice(0, 300)`, &where))
+		t.Errorf("企业微信扫码登录 did not land in the console signed in as 扫码运营; at %s", where)
+	}
 }
