@@ -90,7 +90,7 @@ func seedLibrary(t *testing.T, base string) {
 	}
 	for _, m := range []map[string]any{
 		{"type": "link", "title": "春季穿搭指南", "group": "内容", "url": "https://example.com/spring", "tags": []string{"穿搭"}, "description": "品牌公众号文章"},
-		{"type": "miniprogram", "title": "积分商城", "group": "小程序", "appid": "wx1234567890abcdef", "page": "pages/mall/index.html", "cover_url": base + "/console/mall-cover.png", "enabled": true}, // served here: the browser check allows no unreachable host
+		{"type": "miniprogram", "title": "积分商城", "group": "小程序", "appid": "wx1234567890abcdef", "page": "pages/mall/index.html", "enabled": true}, // no cover: the page shows the type
 	} {
 		b, _ := json.Marshal(m)
 		seedCall(t, base, "POST", "/api/hq/materials", "application/json", b, nil)
