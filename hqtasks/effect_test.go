@@ -217,7 +217,7 @@ func TestTaskEffectOtherMeasures(t *testing.T) {
 	}
 	event(treated[5], model.EventUnfollow, in)
 	event(treated[5], model.EventUnfollow, in.Add(time.Hour)) // twice: one member
-	event(treated[6], model.EventClick, in)                    // not an unfollow
+	event(treated[6], model.EventClick, in)                   // not an unfollow
 	event(control[2], model.EventUnfollow, before)
 	end := func(m int64, by string, when time.Time) {
 		h.must(h.db.Model(&model.GuideRelation{}).Where("member_id = ?", m).
