@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -88,9 +89,16 @@ func seedLibrary(t *testing.T, base string) {
 		_ = mw.Close()
 		seedCall(t, base, "POST", "/api/hq/materials", mw.FormDataContentType(), buf.Bytes(), nil)
 	}
+	// The mini-program card's cover, served on this machine: the browser
+	// check allows no unreachable host.
+	cover := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(posterPNG(t, color.RGBA{245, 166, 35, 255}))
+	}))
+	t.Cleanup(cover.Close)
 	for _, m := range []map[string]any{
 		{"type": "link", "title": "春季穿搭指南", "group": "内容", "url": "https://example.com/spring", "tags": []string{"穿搭"}, "description": "品牌公众号文章"},
-		{"type": "miniprogram", "title": "积分商城", "group": "小程序", "appid": "wx1234567890abcdef", "page": "pages/mall/index.html", "enabled": true}, // no cover: the page shows the type
+		{"type": "miniprogram", "title": "积分商城", "group": "小程序", "appid": "wx1234567890abcdef", "page": "pages/mall/index.html", "cover_url": cover.URL + "/mall-cover.png", "enabled": true},
 	} {
 		b, _ := json.Marshal(m)
 		seedCall(t, base, "POST", "/api/hq/materials", "application/json", b, nil)
