@@ -4,6 +4,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -159,6 +160,15 @@ func (b *Bot) run(ctx context.Context, msg Message, cmd command, arg string) (Re
 		return Reply{}, err
 	}
 	r, err := b.command(ctx, m, msg, cmd, arg)
+	if errors.Is(err, model.ErrMemberMerged) {
+		// The member was merged by unionid between the look-up and the
+		// command (which did nothing): run it once more for the survivor,
+		// which the openid now leads to.
+		if m, err = b.members.FindOrCreateOAMember(ctx, msg.AppID, msg.OpenID); err != nil {
+			return Reply{}, err
+		}
+		r, err = b.command(ctx, m, msg, cmd, arg)
+	}
 	r.UnionIDUnknown = m.UnionID == nil
 	return r, err
 }
